@@ -1,0 +1,117 @@
+"""Run records: ``metrics.json`` (everything needed to read a run alone) and ``history.csv``.
+
+Aggregation reads only these files. Both are written atomically (temporary name, then
+rename), so a killed job never leaves a half-written record that looks finished.
+"""
+from __future__ import annotations
+
+import csv
+import json
+import math
+import os
+import platform
+import socket
+import subprocess
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+LIBRARIES = ("torch", "tensorflow", "keras", "gensim", "numpy", "pandas", "snakemake")
+
+
+def library_versions(names: Iterable[str] = LIBRARIES) -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for n in names:
+        try:
+            out[n] = metadata.version(n)
+        except metadata.PackageNotFoundError:
+            out[n] = None
+    out["python"] = platform.python_version()
+    return out
+
+
+def git_commit(cwd: str | os.PathLike | None = None) -> str | None:
+    """The commit of the working tree (with ``-dirty`` when it has local changes), or None."""
+    try:
+        sha = subprocess.run(["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True,
+                             timeout=10, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=cwd,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return sha + ("-dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def provenance() -> dict[str, Any]:
+    return {
+        "versions": library_versions(),
+        "git_commit": git_commit(),
+        "host": socket.gethostname(),
+        "platform": platform.platform(),
+        "finished_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+
+
+def _clean(value: Any) -> Any:
+    """JSON has no NaN/Inf: a diverged loss is written as the string 'nan'/'inf'."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):  # numpy / torch scalars
+        return _clean(value.item())
+    return value
+
+
+def atomic_write_text(path: str | os.PathLike, text: str) -> None:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_history(path: str | os.PathLike, rows: list[Mapping[str, Any]]) -> None:
+    keys: list[str] = []
+    for r in rows:
+        keys += [k for k in r if k not in keys]
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=keys)
+            w.writeheader()
+            for r in rows:
+                w.writerow({k: _clean(v) for k, v in r.items()})
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def write_record(path: str | os.PathLike, record: Mapping[str, Any]) -> dict[str, Any]:
+    """Write ``metrics.json`` with provenance added; returns what was written."""
+    full = dict(record)
+    full.setdefault("provenance", provenance())
+    atomic_write_text(path, json.dumps(_clean(full), indent=2, sort_keys=False) + "\n")
+    return full
+
+
+def read_records(paths: Iterable[str | os.PathLike]) -> list[dict[str, Any]]:
+    out = []
+    for p in paths:
+        with open(p) as f:
+            rec = json.load(f)
+        rec.setdefault("_path", str(p))
+        out.append(rec)
+    return out
