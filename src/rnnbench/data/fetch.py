@@ -299,12 +299,20 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("dest")
     p.add_argument("--mirror", default=None, help=f"mirror root (default: ${MIRROR_ENV})")
     p.add_argument("--no-network", action="store_true", help="try the mirror only")
+    p.add_argument("--manifest", default=None,
+                   help="write '<sha256>  <file>' lines of the verified files here (last, atomically)")
     a = p.parse_args(argv)
     try:
-        for path in fetch(a.dataset, a.dest, a.mirror, allow_network=not a.no_network):
-            print(path)
+        paths = fetch(a.dataset, a.dest, a.mirror, allow_network=not a.no_network)
     except FetchError as e:
         raise SystemExit(f"error: {e}")
+    ds = DATASETS[a.dataset]
+    for path in paths:
+        print(path)
+    if a.manifest:
+        from ..records import atomic_write_text
+
+        atomic_write_text(a.manifest, "".join(f"{f.sha256}  {f.name}\n" for f in ds.files))
 
 
 if __name__ == "__main__":

@@ -1,0 +1,124 @@
+"""Expand the config's experiment grids into runs: one run = one Snakemake job.
+
+A grid entry (``recurrent:`` list in the config) holds scalars that apply to every run and
+list-valued grid axes; every combination of the axes is one run. The run id is a readable
+path (``har_lecture/lstm_L1_clipnone_drop0_rdrop0_torch/seed0``) used as the Snakemake
+wildcard and as the results folder; the resolved spec of each run is what its job receives.
+"""
+from __future__ import annotations
+
+import itertools
+from typing import Any, Mapping
+
+CELLS = ("rnn_tanh", "irnn", "nprnn", "lstm", "gru")
+TASKS = ("har", "adding", "mnist", "pmnist", "names", "music", "imdb")
+
+# axis name in config -> key in the resolved spec
+AXES = {
+    "cells": "cell",
+    "layers": "layers",
+    "clipvalue": "clipvalue",
+    "clipnorm": "clipnorm",
+    "dropout": "dropout",
+    "recurrent_dropout": "recurrent_dropout",
+    "backend": "backend",
+    "seeds": "seed",
+    "lr": "lr",
+    "seq_len": "seq_len",
+    "hidden": "hidden",
+    "datasets": "dataset",
+    "embedding": "embedding",
+}
+# axes that always appear in the run id, in this order; others appear only when swept
+ID_ALWAYS = ("cell", "layers", "clip", "dropout", "recurrent_dropout", "backend")
+
+DEFAULTS: dict[str, Any] = {
+    "layers": 1,
+    "clipvalue": None,
+    "clipnorm": None,
+    "dropout": 0.0,
+    "recurrent_dropout": 0.0,
+    "backend": "torch",
+    "seed": 0,
+    "optimizer": "adam",
+    "lr": 0.001,
+    "l2": 0.0,
+    "bias": "double",
+    "init": "keras",
+    "irnn_gain": 1.0,
+    "input_std": 0.001,
+    "diagnostics": True,
+    "patience": None,
+}
+
+
+class GridError(ValueError):
+    """A grid entry that cannot be expanded (unknown cell, empty axis, duplicate name...)."""
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "none"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def run_id(entry: str, spec: Mapping[str, Any], swept: set[str]) -> str:
+    clip = "none"
+    if spec.get("clipvalue") is not None:
+        clip = _fmt(spec["clipvalue"])
+    elif spec.get("clipnorm") is not None:
+        clip = "norm" + _fmt(spec["clipnorm"])
+    parts = [
+        spec["cell"],
+        f"L{spec['layers']}",
+        f"clip{clip}",
+        f"drop{_fmt(spec['dropout'])}",
+        f"rdrop{_fmt(spec['recurrent_dropout'])}",
+        spec["backend"],
+    ]
+    for extra, tag in (("lr", "lr"), ("seq_len", "T"), ("hidden", "H"), ("dataset", ""), ("embedding", "emb")):
+        if extra in swept:
+            parts.append(f"{tag}{_fmt(spec[extra])}")
+    return f"{entry}/{'_'.join(parts)}/seed{spec['seed']}"
+
+
+def expand(entries: list[Mapping[str, Any]] | None, family: str = "recurrent") -> dict[str, dict[str, Any]]:
+    """All runs of a family's grid entries, keyed by run id (insertion-ordered)."""
+    runs: dict[str, dict[str, Any]] = {}
+    names: set[str] = set()
+    for entry in entries or []:
+        name = entry.get("name")
+        if not name:
+            raise GridError(f"{family}: every grid entry needs a 'name'")
+        if name in names:
+            raise GridError(f"{family}: grid name {name!r} is used twice")
+        names.add(name)
+        scalars = {k: v for k, v in entry.items() if k not in AXES}
+        axes: dict[str, list[Any]] = {}
+        for key, spec_key in AXES.items():
+            if key not in entry:
+                continue
+            values = entry[key]
+            values = list(values) if isinstance(values, (list, tuple)) else [values]
+            if not values:
+                raise GridError(f"{family}.{name}: axis {key!r} is empty, so the grid has no runs")
+            axes[spec_key] = values
+        if "cell" not in axes:
+            raise GridError(f"{family}.{name}: 'cells' is required")
+        for cell in axes["cell"]:
+            if cell not in CELLS:
+                raise GridError(f"{family}.{name}: unknown cell {cell!r}; known cells: {', '.join(CELLS)}")
+        swept = {k for k, v in axes.items() if len(v) > 1}
+        keys = list(axes)
+        for combo in itertools.product(*(axes[k] for k in keys)):
+            spec = {**DEFAULTS, **scalars, **dict(zip(keys, combo)), "grid": name, "family": family}
+            if spec.get("clipvalue") is not None and spec.get("clipnorm") is not None:
+                raise GridError(f"{family}.{name}: set clipvalue or clipnorm, not both in one run")
+            rid = run_id(name, spec, swept)
+            if rid in runs:
+                raise GridError(f"{family}.{name}: two runs share the id {rid!r}")
+            spec["run_id"] = rid
+            runs[rid] = spec
+    return runs

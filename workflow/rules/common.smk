@@ -1,0 +1,34 @@
+# Shared set-up: version floor, config validation, grids and input functions.
+import json
+import re
+
+from snakemake.utils import min_version, validate
+
+from rnnbench.grid import expand as expand_grid
+
+min_version("9.0")
+
+
+validate(config, schema="../schemas/config.schema.yaml")
+
+RESULTS = config["results"]
+DATA = config["data"]["root"]
+MIRROR = config["data"]["mirror"] or ""
+RECURRENT = expand_grid(config.get("recurrent"), family="recurrent")
+
+# Each family adds the aggregated files the report reads: {family: [paths]}.
+REPORT_INPUTS = {}
+
+
+def gpu_resource(_wildcards=None):
+    """Training jobs ask Snakemake's standard `gpu` resource for one GPU unless device is cpu."""
+    return 0 if str(config["device"]).startswith("cpu") else int(config.get("gpus_per_job", 1))
+
+
+def one_of(names):
+    """A wildcard constraint matching exactly these names."""
+    return "|".join(re.escape(n) for n in names) or "(?!)"
+
+
+wildcard_constraints:
+    dataset=r"[a-z0-9-]+",
