@@ -33,6 +33,9 @@ AXES = {
 ID_ALWAYS = ("cell", "layers", "clip", "dropout", "recurrent_dropout", "backend")
 
 DEFAULTS: dict[str, Any] = {
+    "hidden": 32,
+    "epochs": 10,
+    "batch_size": 128,
     "layers": 1,
     "clipvalue": None,
     "clipnorm": None,

@@ -45,6 +45,7 @@ rule aggregate_recurrent:
     output:
         runs=f"{RESULTS}/tables/recurrent_runs.csv",
         summary=f"{RESULTS}/tables/recurrent_summary.csv",
+        verdicts=f"{RESULTS}/tables/verdicts_recurrent.csv",
     params:
         outdir=f"{RESULTS}",
     log:
@@ -54,7 +55,7 @@ rule aggregate_recurrent:
         mem_mb=2000,
         runtime=10,
     shell:
-        "python -m rnnbench.report.recurrent --outdir {params.outdir} {input} > {log} 2>&1"
+        "python -m rnnbench.report.recurrent --outdir {params.outdir} --scale {config[scale]} {input} > {log} 2>&1"
 
 
 if RECURRENT:

@@ -1,0 +1,439 @@
+"""Sequence models for every cell of the lecture: rnn_tanh, irnn, nprnn, lstm, gru.
+
+One readable model: [Embedding] -> L recurrent layers -> Dense head (logits).
+
+Two ways of running the same parameters (each layer is a one-layer stock ``nn.RNN``/``nn.LSTM``/
+``nn.GRU``, so its weight tensors are the single source of truth):
+
+* stock (``path`` 'cudnn' on a GPU, 'stock' on CPU) whenever ``recurrent_dropout == 0``. Keras'
+  ``dropout`` (a variational mask on the layer inputs, the same at every step) needs no step loop:
+  the layer input is multiplied by one (B, 1, F) mask before the fused kernel.
+* 'stepwise' when ``recurrent_dropout > 0``: the input projection of all steps is one matmul and
+  only the recurrence is stepped (TorchScript-compiled loop, see ``_LOOPS``), with the mask on
+  h_{t-1} drawn once per sequence.
+
+Where PyTorch's stock layers differ from the lecture / Keras (all handled or documented here):
+
+* Biases. torch has two bias vectors per gate (b_ih + b_hh); Keras and the lecture have one
+  (Keras GRU with ``reset_after=True``, its default, also has two). ``bias='single'`` keeps
+  b_hh at zero and frozen, giving the lecture's / Keras' trainable count (HAR LSTM: 5,574).
+* Gate order. torch LSTM i,f,g,o = Keras i,f,c,o (same order). torch GRU r,z,n vs Keras z,r,h.
+* GRU reset. torch (and cuDNN, and Keras' default ``reset_after=True``) computes
+  n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), the reset applied *after* the matmul; the
+  lecture's h~ = tanh(W_ch (r * h) + W_cx x + b_c) resets *before* it (Keras
+  ``reset_after=False``, no cuDNN kernel). We use reset-after everywhere.
+  With ``bias='single'`` a GRU has one bias per gate (b_in, b_iz, b_ir; b_hn = 0): the lecture's
+  and Keras ``reset_after=False``'s parameter count, but still reset-after arithmetic, i.e.
+  Keras ``reset_after=True`` with its recurrent bias row held at zero.
+* GRU update. torch and Keras: h = z * h + (1 - z) * h~; the lecture: h = (1 - u) * h + u * h~,
+  i.e. u = 1 - z (same family, the gate's meaning flipped).
+* Recurrent dropout masks. Keras LSTM/GRU with ``recurrent_dropout > 0`` switch to
+  ``implementation=1`` and draw one mask per gate (4 for LSTM, 3 for GRU) for the inputs and for
+  h_{t-1} (Gal & Ghahramani's "untied" variant); the stepwise path does the same. With
+  ``recurrent_dropout == 0`` Keras (cuDNN path) uses one input mask shared by all gates, as the
+  stock path here does.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import List, Optional, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from . import initializers as inits
+
+# cell -> (number of gate blocks G, torch nn.RNN nonlinearity)
+CELLS = {
+    "rnn_tanh": (1, "tanh"),
+    "irnn": (1, "relu"),
+    "nprnn": (1, "relu"),
+    "lstm": (4, None),
+    "gru": (3, None),
+}
+
+
+@dataclass
+class ModelSpec:
+    """What to build. Every field in the user's words, with its default.
+
+    cell: 'rnn_tanh' (Keras SimpleRNN, tanh) | 'irnn' (ReLU, W_h = gain·I) | 'nprnn' (ReLU,
+        W_h = (A+I)/e) | 'lstm' | 'gru'.
+    input_size: features per step; with ``vocab_size`` it must equal ``vocab_size``
+        (as ``TaskData.input_size`` reports) and the recurrent input is ``embedding_dim``.
+    hidden: units per recurrent layer.  output_size: logits of the Dense head.
+    layers: stacked recurrent layers (1).
+    return_sequences: False = many-to-one (head on the last step, or on step length-1 with
+        ``lengths``); True = many-to-many, head on every step (music).
+    dropout: Keras ``dropout``: variational, one mask per sequence on each layer's inputs (0.0).
+    recurrent_dropout: Keras ``recurrent_dropout``: one mask per sequence on h_{t-1} (0.0);
+        > 0 selects the stepwise path.
+    bias: 'double' (PyTorch's b_ih + b_hh) | 'single' (Keras/lecture: one bias per gate,
+        b_hh kept at zero and not trainable).
+    irnn_gain: IRNN's identity scale (1.0).  input_std: IRNN/np-RNN input weight std (0.001,
+        Le et al. 2015).
+    init: 'keras' (glorot kernel, orthogonal recurrent, zero bias, LSTM forget bias 1, glorot
+        Dense, U(±0.05) embedding) | 'torch' (PyTorch's stock uniform(±1/sqrt(H))). IRNN and
+        np-RNN always get their own recurrent/input initialisation.
+    vocab_size, embedding_dim, padding_idx: when ``vocab_size`` is set, inputs are (B, T) int64
+        ids through ``nn.Embedding(vocab_size, embedding_dim, padding_idx)`` first.
+    """
+
+    cell: str
+    input_size: int
+    hidden: int
+    output_size: int
+    layers: int = 1
+    return_sequences: bool = False
+    dropout: float = 0.0
+    recurrent_dropout: float = 0.0
+    bias: str = "double"
+    irnn_gain: float = 1.0
+    input_std: float = 0.001
+    init: str = "keras"
+    vocab_size: Optional[int] = None
+    embedding_dim: Optional[int] = None
+    padding_idx: Optional[int] = 0
+
+    def __post_init__(self) -> None:
+        if self.cell not in CELLS:
+            raise ValueError(f"unknown cell {self.cell!r}; expected one of {sorted(CELLS)}")
+        for name in ("input_size", "hidden", "output_size", "layers"):
+            v = getattr(self, name)
+            if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+                raise ValueError(f"{name} must be a positive int, got {v!r}")
+        for name in ("dropout", "recurrent_dropout"):
+            v = getattr(self, name)
+            if not 0.0 <= float(v) < 1.0:
+                raise ValueError(f"{name} must be in [0, 1), got {v!r}")
+        if self.bias not in ("double", "single"):
+            raise ValueError(f"bias must be 'double' or 'single', got {self.bias!r}")
+        if self.init not in ("keras", "torch"):
+            raise ValueError(f"init must be 'keras' or 'torch', got {self.init!r}")
+        if self.input_std <= 0:
+            raise ValueError(f"input_std must be > 0, got {self.input_std!r}")
+        if self.vocab_size is not None:
+            if self.vocab_size < 1 or not self.embedding_dim or self.embedding_dim < 1:
+                raise ValueError("vocab_size needs a positive embedding_dim "
+                                 f"(got vocab_size={self.vocab_size}, embedding_dim={self.embedding_dim})")
+            if self.input_size != self.vocab_size:
+                raise ValueError(f"with vocab_size={self.vocab_size}, input_size must equal it "
+                                 f"(got {self.input_size})")
+            if self.padding_idx is not None and not 0 <= self.padding_idx < self.vocab_size:
+                raise ValueError(f"padding_idx {self.padding_idx} outside [0, {self.vocab_size})")
+        elif self.embedding_dim is not None:
+            raise ValueError("embedding_dim given without vocab_size")
+
+    @property
+    def gates(self) -> int:
+        return CELLS[self.cell][0]
+
+    @property
+    def rnn_input_size(self) -> int:
+        return int(self.embedding_dim) if self.vocab_size is not None else self.input_size
+
+
+# ---------------------------------------------------------------- one step of each cell
+# torch gate layouts: RNN [h], LSTM [i, f, g, o], GRU [r, z, n]. ``xg`` = W_ih x_t + b_ih.
+
+def _recurrent(h: Tensor, w_hh: Tensor, b_hh: Tensor, rec_mask: Optional[Tensor]) -> Tensor:
+    """W_hh h + b_hh; with ``rec_mask`` (B, G, H) each gate block sees its own masked h."""
+    if rec_mask is None:
+        return F.linear(h, w_hh, b_hh)
+    g = rec_mask.shape[1]
+    n = h.shape[1]
+    if g == 1:
+        return F.linear(h * rec_mask[:, 0], w_hh, b_hh)
+    hm = (h.unsqueeze(1) * rec_mask).transpose(0, 1)               # (G, B, H)
+    out = torch.bmm(hm, w_hh.view(g, n, n).transpose(1, 2))        # (G, B, H)
+    return out.transpose(0, 1).reshape(h.shape[0], g * n) + b_hh
+
+
+def _rnn_step(xg: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor,
+              rec_mask: Optional[Tensor], relu: bool) -> Tensor:
+    z = xg + _recurrent(h, w_hh, b_hh, rec_mask)
+    return torch.relu(z) if relu else torch.tanh(z)
+
+
+def _lstm_step(xg: Tensor, h: Tensor, c: Tensor, w_hh: Tensor, b_hh: Tensor,
+               rec_mask: Optional[Tensor]) -> Tuple[Tensor, Tensor]:
+    i, f, g, o = (xg + _recurrent(h, w_hh, b_hh, rec_mask)).chunk(4, 1)
+    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
+    h = torch.sigmoid(o) * torch.tanh(c)
+    return h, c
+
+
+def _gru_step(xg: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor,
+              rec_mask: Optional[Tensor]) -> Tensor:
+    xr, xz, xn = xg.chunk(3, 1)
+    hr, hz, hn = _recurrent(h, w_hh, b_hh, rec_mask).chunk(3, 1)
+    r = torch.sigmoid(xr + hr)
+    z = torch.sigmoid(xz + hz)
+    n = torch.tanh(xn + r * hn)          # reset after the matmul (torch / cuDNN / Keras default)
+    return z * h + (1.0 - z) * n         # Keras/torch: z keeps the old state (lecture: u = 1 - z)
+
+
+# ---------------------------------------------------------------- loops over time
+# gx: (T, B, G*H) precomputed input projections; return (T, B, H).
+
+def _rnn_loop(gx: Tensor, w_hh: Tensor, b_hh: Tensor, rec_mask: Optional[Tensor],
+              relu: bool) -> Tensor:
+    h = gx.new_zeros(gx.shape[1], w_hh.shape[1])
+    out: List[Tensor] = []
+    for t in range(gx.shape[0]):
+        h = _rnn_step(gx[t], h, w_hh, b_hh, rec_mask, relu)
+        out.append(h)
+    return torch.stack(out)
+
+
+def _lstm_loop(gx: Tensor, w_hh: Tensor, b_hh: Tensor, rec_mask: Optional[Tensor]) -> Tensor:
+    h = gx.new_zeros(gx.shape[1], w_hh.shape[1])
+    c = h
+    out: List[Tensor] = []
+    for t in range(gx.shape[0]):
+        h, c = _lstm_step(gx[t], h, c, w_hh, b_hh, rec_mask)
+        out.append(h)
+    return torch.stack(out)
+
+
+def _gru_loop(gx: Tensor, w_hh: Tensor, b_hh: Tensor, rec_mask: Optional[Tensor]) -> Tensor:
+    h = gx.new_zeros(gx.shape[1], w_hh.shape[1])
+    out: List[Tensor] = []
+    for t in range(gx.shape[0]):
+        h = _gru_step(gx[t], h, w_hh, b_hh, rec_mask)
+        out.append(h)
+    return torch.stack(out)
+
+
+_PY_LOOPS = {"rnn": _rnn_loop, "lstm": _lstm_loop, "gru": _gru_loop}
+
+# TorchScript vs plain Python loop on CPU (2 cores, torch 2.13, forward+backward, LSTM H=32,
+# B=256, T=128, recurrent_dropout 0.25): see bench note in the report of this module's author;
+# the compiled loop is used only where it measured faster (``USE_TORCHSCRIPT``).
+USE_TORCHSCRIPT = True
+
+
+def _compile_loops() -> dict:
+    try:
+        return {k: torch.jit.script(f) for k, f in _PY_LOOPS.items()}
+    except Exception:  # TorchScript unavailable (e.g. stripped builds): same math in Python
+        return dict(_PY_LOOPS)
+
+
+_LOOPS = _compile_loops() if USE_TORCHSCRIPT else dict(_PY_LOOPS)
+
+
+def _dropout_mask(ref: Tensor, shape: Tuple[int, ...], p: float) -> Tensor:
+    """Inverted-dropout mask (keep prob 1-p, scaled by 1/(1-p)), drawn once per sequence."""
+    return ref.new_empty(shape).bernoulli_(1.0 - p).div_(1.0 - p)
+
+
+class SequenceModel(nn.Module):
+    """[Embedding] -> ``spec.layers`` one-layer stock RNN modules -> Linear head (logits)."""
+
+    def __init__(self, spec: ModelSpec):
+        super().__init__()
+        self.spec = spec
+        g, nonlinearity = CELLS[spec.cell]
+        self.gates = g
+        self.embedding = (nn.Embedding(spec.vocab_size, spec.embedding_dim, padding_idx=spec.padding_idx)
+                          if spec.vocab_size is not None else None)
+        self.rnns = nn.ModuleList()
+        for i in range(spec.layers):
+            n_in = spec.rnn_input_size if i == 0 else spec.hidden
+            if spec.cell == "lstm":
+                layer = nn.LSTM(n_in, spec.hidden, batch_first=True)
+            elif spec.cell == "gru":
+                layer = nn.GRU(n_in, spec.hidden, batch_first=True)
+            else:
+                layer = nn.RNN(n_in, spec.hidden, nonlinearity=nonlinearity, batch_first=True)
+            self.rnns.append(layer)
+        self.head = nn.Linear(spec.hidden, spec.output_size)
+        self.reset_parameters()
+
+    # ------------------------------------------------------------ parameters
+    @torch.no_grad()
+    def reset_parameters(self) -> None:
+        s = self.spec
+        for layer in self.rnns:
+            if s.cell == "irnn":
+                inits.irnn_layer_(layer, gain=s.irnn_gain, input_std=s.input_std)
+            elif s.cell == "nprnn":
+                inits.nprnn_layer_(layer, input_std=s.input_std)
+            elif s.init == "keras":
+                {"rnn_tanh": inits.keras_rnn_, "lstm": inits.keras_lstm_,
+                 "gru": inits.keras_gru_}[s.cell](layer)
+            else:
+                layer.reset_parameters()
+            if s.bias == "single":
+                # One bias per gate: b_hh is held at zero and excluded from training.
+                layer.bias_hh_l0.zero_()
+                layer.bias_hh_l0.requires_grad_(False)
+        if s.init == "keras":
+            inits.glorot_uniform_(self.head.weight)
+            self.head.bias.zero_()
+            if self.embedding is not None:
+                self.embedding.weight.uniform_(-0.05, 0.05)     # Keras Embedding 'uniform'
+                if s.padding_idx is not None:
+                    self.embedding.weight[s.padding_idx].zero_()
+        else:
+            self.head.reset_parameters()
+            if self.embedding is not None:
+                self.embedding.reset_parameters()
+
+    def kernel_parameters(self) -> list[Tensor]:
+        """Tensors Keras' ``kernel_regularizer=l2(λ)`` penalises in the lecture's model: each
+        recurrent layer's input kernel (W_ih) and the Dense kernel; not recurrent kernels, not
+        biases. Keras l2 adds λ·Σw² to the loss (no 1/2)."""
+        return [layer.weight_ih_l0 for layer in self.rnns] + [self.head.weight]
+
+    @property
+    def path(self) -> str:
+        """Kernel path used in training: 'stepwise' with recurrent dropout, else 'cudnn'/'stock'."""
+        if self.spec.recurrent_dropout > 0:
+            return "stepwise"
+        on_cuda = self.head.weight.is_cuda
+        return "cudnn" if on_cuda and torch.backends.cudnn.is_available() and torch.backends.cudnn.enabled else "stock"
+
+    # ------------------------------------------------------------ running
+    def _embed(self, x: Tensor) -> Tensor:
+        if self.embedding is not None:
+            if x.dtype not in (torch.int64, torch.int32):
+                raise ValueError(f"embedding model expects integer ids (B, T), got {x.dtype}")
+            return self.embedding(x.long())
+        if x.dim() != 3 or x.shape[-1] != self.spec.input_size:
+            raise ValueError(f"expected (B, T, {self.spec.input_size}) float input, got {tuple(x.shape)}")
+        return x
+
+    def _input_masks(self, x: Tensor, n_in: int, gates: int) -> Optional[Tensor]:
+        if not (self.training and self.spec.dropout > 0):
+            return None
+        return _dropout_mask(x, (x.shape[0], gates, n_in), self.spec.dropout)
+
+    def _stock_layer(self, i: int, x: Tensor, lengths: Optional[Tensor]) -> Tensor:
+        mask = self._input_masks(x, x.shape[-1], 1)
+        if mask is not None:
+            x = x * mask                                   # (B, 1, F): same units every step
+        layer = self.rnns[i]
+        if lengths is None:
+            return layer(x)[0]
+        packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        out, _ = layer(packed)
+        return pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])[0]
+
+    def _projections(self, i: int, x: Tensor, stepwise_masks: bool) -> Tensor:
+        """W_ih x_t + b_ih for all steps in one matmul -> (T, B, G*H)."""
+        layer = self.rnns[i]
+        w_ih, b_ih = layer.weight_ih_l0, layer.bias_ih_l0
+        g, b, t, f = self.gates, x.shape[0], x.shape[1], x.shape[2]
+        # Keras with recurrent_dropout > 0: one input mask per gate; else one shared mask.
+        mask = self._input_masks(x, f, g if stepwise_masks else 1)
+        if mask is None:
+            gx = F.linear(x, w_ih, b_ih)
+        elif mask.shape[1] == 1:
+            gx = F.linear(x * mask, w_ih, b_ih)
+        else:
+            xm = x.unsqueeze(2) * mask.unsqueeze(1)                         # (B, T, G, F)
+            gx = torch.einsum("btgf,ghf->btgh", xm, w_ih.view(g, -1, f)).reshape(b, t, -1) + b_ih
+        return gx.transpose(0, 1)
+
+    def _rec_mask(self, x: Tensor) -> Optional[Tensor]:
+        if not (self.training and self.spec.recurrent_dropout > 0):
+            return None
+        return _dropout_mask(x, (x.shape[0], self.gates, self.spec.hidden), self.spec.recurrent_dropout)
+
+    def _step_layer(self, i: int, x: Tensor) -> Tensor:
+        layer = self.rnns[i]
+        gx = self._projections(i, x, stepwise_masks=self.spec.recurrent_dropout > 0)
+        rm = self._rec_mask(x)
+        w_hh, b_hh = layer.weight_hh_l0, layer.bias_hh_l0
+        if self.spec.cell in ("lstm", "gru"):
+            out = _LOOPS[self.spec.cell](gx, w_hh, b_hh, rm)
+        else:
+            out = _LOOPS["rnn"](gx, w_hh, b_hh, rm, CELLS[self.spec.cell][1] == "relu")
+        return out.transpose(0, 1)                                          # (B, T, H)
+
+    def _head(self, out: Tensor, lengths: Optional[Tensor]) -> Tensor:
+        if self.spec.return_sequences:
+            if lengths is not None:   # steps past a sequence's end output 0 (as packing gives)
+                t = torch.arange(out.shape[1], device=out.device)
+                out = out * (t[None, :] < lengths.to(out.device)[:, None]).unsqueeze(-1).to(out.dtype)
+            return self.head(out)
+        if lengths is None:
+            return self.head(out[:, -1])
+        idx = (lengths.to(out.device).long() - 1).clamp(min=0)
+        return self.head(out[torch.arange(out.shape[0], device=out.device), idx])
+
+    def forward(self, x: Tensor, lengths: Optional[Tensor] = None, path: Optional[str] = None) -> Tensor:
+        """x: (B, T, F) float or (B, T) int ids -> logits (B, out) or (B, T, out).
+
+        ``lengths`` (B,): true lengths of right-padded sequences. ``path``: None = automatic
+        ('stepwise' when training with recurrent dropout, else the stock kernel; without masks
+        both compute the same function), or force 'stepwise' / 'stock' (tests, benchmarks).
+        """
+        if path not in (None, "stepwise", "stock"):
+            raise ValueError(f"path must be None, 'stepwise' or 'stock', got {path!r}")
+        h = self._embed(x)
+        if lengths is not None:
+            lengths = torch.as_tensor(lengths)
+        stepwise = path == "stepwise" or (path is None and self.training and self.spec.recurrent_dropout > 0)
+        if path == "stock" and self.training and self.spec.recurrent_dropout > 0:
+            raise ValueError("the stock kernel cannot apply recurrent dropout; use path='stepwise'")
+        for i in range(len(self.rnns)):
+            h = self._step_layer(i, h) if stepwise else self._stock_layer(i, h, lengths)
+        return self._head(h, lengths)
+
+    def hidden_states(self, x: Tensor, lengths: Optional[Tensor] = None) -> Tuple[Tensor, List[Tensor]]:
+        """(logits, [h_1, ..., h_T]) of the top layer, each h_t the tensor that feeds step t+1
+        (``retain_grad`` on), so after ``loss.backward()`` ``h_t.grad`` is the full ∂loss/∂h_t.
+        Lower layers run as in ``forward``; the top layer is stepped in Python with the same
+        weights (and, in training mode, the same kind of masks)."""
+        h = self._embed(x)
+        if lengths is not None:
+            lengths = torch.as_tensor(lengths)
+        stepwise = self.training and self.spec.recurrent_dropout > 0
+        top = len(self.rnns) - 1
+        for i in range(top):
+            h = self._step_layer(i, h) if stepwise else self._stock_layer(i, h, None)
+        layer = self.rnns[top]
+        gx = self._projections(top, h, stepwise_masks=self.spec.recurrent_dropout > 0)
+        rm = self._rec_mask(h)
+        w_hh, b_hh = layer.weight_hh_l0, layer.bias_hh_l0
+        state = gx.new_zeros(gx.shape[1], self.spec.hidden)
+        c = state
+        hs: List[Tensor] = []
+        relu = CELLS[self.spec.cell][1] == "relu"
+        for t in range(gx.shape[0]):
+            if self.spec.cell == "lstm":
+                state, c = _lstm_step(gx[t], state, c, w_hh, b_hh, rm)
+            elif self.spec.cell == "gru":
+                state = _gru_step(gx[t], state, w_hh, b_hh, rm)
+            else:
+                state = _rnn_step(gx[t], state, w_hh, b_hh, rm, relu)
+            if state.requires_grad:
+                state.retain_grad()
+            hs.append(state)
+        logits = self._head(torch.stack(hs, 1), lengths)
+        return logits, hs
+
+
+def build_model(spec: ModelSpec) -> SequenceModel:
+    """The model for ``spec`` (on CPU; move it with ``.to(device)``)."""
+    return SequenceModel(spec)
+
+
+def count_parameters(model: SequenceModel) -> dict[str, int]:
+    """Trainable parameter counts: 'recurrent' (all layers), 'recurrent_l<i>' per layer,
+    'head', 'embedding', 'total'. Frozen tensors (``bias='single'``'s b_hh, a frozen
+    embedding) are not counted, as Keras' "Trainable params"."""
+    def n(mod: Optional[nn.Module]) -> int:
+        return 0 if mod is None else sum(p.numel() for p in mod.parameters() if p.requires_grad)
+
+    out = {f"recurrent_l{i}": n(layer) for i, layer in enumerate(model.rnns)}
+    out["recurrent"] = sum(out[f"recurrent_l{i}"] for i in range(len(model.rnns)))
+    out["head"] = n(model.head)
+    out["embedding"] = n(model.embedding)
+    out["total"] = out["recurrent"] + out["head"] + out["embedding"]
+    return out

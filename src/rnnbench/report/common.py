@@ -1,0 +1,83 @@
+"""Shared pieces of every family's aggregation: run tables, mean ± std, verdicts, figure saving.
+
+A verdict row compares a source figure (lecture slide or paper table, cited) with ours:
+``agrees`` when |ours − source| ≤ tolerance, ``differs`` otherwise, ``not run`` when no run
+produced the figure. The row also says the scale it ran at, so a laptop-scale number is never
+presented as a reproduction of a full-scale one.
+"""
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import pandas as pd
+
+VERDICT_COLUMNS = ["family", "experiment", "source", "source_value", "ours_mean", "ours_std", "n",
+                   "tolerance", "verdict", "scale", "note"]
+
+
+def as_float(v: Any) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def mean_std(values: Iterable[Any]) -> tuple[float, float, int]:
+    arr = np.array([as_float(v) for v in values], dtype=float)
+    arr = arr[np.isfinite(arr)]
+    if arr.size == 0:
+        return float("nan"), float("nan"), 0
+    return float(arr.mean()), float(arr.std(ddof=1)) if arr.size > 1 else 0.0, int(arr.size)
+
+
+def fmt_pm(mean: float, std: float, n: int, digits: int = 3, scale: float = 1.0, unit: str = "") -> str:
+    if n == 0 or not math.isfinite(mean):
+        return "—"
+    if n == 1:
+        return f"{mean * scale:.{digits}f}{unit} (n=1)"
+    return f"{mean * scale:.{digits}f} ± {std * scale:.{digits}f}{unit} (n={n})"
+
+
+def verdict(family: str, experiment: str, source: str, source_value: float, ours: Sequence[Any],
+            tolerance: float, scale: str, note: str = "") -> dict[str, Any]:
+    m, s, n = mean_std(ours)
+    if n == 0:
+        v = "not run"
+    elif abs(m - source_value) <= tolerance:
+        v = "agrees"
+    else:
+        v = "differs"
+    return {"family": family, "experiment": experiment, "source": source, "source_value": source_value,
+            "ours_mean": m, "ours_std": s, "n": n, "tolerance": tolerance, "verdict": v, "scale": scale,
+            "note": note}
+
+
+def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.part")
+    df.to_csv(tmp, index=False)
+    os.replace(tmp, path)
+    return path
+
+
+def save_figure(fig, path: str | os.PathLike) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.stem}.part{path.suffix}")
+    fig.savefig(tmp, dpi=110, bbox_inches="tight")
+    os.replace(tmp, path)
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+    return path
+
+
+def matplotlib_headless() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")

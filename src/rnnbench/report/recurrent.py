@@ -1,0 +1,318 @@
+"""Aggregate the recurrent study's run records into tables and figures.
+
+``python -m rnnbench.report.recurrent --outdir RESULTS --scale laptop metrics.json...`` writes
+under ``RESULTS/tables`` and ``RESULTS/figures``; it reads nothing but the run records and
+their ``history.csv``.
+"""
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..records import read_records
+from .common import (VERDICT_COLUMNS, as_float, fmt_pm, matplotlib_headless, mean_std, save_figure, verdict,
+                     write_csv)
+
+# The lecture's figures (slides "Implementation in Keras", "Results including gradient clipping",
+# "Comparison" from Talathi & Vartak 2016, Table 3, UCF101).
+LECTURE_HAR_ACCURACY = 0.90
+HAR_TOLERANCE = 0.03
+LECTURE_KERAS_PARAMS = {"lstm": 5376, "dense": 198, "total": 5574}
+TALATHI = {"irnn": (0.670, "1x", "high"), "nprnn": (0.752, "1x", "low"), "lstm": (0.785, "4x", "low")}
+
+GROUP = ["grid", "task", "source", "cell", "layers", "clip", "dropout", "recurrent_dropout", "backend", "lr",
+         "seq_len", "epochs"]
+
+
+def _clip_label(cfg: dict[str, Any]) -> str:
+    if cfg.get("clipvalue") is not None:
+        return f"clipvalue={cfg['clipvalue']:g}"
+    if cfg.get("clipnorm") is not None:
+        return f"clipnorm={cfg['clipnorm']:g}"
+    return "none"
+
+
+def runs_table(records: list[dict[str, Any]]) -> pd.DataFrame:
+    rows = []
+    for r in records:
+        cfg = r.get("config", {})
+        metric = r.get("metric", "accuracy")
+        params = r.get("params", {}) or {}
+        rows.append({
+            "run_id": r["run_id"], "grid": r.get("grid"), "task": r["task"], "source": r.get("source"),
+            "cell": r["cell"], "layers": cfg.get("layers"), "clip": _clip_label(cfg),
+            "dropout": cfg.get("dropout"), "recurrent_dropout": cfg.get("recurrent_dropout"),
+            "backend": r["backend"], "seed": r["seed"], "lr": cfg.get("lr"), "seq_len": cfg.get("seq_len"),
+            "epochs": cfg.get("epochs"), "hidden": cfg.get("hidden"),
+            "status": r["status"], "diverged_epoch": r.get("diverged_epoch"), "cause": r.get("cause"),
+            "metric": metric,
+            "test_metric": as_float((r.get("final") or {}).get(f"test_{metric}")),
+            "best_epoch": (r.get("best") or {}).get("epoch"),
+            "best_val_metric": as_float((r.get("best") or {}).get(f"val_{metric}")),
+            "best_test_metric": as_float((r.get("best") or {}).get(f"test_{metric}")),
+            "params_total": params.get("total"),
+            "path": r.get("path"), "epochs_run": r.get("epochs_run"),
+            "train_seconds": as_float(r.get("train_seconds")), "device": r.get("device"),
+            "baseline_mse": as_float((r.get("task_meta") or {}).get("baseline_mse_measured")),
+            "_dir": str(Path(r["_path"]).parent), "_config": cfg,
+        })
+    return pd.DataFrame(rows)
+
+
+def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
+    out = []
+    keys = [k for k in GROUP if k in runs]
+    for key, g in runs.groupby(keys, dropna=False, sort=False):
+        m, s, n = mean_std(g["test_metric"])
+        row = dict(zip(keys, key))
+        row.update({
+            "metric": g["metric"].iloc[0], "runs": len(g), "diverged": int((g["status"] == "diverged").sum()),
+            "test_mean": m, "test_std": s, "n_ok": n,
+            "test": fmt_pm(m, s, n, 4 if g["metric"].iloc[0] == "mse" else 3),
+            "params_total": g["params_total"].iloc[0],
+            "seconds_mean": float(np.nanmean(g["train_seconds"])) if len(g) else float("nan"),
+            "path": ",".join(sorted(set(map(str, g["path"])))),
+        })
+        if g["metric"].iloc[0] == "mse":
+            bm = float(np.nanmean(g["baseline_mse"]))
+            row["baseline_mse"] = bm
+            row["beats_baseline"] = bool(n and m < bm)
+        out.append(row)
+    return pd.DataFrame(out)
+
+
+def har_tables(runs: pd.DataFrame, scale: str) -> tuple[pd.DataFrame, pd.DataFrame, list[dict[str, Any]]]:
+    har = runs[(runs["task"] == "har") & (runs["backend"] == "torch")]
+    rows, verdicts = [], []
+    for (cell, layers, clip), g in har.groupby(["cell", "layers", "clip"], sort=False):
+        m, s, n = mean_std(g["test_metric"])
+        epochs = int(g["epochs"].max())
+        v = verdict("recurrent", f"HAR {cell.upper()} L{layers} clip {clip}", "lecture slide 'Results including "
+                    "gradient clipping' (Keras, 200 epochs, batch 1500)", LECTURE_HAR_ACCURACY, g["test_metric"],
+                    HAR_TOLERANCE, scale, note=f"{epochs} epochs; source {g['source'].iloc[0]}")
+        verdicts.append(v)
+        rows.append({"cell": cell, "layers": layers, "clip": clip, "source": g["source"].iloc[0],
+                     "epochs": epochs, "lecture_accuracy": LECTURE_HAR_ACCURACY,
+                     "ours_test_accuracy": fmt_pm(m, s, n), "diverged": int((g["status"] == "diverged").sum()),
+                     "tolerance": HAR_TOLERANCE, "verdict": v["verdict"]})
+    acc = pd.DataFrame(rows)
+    prow = []
+    for (cell, layers, hidden), g in har.groupby(["cell", "layers", "hidden"], sort=False):
+        first = g.iloc[0]
+        keras = keras_counts(first["_config"], n_inputs=9, n_outputs=6)
+        prow.append({"cell": cell, "layers": layers, "hidden": hidden,
+                     "torch_trainable_params (two biases per gate)": first["params_total"],
+                     "keras_recurrent": keras.get("recurrent"), "keras_dense": keras.get("head"),
+                     "keras_total": keras.get("total"),
+                     "lecture_keras_summary": "5,376 + 198 = 5,574" if (cell, layers, hidden) == ("lstm", 1, 32)
+                     else None})
+    return acc, pd.DataFrame(prow), verdicts
+
+
+def keras_counts(cfg: dict[str, Any], n_inputs: int, n_outputs: int) -> dict[str, Any]:
+    """Keras' own parameter count of the same model (built once here, not in every run)."""
+    try:
+        from ..models.keras_models import keras_param_counts
+        from ..models.seq import ModelSpec
+
+        spec = ModelSpec(cell=cfg["cell"], input_size=n_inputs, hidden=int(cfg["hidden"]), output_size=n_outputs,
+                         layers=int(cfg["layers"]))
+        return dict(keras_param_counts(spec))
+    except Exception as e:  # TensorFlow not installed: say so in the table instead of failing
+        return {"total": f"unavailable ({type(e).__name__})"}
+
+
+def talathi_table(runs: pd.DataFrame, scale: str) -> tuple[pd.DataFrame, list[dict[str, Any]]]:
+    """IR-NN / np-RNN / LSTM redone on our tasks: accuracy, parameter ratio, and sensitivity
+    measured as the spread over seeds and over the learning-rate sweep (not asserted)."""
+    rows, verdicts = [], []
+    torch_runs = runs[runs["backend"] == "torch"]
+    for task, t in torch_runs.groupby("task", sort=False):
+        base = t[t["cell"] == "irnn"]["params_total"]
+        base_params = float(base.iloc[0]) if len(base) else float("nan")
+        for cell in ("irnn", "nprnn", "lstm"):
+            g = t[t["cell"] == cell]
+            if g.empty:
+                continue
+            metric = g["metric"].iloc[0]
+            best_lr = g.groupby("lr")["test_metric"].mean()
+            lr_best = best_lr.idxmax() if metric == "accuracy" else best_lr.idxmin()
+            at_best = g[g["lr"] == lr_best]["test_metric"]
+            m, s, n = mean_std(at_best)
+            lr_means = g.groupby("lr")["test_metric"].mean()
+            src_acc, src_ratio, src_sens = TALATHI[cell]
+            rows.append({
+                "task": task, "cell": cell, "metric": metric, "ours": fmt_pm(m, s, n, 4 if metric == "mse" else 3),
+                "param_ratio": (float(g["params_total"].iloc[0]) / base_params) if base_params else float("nan"),
+                "spread_over_seeds (std)": s,
+                "spread_over_lr (max-min of means)": float(lr_means.max() - lr_means.min()) if len(lr_means) > 1
+                else float("nan"),
+                "lrs": ",".join(f"{x:g}" for x in sorted(g["lr"].unique())),
+                "diverged": int((g["status"] == "diverged").sum()), "runs": len(g),
+                "talathi_ucf101_accuracy": src_acc, "talathi_param_ratio": src_ratio, "talathi_sensitivity": src_sens,
+            })
+    return pd.DataFrame(rows), verdicts
+
+
+def _history(run_dir: str) -> pd.DataFrame:
+    p = Path(run_dir) / "history.csv"
+    return pd.read_csv(p) if p.exists() else pd.DataFrame()
+
+
+def curves_figure(runs: pd.DataFrame, out: Path) -> list[Path]:
+    """Learning curves: validation metric per epoch, one line per seed, one panel per cell/clip —
+    the lecture's 'comparing different runs of the same model'."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    paths = []
+    for (grid, task), g in runs[runs["backend"] == "torch"].groupby(["grid", "task"], sort=False):
+        frames = []
+        for _, r in g.iterrows():
+            h = _history(r["_dir"])
+            col = f"val_{r['metric']}"
+            if h.empty or col not in h:
+                continue
+            frames.append(pd.DataFrame({"epoch": h["epoch"], "value": pd.to_numeric(h[col], errors="coerce"),
+                                        "cell": r["cell"], "clip": r["clip"], "seed": str(r["seed"]),
+                                        "variant": f"L{r['layers']} drop{r['dropout']:g}/{r['recurrent_dropout']:g}"
+                                        + (f" lr{r['lr']:g}" if g["lr"].nunique() > 1 else "")
+                                        + (f" T{int(r['seq_len'])}" if g["seq_len"].nunique() > 1 else "")}))
+        if not frames:
+            continue
+        df = pd.concat(frames)
+        metric = g["metric"].iloc[0]
+        grid_plot = sns.relplot(data=df, x="epoch", y="value", hue="clip", style="seed", units=None,
+                                col="cell", row="variant" if df["variant"].nunique() > 1 else None,
+                                kind="line", height=2.6, aspect=1.3, facet_kws={"sharey": True})
+        grid_plot.set_axis_labels("epoch", f"validation {metric}")
+        grid_plot.figure.suptitle(f"{grid} ({task}): validation {metric} per epoch, one line per seed", y=1.02)
+        paths.append(save_figure(grid_plot.figure, out / f"recurrent_curves_{grid}.png"))
+    return paths
+
+
+def grad_distance_figure(records: list[dict[str, Any]], out: Path) -> Path | None:
+    """‖∂L/∂h_t‖ against T − t per cell, at initialisation and after training (log scale)."""
+    import matplotlib.pyplot as plt
+
+    rows = []
+    for r in records:
+        d = r.get("diagnostics") or {}
+        cfg = r.get("config", {})
+        if r["backend"] != "torch" or cfg.get("layers") != 1:
+            continue
+        for when in ("init", "final"):
+            vals = d.get(f"grad_vs_distance_{when}")
+            if vals:
+                rows.append((r["task"], r["cell"], when, np.asarray([as_float(v) for v in vals])))
+    if not rows:
+        return None
+    tasks = sorted({t for t, *_ in rows})
+    fig, axes = plt.subplots(len(tasks), 2, figsize=(10, 3.2 * len(tasks)), squeeze=False)
+    for i, task in enumerate(tasks):
+        for j, when in enumerate(("init", "final")):
+            ax = axes[i][j]
+            for cell in ("rnn_tanh", "irnn", "nprnn", "lstm", "gru"):
+                curves = [v for t, c, w, v in rows if t == task and c == cell and w == when]
+                if not curves:
+                    continue
+                n = min(len(c) for c in curves)
+                mean = np.mean([c[:n] for c in curves], axis=0)
+                ax.plot(np.arange(n), np.maximum(mean, 1e-30), label=cell)
+            ax.set_yscale("log")
+            ax.set_xlabel("distance T − t (steps)")
+            ax.set_ylabel("‖∂loss/∂h_t‖ (mean over sequences)")
+            ax.set_title(f"{task}: {'at initialisation' if when == 'init' else 'after training'}")
+            ax.legend(fontsize=8)
+    fig.tight_layout()
+    return save_figure(fig, out / "grad_vs_distance.png")
+
+
+def grad_norm_figure(runs: pd.DataFrame, out: Path) -> Path | None:
+    """Gradient norm before clipping, per epoch: where clipping matters."""
+    import matplotlib.pyplot as plt
+    import seaborn as sns
+
+    frames = []
+    for _, r in runs[runs["backend"] == "torch"].iterrows():
+        h = _history(r["_dir"])
+        if h.empty or "grad_norm_max" not in h:
+            continue
+        frames.append(pd.DataFrame({"epoch": h["epoch"], "grad_norm_max": pd.to_numeric(h["grad_norm_max"],
+                                    errors="coerce"), "cell": r["cell"], "clip": r["clip"], "task": r["task"]}))
+    if not frames:
+        return None
+    df = pd.concat(frames)
+    g = sns.relplot(data=df, x="epoch", y="grad_norm_max", hue="cell", style="clip", col="task", kind="line",
+                    height=3, aspect=1.4, facet_kws={"sharey": False})
+    g.set(yscale="log")
+    g.set_axis_labels("epoch", "max gradient norm before clipping")
+    return save_figure(g.figure, out / "recurrent_grad_norm.png")
+
+
+def aggregate(paths: list[str], outdir: str | Path, scale: str) -> dict[str, Path]:
+    matplotlib_headless()
+    outdir = Path(outdir)
+    tables, figures = outdir / "tables", outdir / "figures"
+    records = read_records(paths)
+    runs = runs_table(records)
+    written = {"runs": write_csv(runs.drop(columns=["_dir", "_config"]), tables / "recurrent_runs.csv"),
+               "summary": write_csv(summary_table(runs), tables / "recurrent_summary.csv")}
+    acc, params, verdicts = har_tables(runs, scale)
+    written["har_accuracy"] = write_csv(acc, tables / "har_accuracy.csv")
+    written["har_params"] = write_csv(params, tables / "har_params.csv")
+    talathi, _ = talathi_table(runs, scale)
+    written["talathi"] = write_csv(talathi, tables / "irnn_nprnn_lstm.csv")
+    adding = runs[runs["task"] == "adding"]
+    if not adding.empty:
+        s = summary_table(adding)
+        written["adding"] = write_csv(
+            s[["cell", "seq_len", "layers", "clip", "test", "baseline_mse", "beats_baseline", "diverged", "runs"]],
+            tables / "adding.csv")
+    tk = runs[runs["backend"] == "keras"]
+    if not tk.empty:
+        rows = []
+        for _, r in tk.iterrows():
+            twin = runs[(runs["backend"] == "torch") & (runs["grid"] == r["grid"]) & (runs["cell"] == r["cell"])
+                        & (runs["seed"] == r["seed"]) & (runs["clip"] == r["clip"]) & (runs["layers"] == r["layers"])
+                        & (runs["dropout"] == r["dropout"]) & (runs["recurrent_dropout"] == r["recurrent_dropout"])]
+            if twin.empty:
+                continue
+            t = twin.iloc[0]
+            rows.append({"task": r["task"], "cell": r["cell"], "layers": r["layers"], "clip": r["clip"],
+                         "seed": r["seed"], "metric": r["metric"], "torch": t["test_metric"],
+                         "keras": r["test_metric"], "torch_seconds": t["train_seconds"],
+                         "keras_seconds": r["train_seconds"],
+                         "speedup_torch_over_keras": r["train_seconds"] / t["train_seconds"]
+                         if t["train_seconds"] else float("nan")})
+        written["torch_vs_keras"] = write_csv(pd.DataFrame(rows), tables / "torch_vs_keras.csv")
+    written["verdicts"] = write_csv(pd.DataFrame(verdicts, columns=VERDICT_COLUMNS), tables / "verdicts_recurrent.csv")
+    for p in curves_figure(runs, figures):
+        written[p.stem] = p
+    for fn in (grad_distance_figure,):
+        p = fn(records, figures)
+        if p:
+            written[p.stem] = p
+    p = grad_norm_figure(runs, figures)
+    if p:
+        written[p.stem] = p
+    return written
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m rnnbench.report.recurrent", description=__doc__.splitlines()[0])
+    p.add_argument("--outdir", required=True)
+    p.add_argument("--scale", default="laptop")
+    p.add_argument("records", nargs="+")
+    a = p.parse_args(argv)
+    for name, path in aggregate(a.records, a.outdir, a.scale).items():
+        print(f"{name}: {path}")
+
+
+if __name__ == "__main__":
+    main()

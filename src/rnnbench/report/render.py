@@ -1,0 +1,141 @@
+"""Render the report source (a Quarto percent-format script) to one self-contained HTML file.
+
+Two paths, one source:
+- ``quarto render`` when the Quarto CLI is on PATH (conda-forge ``quarto``, or
+  ``pip install quarto-cli`` with internet);
+- otherwise jupytext (percent script → notebook) → nbclient (execute) → nbconvert (HTML with
+  images inlined), which installs from PyPI alone.
+The log says which path ran. The document reads its inputs from ``$RNNBENCH_RESULTS`` and the
+resolved config from ``$RNNBENCH_CONFIG``.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+
+class RenderError(RuntimeError):
+    pass
+
+
+def _env(results: Path, config_json: str | None, engine: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["RNNBENCH_RESULTS"] = str(results.resolve())
+    env["RNNBENCH_RENDER_ENGINE"] = engine
+    if config_json:
+        env["RNNBENCH_CONFIG"] = config_json
+    env.setdefault("MPLBACKEND", "Agg")
+    return env
+
+
+def render_quarto(source: Path, out: Path, env: dict[str, str], quarto: str) -> None:
+    with tempfile.TemporaryDirectory(prefix="rnnbench-quarto-") as tmp:
+        work = Path(tmp) / source.name
+        shutil.copy2(source, work)
+        cmd = [quarto, "render", str(work), "--to", "html", "--output", "report.html"]
+        print("render path: quarto (" + " ".join(cmd) + ")", flush=True)
+        proc = subprocess.run(cmd, cwd=tmp, env=env, text=True, capture_output=True)
+        sys.stdout.write(proc.stdout)
+        sys.stdout.write(proc.stderr)
+        if proc.returncode != 0:
+            raise RenderError(f"quarto render failed with exit code {proc.returncode} (see the log above)")
+        _move_into_place(Path(tmp) / "report.html", out)
+
+
+def render_jupyter(source: Path, out: Path, env: dict[str, str], timeout: int = 1800) -> None:
+    import jupytext
+    import nbformat
+    from nbclient import NotebookClient
+    from nbconvert import HTMLExporter
+
+    print("render path: jupyter (jupytext -> nbclient -> nbconvert); the Quarto CLI is not on PATH", flush=True)
+    nb = jupytext.read(source, fmt="py:percent")
+    title = _front_matter_title(nb)
+    # Quarto's `#|` cell options: honour echo: false by hiding those inputs in the HTML
+    for cell in nb.cells:
+        if cell.cell_type == "code" and any(line.strip().replace(" ", "") in ("#|echo:false",)
+                                            for line in cell.source.splitlines()):
+            cell.metadata.setdefault("tags", []).append("remove_input")
+    old = dict(os.environ)
+    os.environ.update(env)  # the kernel inherits the environment of this process
+    try:
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3",
+                                resources={"metadata": {"path": str(source.parent.resolve())}})
+        client.execute()
+    finally:
+        os.environ.clear()
+        os.environ.update(old)
+    from traitlets.config import Config
+
+    c = Config()
+    c.TagRemovePreprocessor.remove_input_tags = {"remove_input"}
+    c.TagRemovePreprocessor.enabled = True
+    exporter = HTMLExporter(config=c, embed_images=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    fd, tmp = tempfile.mkstemp(prefix=".report.", suffix=".html", dir=out.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(body)
+    _move_into_place(Path(tmp), out)
+    nbformat.validate(nb)
+
+
+def _front_matter_title(nb) -> str:
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and cell.source.lstrip().startswith("---"):
+            for line in cell.source.splitlines():
+                if line.startswith("title:"):
+                    return line.split(":", 1)[1].strip().strip('"')
+    return "rnnbench report"
+
+
+def _move_into_place(src: Path, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    src.chmod(0o644)  # mkstemp makes 0600 files; the report is meant to be shared
+    os.replace(src, out) if src.parent == out.parent else shutil.move(str(src), str(out))
+
+
+def render(source: str | os.PathLike, results: str | os.PathLike, out: str | os.PathLike,
+           engine: str = "auto", config_json: str | None = None) -> str:
+    """Render and return the path that ran: 'quarto' or 'jupyter'."""
+    source, results, out = Path(source), Path(results), Path(out)
+    if not source.exists():
+        raise RenderError(f"report source {source} does not exist")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    quarto = shutil.which("quarto")
+    if engine == "quarto" and not quarto:
+        raise RenderError("report.engine is 'quarto' but the Quarto CLI is not on PATH "
+                          "(conda install -c conda-forge quarto, or pip install quarto-cli with internet)")
+    use = "quarto" if (engine == "quarto" or (engine == "auto" and quarto)) else "jupyter"
+    env = _env(results, config_json, use)
+    if use == "quarto":
+        render_quarto(source, out, env, quarto)  # type: ignore[arg-type]
+    else:
+        render_jupyter(source, out, env)
+    print(f"report written to {out} (path: {use})", flush=True)
+    return use
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m rnnbench.report.render", description=__doc__.splitlines()[0])
+    p.add_argument("--source", default="reports/report.py")
+    p.add_argument("--results", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--engine", choices=["auto", "quarto", "jupyter"], default="auto")
+    p.add_argument("--config-json", default=None)
+    a = p.parse_args(argv)
+    if a.config_json:
+        json.loads(a.config_json)  # fail here, not inside the kernel
+    try:
+        render(a.source, a.results, a.out, a.engine, a.config_json)
+    except RenderError as e:
+        raise SystemExit(f"error: {e}")
+
+
+if __name__ == "__main__":
+    main()

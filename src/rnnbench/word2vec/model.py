@@ -1,0 +1,103 @@
+"""The word2vec model: input vectors ``syn0`` and output weights (``syn1`` for hierarchical
+softmax, ``syn1neg`` for negative sampling), trained by plain SGD with manual gradients as in
+word2vec.c / gensim, batched: a batch's examples all read the same weights, and their row
+updates are summed into the matrices with ``index_add_`` (sparse: only touched rows move).
+
+Saturated dot products (|x·w| >= 6) give no update, as in gensim's ``word2vec_inner.pyx``.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from .huffman import HuffmanTree
+from .sampling import NegativeSampler
+
+MAX_EXP = 6.0
+
+
+class Word2VecModel:
+    def __init__(self, vocab_size: int, vector_size: int, *, hs: bool, negative: int,
+                 tree: HuffmanTree | None, sampler: NegativeSampler | None, device,
+                 generator: torch.Generator):
+        self.device = torch.device(device)
+        self.negative = negative
+        self.sampler = sampler
+        # gensim: uniform in [-0.5, 0.5) / vector_size; output weights start at zero
+        self.syn0 = (torch.rand(vocab_size, vector_size, device=self.device, generator=generator) - 0.5) / vector_size
+        self.syn1 = torch.zeros(vocab_size - 1 if vocab_size > 1 else 1, vector_size, device=self.device) if hs else None
+        self.syn1neg = torch.zeros(vocab_size, vector_size, device=self.device) if negative else None
+        if hs:
+            assert tree is not None
+            self.codes = torch.as_tensor(tree.codes, device=self.device).float()
+            self.points = torch.as_tensor(tree.points, device=self.device)
+            self.path_mask = (torch.arange(tree.max_depth, device=self.device)[None, :]
+                              < torch.as_tensor(tree.lengths, device=self.device)[:, None])
+
+    # -- output layers: update their weights, return the gradient step for the input vectors h --
+
+    def ns_step(self, h: torch.Tensor, target: torch.Tensor, alpha: float, generator) -> torch.Tensor:
+        """Negative sampling: target is the positive word, ``negative`` noise words per row."""
+        k = self.negative
+        noise = self.sampler.sample((len(target), k), generator)
+        words = torch.cat([target[:, None], noise], dim=1)                  # (B, k+1)
+        out = self.syn1neg[words]                                            # (B, k+1, D)
+        f = torch.bmm(out, h.unsqueeze(2)).squeeze(2)                        # (B, k+1)
+        label = torch.zeros_like(f)
+        label[:, 0] = 1.0
+        g = (label - torch.sigmoid(f)) * alpha
+        live = f.abs() < MAX_EXP
+        live[:, 1:] &= noise != target[:, None]  # word2vec: a noise draw equal to the target is skipped
+        g = g * live
+        grad_h = torch.bmm(g.unsqueeze(1), out).squeeze(1)                   # (B, D)
+        self.syn1neg.index_add_(0, words.reshape(-1), (g.unsqueeze(2) * h.unsqueeze(1)).reshape(-1, h.shape[1]))
+        return grad_h
+
+    def hs_step(self, h: torch.Tensor, target: torch.Tensor, alpha: float) -> torch.Tensor:
+        """Hierarchical softmax: the padded (V, depth) paths of the targets, gathered in one op
+        and flattened to the real (row, inner node) pairs."""
+        mask = self.path_mask[target]                                        # (B, depth)
+        rows, steps = mask.nonzero(as_tuple=True)
+        node = self.points[target][rows, steps]
+        code = self.codes[target][rows, steps]
+        hr = h[rows]
+        out = self.syn1[node]                                                # (N, D)
+        f = (hr * out).sum(1)
+        g = (1.0 - code - torch.sigmoid(f)) * alpha * (f.abs() < MAX_EXP)
+        grad_h = torch.zeros_like(h).index_add_(0, rows, g[:, None] * out)
+        self.syn1.index_add_(0, node, g[:, None] * hr)
+        return grad_h
+
+    def output_step(self, h, target, alpha, generator) -> torch.Tensor:
+        grad = None
+        if self.syn1 is not None:
+            grad = self.hs_step(h, target, alpha)
+        if self.syn1neg is not None:
+            g = self.ns_step(h, target, alpha, generator)
+            grad = g if grad is None else grad + g
+        return grad
+
+    # -- the two architectures --
+
+    def skipgram_step(self, context: torch.Tensor, centre: torch.Tensor, alpha: float, generator) -> None:
+        """Each (centre, context) pair: the context word's vector predicts the centre word
+        (word2vec.c's and gensim's order)."""
+        h = self.syn0[context]
+        self.syn0.index_add_(0, context, self.output_step(h, centre, alpha, generator))
+
+    def cbow_step(self, rows: torch.Tensor, context: torch.Tensor, centre: torch.Tensor, alpha: float,
+                  generator, cbow_mean: bool = True) -> None:
+        """rows[i] is the batch row of context word context[i]; each row's input is the mean
+        (or sum) of its context vectors; the full error goes back to every context word."""
+        b = len(centre)
+        h = torch.zeros(b, self.syn0.shape[1], device=self.device).index_add_(0, rows, self.syn0[context])
+        cnt = torch.bincount(rows, minlength=b).clamp_(min=1).to(h.dtype)[:, None]
+        if cbow_mean:
+            h /= cnt
+        grad = self.output_step(h, centre, alpha, generator)
+        if not cbow_mean:  # gensim: a summed input spreads its error over the window
+            grad /= cnt
+        self.syn0.index_add_(0, context, grad[rows])
+
+    def vectors(self) -> np.ndarray:
+        return self.syn0.detach().cpu().numpy().copy()

@@ -1,0 +1,74 @@
+"""Hyper-parameters shared by our trainer and the gensim reference (one dataclass, gensim's names).
+
+Every parameter is documented once here, with gensim 4.4's default unless stated.
+"""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from typing import Any, Mapping
+
+ARCHS = ("cbow", "skipgram")
+LOSSES = ("hs", "ns")
+IMPLS = ("torch", "gensim")
+
+
+class Word2VecInputError(ValueError):
+    """Bad input (empty corpus, corpus shorter than the window, empty vocabulary...): a clear
+    message, raised before any training starts."""
+
+
+@dataclass(frozen=True)
+class Word2VecParams:
+    sg: int = 0                 # 1: skip-gram (predict each context word from the centre); 0: CBOW (predict the centre from the mean of its context)
+    hs: int = 0                 # 1: hierarchical softmax over a Huffman tree of the counts
+    negative: int = 5           # > 0: negative sampling with this many noise words per positive; 0: none (use with hs=1)
+    ns_exponent: float = 0.75   # the noise distribution is unigram counts ** ns_exponent
+    vector_size: int = 100      # dimensionality of the word vectors
+    window: int = 5             # maximum distance between centre and context; each centre draws a shrunk window in 1..window
+    min_count: int = 5          # words with fewer occurrences are dropped before training
+    sample: float = 1e-3        # frequent-word subsampling threshold (word2vec.c / gensim keep-probability formula); 0 = off
+    alpha: float = 0.025        # initial learning rate
+    min_alpha: float = 0.0001   # learning rate at the end; it decays linearly over all epochs' words
+    epochs: int = 5             # passes over the corpus
+    seed: int = 1               # random seed (initial vectors, windows, subsampling, noise words)
+    workers: int = 2            # gensim worker threads; our trainer uses as many torch threads (not gensim's 3: 2 cores here)
+    cbow_mean: int = 1          # CBOW input = mean (1) or sum (0) of the context vectors
+    batch_words: int = 4096     # ours only: centre tokens per batched update (gensim's own job size is 10,000 words)
+
+    @classmethod
+    def from_mapping(cls, m: Mapping[str, Any]) -> "Word2VecParams":
+        names = {f.name for f in fields(cls)}
+        unknown = set(m) - names
+        if unknown:
+            raise Word2VecInputError(f"unknown word2vec parameter(s): {', '.join(sorted(unknown))}")
+        return cls(**dict(m))
+
+    @classmethod
+    def for_combination(cls, arch: str, loss: str, **kw: Any) -> "Word2VecParams":
+        """arch in {cbow, skipgram}, loss in {hs, ns}: hs means hs=1, negative=0 (pure HS)."""
+        if arch not in ARCHS or loss not in LOSSES:
+            raise Word2VecInputError(f"arch must be one of {ARCHS} and loss one of {LOSSES}, got {arch!r}, {loss!r}")
+        negative = kw.pop("negative", 5)
+        return cls(sg=int(arch == "skipgram"), hs=int(loss == "hs"),
+                   negative=0 if loss == "hs" else negative, **kw)
+
+    def validate(self) -> None:
+        if self.vector_size < 1 or self.window < 1 or self.epochs < 1 or self.min_count < 1:
+            raise Word2VecInputError("vector_size, window, epochs and min_count must be >= 1")
+        if not self.hs and self.negative <= 0:
+            raise Word2VecInputError("nothing to train: set hs=1 or negative > 0")
+        if self.alpha <= 0 or self.min_alpha < 0 or self.min_alpha > self.alpha:
+            raise Word2VecInputError("need 0 <= min_alpha <= alpha and alpha > 0")
+        if self.sample < 0:
+            raise Word2VecInputError("sample must be >= 0")
+
+    @property
+    def arch(self) -> str:
+        return "skipgram" if self.sg else "cbow"
+
+    @property
+    def loss(self) -> str:
+        return "hs" if self.hs else "ns"
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,136 @@
+"""Our word2vec trainer: CBOW / skip-gram × hierarchical softmax / negative sampling, batched
+on any torch device (``rnnbench.device.resolve_device``), deterministic for a seed on CPU.
+
+One epoch: subsample the token stream (one draw per token), then walk it in batches of
+``batch_words`` centre tokens; each batch draws its shrunk windows, builds every (centre,
+context) pair with tensor operations, and takes one SGD step at the linearly decayed rate
+alpha -> min_alpha (decayed over all epochs' raw words, as gensim does).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import torch
+
+from .huffman import build_huffman
+from .model import Word2VecModel
+from .params import Word2VecInputError, Word2VecParams
+from .sampling import NegativeSampler, context_matrix, subsample
+from .vocab import Vocab, build_vocab, keep_probabilities
+
+
+@dataclass
+class TrainResult:
+    words: list[str]
+    vectors: np.ndarray
+    vocab: Vocab
+    train_seconds: float           # wall time of the training loop only
+    vocab_seconds: float           # reading ids, vocabulary, Huffman tree, tables
+    raw_words: int                 # corpus tokens × epochs (what words/s counts, gensim's raw words)
+    effective_words: int           # tokens actually trained on after min_count and subsampling
+    history: list[dict] = field(default_factory=list)
+
+    @property
+    def words_per_second(self) -> float:
+        return self.raw_words / self.train_seconds if self.train_seconds > 0 else float("nan")
+
+
+def check_corpus(n_tokens: int, window: int) -> None:
+    if n_tokens == 0:
+        raise Word2VecInputError("corpus is empty: no tokens to train on")
+    if n_tokens <= window:
+        raise Word2VecInputError(
+            f"corpus has {n_tokens} tokens, not more than the window ({window}): no centre word "
+            f"has a full context; use a longer corpus or a smaller window")
+
+
+def encode(sentences: list[list[str]], vocab: Vocab) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Token ids (out-of-vocabulary words dropped, as gensim does before windowing), the
+    sentence of each kept token and its raw position in the corpus (for the learning-rate decay)."""
+    ids, sent, raw = [], [], []
+    offset = 0
+    index = vocab.index
+    for k, s in enumerate(sentences):
+        a = np.fromiter((index.get(w, -1) for w in s), dtype=np.int64, count=len(s))
+        keep = np.flatnonzero(a >= 0)
+        ids.append(a[keep])
+        sent.append(np.full(len(keep), k, dtype=np.int64))
+        raw.append(keep + offset)
+        offset += len(s)
+    return np.concatenate(ids), np.concatenate(sent), np.concatenate(raw)
+
+
+def train(sentences: list[list[str]], params: Word2VecParams, device="cpu", *,
+          log: Callable[[str], None] = print) -> TrainResult:
+    params.validate()
+    raw_total = sum(len(s) for s in sentences)
+    check_corpus(raw_total, params.window)
+    dev = torch.device(device)
+    if dev.type == "cpu":
+        torch.set_num_threads(max(1, params.workers))
+    gen = torch.Generator(device=dev)
+    gen.manual_seed(params.seed)
+
+    t0 = time.perf_counter()
+    vocab = build_vocab(sentences, params.min_count)
+    ids_np, sent_np, raw_np = encode(sentences, vocab)
+    if len(ids_np) <= params.window:
+        raise Word2VecInputError(
+            f"only {len(ids_np)} tokens remain after min_count={params.min_count}, not more than the "
+            f"window ({params.window})")
+    tree = build_huffman(vocab.counts) if params.hs else None
+    sampler = NegativeSampler(vocab.counts, params.ns_exponent, dev) if params.negative else None
+    model = Word2VecModel(len(vocab), params.vector_size, hs=bool(params.hs), negative=params.negative,
+                          tree=tree, sampler=sampler, device=dev, generator=gen)
+    ids = torch.as_tensor(ids_np, device=dev)
+    sent = torch.as_tensor(sent_np, device=dev)
+    rawpos = torch.as_tensor(raw_np, device=dev)
+    keep_prob = torch.as_tensor(keep_probabilities(vocab.counts, params.sample), dtype=torch.float32, device=dev)
+    vocab_seconds = time.perf_counter() - t0
+    log(f"vocabulary: {len(vocab)} words (min_count={params.min_count}) from {raw_total} tokens; "
+        f"{len(ids_np)} in-vocabulary tokens; setup {vocab_seconds:.2f}s")
+
+    total = params.epochs * raw_total
+    history: list[dict] = []
+    effective = 0
+    t_start = time.perf_counter()
+    with torch.no_grad():
+        for epoch in range(params.epochs):
+            te = time.perf_counter()
+            kept = subsample(ids, keep_prob, gen)
+            toks, snt, rp = ids[kept], sent[kept], rawpos[kept]
+            n = len(toks)
+            effective += n
+            pairs = 0
+            for start in range(0, n, params.batch_words):
+                stop = min(n, start + params.batch_words)
+                # progress of the raw corpus at this batch's first centre, like gensim's per-job alpha
+                done = epoch * raw_total + int(rp[start])
+                alpha = params.alpha - (params.alpha - params.min_alpha) * done / total
+                pos, valid = context_matrix(toks, snt, start, stop, params.window, gen)
+                rows, cols = valid.nonzero(as_tuple=True)
+                context = toks[pos[rows, cols]]
+                pairs += len(rows)
+                if params.sg:
+                    model.skipgram_step(context, toks[start + rows], alpha, gen)
+                else:
+                    has = torch.zeros(stop - start, dtype=torch.bool, device=dev)
+                    has[rows] = True  # a centre with no context word in its window is skipped
+                    centres = torch.nonzero(has).squeeze(1)
+                    remap = torch.cumsum(has.long(), 0) - 1
+                    model.cbow_step(remap[rows], context, toks[start + centres], alpha, gen,
+                                    cbow_mean=bool(params.cbow_mean))
+            if dev.type == "cuda":
+                torch.cuda.synchronize(dev)
+            secs = time.perf_counter() - te
+            history.append({"epoch": epoch + 1, "seconds": secs, "raw_words": raw_total,
+                            "effective_words": n, "pairs": pairs, "alpha_end": alpha,
+                            "words_per_second": raw_total / secs if secs > 0 else float("nan")})
+            log(f"epoch {epoch + 1}/{params.epochs}: {n} tokens after subsampling, {pairs} pairs, "
+                f"{secs:.2f}s, {raw_total / secs:,.0f} words/s, alpha {alpha:.5f}")
+    train_seconds = time.perf_counter() - t_start
+    return TrainResult(words=vocab.words, vectors=model.vectors(), vocab=vocab, train_seconds=train_seconds,
+                       vocab_seconds=vocab_seconds, raw_words=total, effective_words=effective, history=history)
