@@ -141,8 +141,12 @@ class _Stager:
 
     def stage(self, spec: RemoteFile, stream: BinaryIO) -> None:
         fd, tmp = tempfile.mkstemp(prefix=f".{Path(spec.name).name}.", suffix=".part", dir=self.dest)
-        with os.fdopen(fd, "wb") as out:
-            sha = _copy_hashing(stream, out)
+        try:
+            with os.fdopen(fd, "wb") as out:
+                sha = _copy_hashing(stream, out)
+        except BaseException:  # a truncated or corrupt stream fails mid-copy: keep nothing
+            Path(tmp).unlink(missing_ok=True)
+            raise
         old = self.staged.pop(spec.name, None)
         if old:
             old.tmp.unlink(missing_ok=True)

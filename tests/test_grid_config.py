@@ -1,0 +1,90 @@
+"""Grid expansion and config validation: bad config fails before any job, naming the key."""
+from __future__ import annotations
+
+import copy
+import subprocess
+import sys
+
+import pytest
+import yaml
+from snakemake.utils import validate
+
+from rnnbench.grid import GridError, expand
+
+SCHEMA = "workflow/schemas/config.schema.yaml"
+
+
+def entry(**kw):
+    base = {"name": "g", "task": "har", "cells": ["lstm", "gru"], "clipvalue": [None, 0.5], "seeds": [0, 1]}
+    base.update(kw)
+    return base
+
+
+def test_every_combination_is_one_run_with_a_unique_readable_id():
+    runs = expand([entry()])
+    assert len(runs) == 2 * 2 * 2
+    assert "g/lstm_L1_clipnone_drop0_rdrop0_torch/seed0" in runs
+    assert "g/gru_L1_clip0.5_drop0_rdrop0_torch/seed1" in runs
+    spec = runs["g/gru_L1_clip0.5_drop0_rdrop0_torch/seed1"]
+    assert spec["clipvalue"] == 0.5 and spec["seed"] == 1 and spec["cell"] == "gru"
+
+
+def test_swept_lr_and_length_enter_the_id():
+    runs = expand([entry(cells=["irnn"], clipvalue=None, seeds=[0], lr=[1e-3, 1e-2], seq_len=[50, 100])])
+    assert "g/irnn_L1_clipnone_drop0_rdrop0_torch_lr0.001_T50/seed0" in runs and len(runs) == 4
+
+
+@pytest.mark.parametrize("bad,message", [
+    (entry(cells=["lstm", "transformer"]), "unknown cell 'transformer'"),
+    (entry(seeds=[]), "axis 'seeds' is empty"),
+    (entry(clipvalue=0.5, clipnorm=1.0), "clipvalue or clipnorm"),
+])
+def test_grid_errors_name_the_problem(bad, message):
+    with pytest.raises(GridError, match=message):
+        expand([bad])
+
+
+def test_duplicate_grid_names():
+    with pytest.raises(GridError, match="used twice"):
+        expand([entry(), entry()])
+
+
+def _default(repo):
+    return yaml.safe_load((repo / "config" / "config.yaml").read_text())
+
+
+@pytest.mark.parametrize("mutate,needle", [
+    (lambda c: c.update(bogus=1), "bogus"),
+    (lambda c: c["recurrent"][0].update(epochs="many"), "many"),
+    (lambda c: c["recurrent"][0].update(cells=["lstm", "elman"]), "elman"),
+    (lambda c: c["recurrent"][0].update(seeds=[]), "seeds"),
+    (lambda c: c["har"].update(source="kaggle"), "kaggle"),
+])
+def test_schema_rejects_bad_config(repo, mutate, needle):
+    cfg = _default(repo)
+    validate(copy.deepcopy(cfg), str(repo / SCHEMA))  # the default is valid
+    mutate(cfg)
+    with pytest.raises(Exception) as e:
+        validate(cfg, str(repo / SCHEMA))
+    assert needle in str(e.value)
+
+
+def test_snakemake_refuses_unknown_key_before_any_job(repo, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("recurrent:\n  - {name: x, task: har, cells: [lstm], colour: blue}\n")
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--cores", "1", "--configfile", str(bad),
+                           "--config", f"results={tmp_path}/results"],
+                          cwd=repo, capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert "colour" in proc.stdout + proc.stderr
+    assert not (tmp_path / "results").exists()
+
+
+@pytest.mark.parametrize("configfile", ["config/config.yaml", "config/full.yaml"])
+def test_dry_run_of_shipped_configs(repo, configfile):
+    if not (repo / configfile).exists():
+        pytest.skip(f"{configfile} not present")
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--cores", "2", "--configfile", configfile,
+                           "--config", "results=/tmp/rnnbench-dryrun"], cwd=repo, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    assert "train_recurrent" in proc.stdout and "report" in proc.stdout
