@@ -209,20 +209,16 @@ def _gru_loop(gx: Tensor, w_hh: Tensor, b_hh: Tensor, rec_mask: Optional[Tensor]
 
 _PY_LOOPS = {"rnn": _rnn_loop, "lstm": _lstm_loop, "gru": _gru_loop}
 
-# TorchScript vs plain Python loop on CPU (2 cores, torch 2.13, forward+backward, LSTM H=32,
-# B=256, T=128, recurrent_dropout 0.25): see bench note in the report of this module's author;
-# the compiled loop is used only where it measured faster (``USE_TORCHSCRIPT``).
+# TorchScript vs plain Python loop, measured on CPU (2 shared cores, 1 thread, torch 2.13;
+# forward+backward, hidden 32, 9 inputs, dropout 0.1, recurrent_dropout 0.25; best of 5,
+# interleaved): B=256,T=64: rnn 48.3 -> 41.6 ms, lstm 116 -> 110 ms, gru 62.6 -> 59.7 ms;
+# B=1500,T=32: rnn 44.0 -> 39.4 ms, lstm 353 -> 325 ms, gru 284 -> 273 ms. The scripted loop is
+# 4-14 % faster, so it is used. (The stock fused kernel without recurrent dropout: 17-116 ms.)
 USE_TORCHSCRIPT = True
 
 
-def _compile_loops() -> dict:
-    try:
-        return {k: torch.jit.script(f) for k, f in _PY_LOOPS.items()}
-    except Exception:  # TorchScript unavailable (e.g. stripped builds): same math in Python
-        return dict(_PY_LOOPS)
-
-
-_LOOPS = _compile_loops() if USE_TORCHSCRIPT else dict(_PY_LOOPS)
+_LOOPS = ({k: torch.jit.script(f) for k, f in _PY_LOOPS.items()} if USE_TORCHSCRIPT
+          else dict(_PY_LOOPS))
 
 
 def _dropout_mask(ref: Tensor, shape: Tuple[int, ...], p: float) -> Tensor:
