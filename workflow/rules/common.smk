@@ -14,7 +14,11 @@ validate(config, schema="../schemas/config.schema.yaml")
 RESULTS = config["results"]
 DATA = config["data"]["root"]
 MIRROR = config["data"]["mirror"] or ""
-RECURRENT = expand_grid(config.get("recurrent"), family="recurrent")
+# Families of sequence-model runs: each is a list of grid entries in the config, expanded into
+# runs that all go through the one `train` rule and the one training loop.
+SEQUENCE_FAMILIES = ("recurrent", "names", "music", "embedding")
+RUNS = {fam: expand_grid(config.get(fam), family=fam) for fam in SEQUENCE_FAMILIES}
+RECURRENT = RUNS["recurrent"]
 
 # Each family adds the aggregated files the report reads: {family: [paths]}.
 REPORT_INPUTS = {}

@@ -40,3 +40,18 @@ rule prepare_har:
     shell:
         "python -m rnnbench.data.har --source {wildcards.source} --raw {params.raw} --out {output} "
         "--val-subjects {params.val} --seed {params.seed} > {log} 2>&1"
+
+
+rule prepare_mnist:
+    input:
+        f"{DATA}/raw/mnist/SHA256SUMS",
+    output:
+        f"{DATA}/prepared/mnist.npz",
+    log:
+        f"{RESULTS}/logs/prepare/mnist.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    shell:
+        "python -m rnnbench.data.mnist --raw {DATA}/raw/mnist --out {output} > {log} 2>&1"

@@ -1,34 +1,40 @@
 # Recurrent study: one job per (grid entry, cell, variant, seed); see rnnbench.grid.
+# The `train` rule serves every sequence-model family (recurrent, names, music, embedding).
 
+# prepared file(s) each task reads; tasks not listed are generated inside the job
 TASK_DATA = {
     "har": lambda: f"{DATA}/prepared/har-{config['har']['source']}.npz",
-    "adding": lambda: [],  # generated from the run's seed inside the job
     "mnist": lambda: f"{DATA}/prepared/mnist.npz",
     "pmnist": lambda: f"{DATA}/prepared/mnist.npz",
 }
 
 
-def recurrent_data(wildcards):
-    return TASK_DATA[RECURRENT[wildcards.run]["task"]]()
+def train_data(wildcards):
+    task = RUNS[wildcards.family][wildcards.run]["task"]
+    return TASK_DATA[task]() if task in TASK_DATA else []
 
 
-rule train_recurrent:
+def all_runs(family):
+    return expand(f"{RESULTS}/{family}/{{run}}/metrics.json", run=list(RUNS[family]))
+
+
+rule train:
     input:
-        data=recurrent_data,
+        data=train_data,
     output:
-        metrics=f"{RESULTS}/recurrent/{{run}}/metrics.json",
-        history=f"{RESULTS}/recurrent/{{run}}/history.csv",
+        metrics=f"{RESULTS}/{{family}}/{{run}}/metrics.json",
+        history=f"{RESULTS}/{{family}}/{{run}}/history.csv",
     params:
-        spec=lambda w: json.dumps(RECURRENT[w.run]),
-        outdir=lambda w: f"{RESULTS}/recurrent/{w.run}",
+        spec=lambda w: json.dumps(RUNS[w.family][w.run]),
+        outdir=lambda w: f"{RESULTS}/{w.family}/{w.run}",
         data=lambda w, input: input.data or "none",
-        source=config["har"]["source"],
     log:
-        f"{RESULTS}/logs/recurrent/{{run}}.log",
+        f"{RESULTS}/logs/{{family}}/{{run}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/recurrent/{{run}}.tsv"
+        f"{RESULTS}/benchmarks/{{family}}/{{run}}.tsv"
     wildcard_constraints:
-        run=one_of(RECURRENT),
+        family=one_of(SEQUENCE_FAMILIES),
+        run=one_of([r for fam in RUNS.values() for r in fam]),
     threads: config["threads"]
     resources:
         mem_mb=3000,
@@ -41,7 +47,7 @@ rule train_recurrent:
 
 rule aggregate_recurrent:
     input:
-        expand(f"{RESULTS}/recurrent/{{run}}/metrics.json", run=list(RECURRENT)),
+        all_runs("recurrent"),
     output:
         runs=f"{RESULTS}/tables/recurrent_runs.csv",
         summary=f"{RESULTS}/tables/recurrent_summary.csv",
