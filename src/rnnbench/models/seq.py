@@ -35,6 +35,7 @@ Where PyTorch's stock layers differ from the lecture / Keras (all handled or doc
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
@@ -217,8 +218,17 @@ _PY_LOOPS = {"rnn": _rnn_loop, "lstm": _lstm_loop, "gru": _gru_loop}
 USE_TORCHSCRIPT = True
 
 
-_LOOPS = ({k: torch.jit.script(f) for k, f in _PY_LOOPS.items()} if USE_TORCHSCRIPT
-          else dict(_PY_LOOPS))
+
+
+def _script_loops() -> dict:
+    # torch 2.13 marks torch.jit.script deprecated (in favour of torch.compile, which on CPU needs
+    # a C++ toolchain and minutes of compile per shape); it still works, so silence just that.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*torch.jit.script.*deprecated", category=DeprecationWarning)
+        return {k: torch.jit.script(f) for k, f in _PY_LOOPS.items()}
+
+
+_LOOPS = _script_loops() if USE_TORCHSCRIPT else dict(_PY_LOOPS)
 
 
 def _dropout_mask(ref: Tensor, shape: Tuple[int, ...], p: float) -> Tensor:
