@@ -48,7 +48,7 @@ def runs_table(records: list[dict[str, Any]]) -> pd.DataFrame:
             "cell": r["cell"], "layers": cfg.get("layers"), "clip": _clip_label(cfg),
             "dropout": cfg.get("dropout"), "recurrent_dropout": cfg.get("recurrent_dropout"),
             "backend": r["backend"], "seed": r["seed"], "lr": cfg.get("lr"), "seq_len": cfg.get("seq_len"),
-            "epochs": cfg.get("epochs"), "hidden": cfg.get("hidden"),
+            "epochs": cfg.get("epochs"), "hidden": cfg.get("hidden"), "batch_size": cfg.get("batch_size"),
             "status": r["status"], "diverged_epoch": r.get("diverged_epoch"), "cause": r.get("cause"),
             "metric": metric,
             "test_metric": as_float((r.get("final") or {}).get(f"test_{metric}")),
@@ -278,9 +278,12 @@ def aggregate(paths: list[str], outdir: str | Path, scale: str) -> dict[str, Pat
     if not tk.empty:
         rows = []
         for _, r in tk.iterrows():
-            twin = runs[(runs["backend"] == "torch") & (runs["grid"] == r["grid"]) & (runs["cell"] == r["cell"])
-                        & (runs["seed"] == r["seed"]) & (runs["clip"] == r["clip"]) & (runs["layers"] == r["layers"])
-                        & (runs["dropout"] == r["dropout"]) & (runs["recurrent_dropout"] == r["recurrent_dropout"])]
+            # the torch twin: same task, model, variant, schedule and seed (any grid entry)
+            same = ["task", "cell", "layers", "clip", "dropout", "recurrent_dropout", "seed", "lr", "epochs",
+                    "hidden", "batch_size", "seq_len"]
+            twin = runs[runs["backend"] == "torch"]
+            for k in same:
+                twin = twin[(twin[k] == r[k]) | (twin[k].isna() & pd.isna(r[k]))]
             if twin.empty:
                 continue
             t = twin.iloc[0]
