@@ -166,7 +166,10 @@ def _member_matches(member: str, spec: RemoteFile) -> bool:
 def _read_source(location: str, opener, wanted: list[RemoteFile], stager: _Stager) -> None:
     """Open one source (``opener()`` returns a binary stream) and stage the wanted files it holds."""
     with opener() as raw:
-        if _is_archive(_strip_compression(location)) or _is_archive(location):
+        # a compressed copy of the declared file itself (imdb: aclImdb_labelled.tar.xz holds the
+        # declared .tar) is a single-file source, even when the declared file is an archive
+        itself = len(wanted) == 1 and Path(_strip_compression(location)).name == Path(wanted[0].name).name
+        if not itself and (_is_archive(_strip_compression(location)) or _is_archive(location)):
             # tar streams detect their own compression ("r|*"); zips are local, seekable files
             remaining = {s.name: s for s in wanted}
             for member, mstream in _iter_members(location, raw):
