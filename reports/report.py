@@ -23,7 +23,10 @@ import os
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from rnnbench.report.doc import config, records, results_dir, show_figure, show_table, verdicts
+from rnnbench.report.doc import (config, page_assets, records, results_dir, show_figure, show_table, verdict_table,
+                                 verdicts)
+
+page_assets()
 
 CFG = config()
 SCALE = CFG.get("scale", "unknown")
@@ -51,8 +54,7 @@ if V.empty:
 else:
     counts = V["verdict"].value_counts().to_dict()
     display(Markdown(", ".join(f"**{k}**: {v}" for k, v in counts.items())))
-    display(HTML(V.to_html(index=False, na_rep="—", classes="rnnbench-table sortable", border=0,
-                           float_format=lambda v: f"{v:.4g}")))
+    verdict_table(V)
 
 # %% [markdown]
 # ## Long-term dependencies
@@ -136,7 +138,7 @@ show_figure("recurrent_grad_norm.png", "Largest gradient norm before clipping, p
 
 # %%
 #| echo: false
-S = show_table("recurrent_summary.csv", "Every recurrent configuration: test metric mean ± std over seeds",
+show_table("recurrent_summary.csv", "Every recurrent configuration: test metric mean ± std over seeds",
                columns=["grid", "task", "source", "cell", "layers", "clip", "dropout", "recurrent_dropout",
                         "backend", "lr", "seq_len", "epochs", "metric", "test", "runs", "diverged",
                         "params_total", "seconds_mean", "path"])

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -31,3 +33,21 @@ def mirror() -> Path:
 @pytest.fixture
 def repo() -> Path:
     return REPO
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory) -> Path:
+    """The whole DAG on the tiny config and real mirror data, once per test session; returns
+    the results folder."""
+    mirror = mirror_path()
+    if mirror is None:
+        pytest.skip("no dataset mirror: set RNNBENCH_MIRROR or lay shared/datasets beside the checkout")
+    work = tmp_path_factory.mktemp("e2e")
+    env = dict(os.environ, RNNBENCH_MIRROR=str(mirror))
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "tests/data/config-tiny.yaml",
+           "--config", f"results={work}/results", f"data={{root: {work}/data}}"]
+    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=1800)
+    if proc.returncode != 0:
+        logs = "\n".join(f"--- {p}\n{p.read_text()[-2000:]}" for p in (work / "results" / "logs").rglob("*.log"))
+        pytest.fail(f"snakemake failed:\n{proc.stderr[-4000:]}\n{logs}")
+    return work / "results"

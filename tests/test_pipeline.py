@@ -8,25 +8,8 @@ import subprocess
 import sys
 
 import pandas as pd
-import pytest
 
-
-@pytest.fixture(scope="module")
-def tiny_run(tmp_path_factory):
-    from conftest import REPO, mirror_path
-
-    mirror = mirror_path()
-    if mirror is None:
-        pytest.skip("no dataset mirror: set RNNBENCH_MIRROR or lay shared/datasets beside the checkout")
-    work = tmp_path_factory.mktemp("e2e")
-    env = dict(os.environ, RNNBENCH_MIRROR=str(mirror))
-    cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "tests/data/config-tiny.yaml",
-           "--config", f"results={work}/results", f"data={{root: {work}/data}}"]
-    proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=1500)
-    if proc.returncode != 0:
-        logs = "\n".join(f"--- {p}\n{p.read_text()[-2000:]}" for p in (work / "results" / "logs").rglob("*.log"))
-        pytest.fail(f"snakemake failed:\n{proc.stderr[-4000:]}\n{logs}")
-    return work / "results"
+from conftest import REPO, mirror_path
 
 
 def test_report_html_exists_and_holds_the_har_table(tiny_run):
@@ -54,8 +37,6 @@ def test_every_run_recorded_and_aggregated(tiny_run):
 
 
 def test_rerun_has_nothing_to_do(tiny_run):
-    from conftest import REPO, mirror_path
-
     work = tiny_run.parent
     cmd = [sys.executable, "-m", "snakemake", "-n", "--cores", "2", "--configfile", "tests/data/config-tiny.yaml",
            "--config", f"results={work}/results", f"data={{root: {work}/data}}"]

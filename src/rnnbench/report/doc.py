@@ -25,28 +25,27 @@ def table(name: str) -> pd.DataFrame | None:
 
 
 def show_table(name: str, caption: str, columns: list[str] | None = None, floatfmt: str = "{:.4g}",
-               empty: str = "not run in this configuration") -> pd.DataFrame | None:
+               empty: str = "not run in this configuration") -> None:
+    """Display a table with its caption (returns nothing, so a cell never shows it twice)."""
     df = table(name)
     if df is None or df.empty:
         display(Markdown(f"*{caption}: {empty}.*"))
-        return None
+        return
     if columns:
         df = df[[c for c in columns if c in df.columns]]
     html = df.to_html(index=False, na_rep="—", classes="rnnbench-table sortable", border=0,
                       float_format=lambda v: floatfmt.format(v))
     display(HTML(f'<figure class="rnnbench-table-figure"><figcaption><b>{caption}</b> '
                  f'<span class="src">(<code>tables/{name}</code>)</span></figcaption>{html}</figure>'))
-    return df
 
 
-def show_figure(name: str, caption: str, empty: str = "not run in this configuration") -> bool:
+def show_figure(name: str, caption: str, empty: str = "not run in this configuration") -> None:
     p = results_dir() / "figures" / name
     if not p.exists():
         display(Markdown(f"*{caption}: {empty}.*"))
-        return False
+        return
     display(Image(filename=str(p)))
     display(Markdown(f"*{caption}* (`figures/{name}`)"))
-    return True
 
 
 def verdicts() -> pd.DataFrame:
@@ -61,3 +60,62 @@ def records() -> list[dict]:
         with open(p) as f:
             out.append(json.load(f))
     return out
+
+
+VERDICT_STYLE = {"agrees": "#d8f0d8", "differs": "#f8dcd8", "not run": "#eeeeee"}
+
+PAGE_ASSETS = """
+<style>
+table.rnnbench-table { border-collapse: collapse; font-size: 0.85em; margin: 0.5em 0 1.5em; }
+table.rnnbench-table th, table.rnnbench-table td { padding: 3px 8px; border-bottom: 1px solid #ddd; text-align: right; }
+table.rnnbench-table th { cursor: pointer; background: #f4f4f4; position: sticky; top: 0; }
+table.rnnbench-table td:first-child, table.rnnbench-table th:first-child { text-align: left; }
+figcaption .src { color: #777; font-weight: normal; font-size: 0.85em; }
+</style>
+<script>
+// click a column header to sort (numbers numerically); no external library, works offline
+document.addEventListener('click', function (ev) {
+  var th = ev.target.closest && ev.target.closest('table.sortable th');
+  if (!th) return;
+  var table = th.closest('table'), body = table.tBodies[0];
+  var idx = Array.prototype.indexOf.call(th.parentNode.children, th);
+  var asc = th.dataset.sort !== 'asc';
+  Array.prototype.forEach.call(th.parentNode.children, function (h) { delete h.dataset.sort; });
+  th.dataset.sort = asc ? 'asc' : 'desc';
+  var rows = Array.prototype.slice.call(body.rows);
+  rows.sort(function (a, b) {
+    var x = a.cells[idx].textContent.trim(), y = b.cells[idx].textContent.trim();
+    var nx = parseFloat(x), ny = parseFloat(y);
+    var c = (!isNaN(nx) && !isNaN(ny)) ? nx - ny : x.localeCompare(y);
+    return asc ? c : -c;
+  });
+  rows.forEach(function (r) { body.appendChild(r); });
+});
+</script>
+"""
+
+
+def page_assets() -> None:
+    display(HTML(PAGE_ASSETS))
+
+
+def verdict_table(df: pd.DataFrame) -> None:
+    """The summary of verdicts, one row per reproduced figure, coloured by verdict."""
+    import html as h
+
+    cols = ["family", "experiment", "source", "source_value", "ours_mean", "ours_std", "n", "tolerance",
+            "verdict", "scale", "note"]
+    cols = [c for c in cols if c in df.columns]
+
+    def cell(c, v):
+        if isinstance(v, float):
+            v = "—" if v != v else f"{v:.4g}"
+        text = h.escape(str(v))
+        if c == "verdict":
+            return f'<td class="verdict" style="background:{VERDICT_STYLE.get(str(v), "#fff")}">{text}</td>'
+        return f"<td>{text}</td>"
+
+    head = "".join(f"<th>{h.escape(c)}</th>" for c in cols)
+    body = "".join("<tr>" + "".join(cell(c, r[c]) for c in cols) + "</tr>" for _, r in df.iterrows())
+    display(HTML(f'<table id="verdict-summary" class="rnnbench-table sortable"><thead><tr>{head}</tr></thead>'
+                 f"<tbody>{body}</tbody></table>"))

@@ -57,6 +57,7 @@ def render_jupyter(source: Path, out: Path, env: dict[str, str], timeout: int = 
     print("render path: jupyter (jupytext -> nbclient -> nbconvert); the Quarto CLI is not on PATH", flush=True)
     nb = jupytext.read(source, fmt="py:percent")
     title = _front_matter_title(nb)
+    _front_matter_to_title(nb, title)
     # Quarto's `#|` cell options: honour echo: false by hiding those inputs in the HTML
     for cell in nb.cells:
         if cell.cell_type == "code" and any(line.strip().replace(" ", "") in ("#|echo:false",)
@@ -76,7 +77,9 @@ def render_jupyter(source: Path, out: Path, env: dict[str, str], timeout: int = 
     c = Config()
     c.TagRemovePreprocessor.remove_input_tags = {"remove_input"}
     c.TagRemovePreprocessor.enabled = True
-    exporter = HTMLExporter(config=c, embed_images=True, exclude_input_prompt=True, exclude_output_prompt=True)
+    templates = Path(__file__).parent / "templates"
+    exporter = HTMLExporter(config=c, embed_images=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                            extra_template_basedirs=[str(templates)], template_name="rnnbench_offline")
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     fd, tmp = tempfile.mkstemp(prefix=".report.", suffix=".html", dir=out.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
@@ -92,6 +95,17 @@ def _front_matter_title(nb) -> str:
                 if line.startswith("title:"):
                     return line.split(":", 1)[1].strip().strip('"')
     return "rnnbench report"
+
+
+def _front_matter_to_title(nb, title: str) -> None:
+    """Quarto reads the YAML header; for the Jupyter path, replace it by the title heading."""
+    for cell in nb.cells:
+        src = cell.source.lstrip()
+        if cell.cell_type == "markdown" and src.startswith("---"):
+            end = src.find("\n---", 3)
+            if end != -1:
+                cell.source = f"# {title}\n" + src[end + 4:]
+            return
 
 
 def _move_into_place(src: Path, out: Path) -> None:
