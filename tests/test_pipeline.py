@@ -23,7 +23,7 @@ def test_report_html_exists_and_holds_the_har_table(tiny_run):
 
 def test_every_run_recorded_and_aggregated(tiny_run):
     records = sorted(tiny_run.glob("recurrent/**/metrics.json"))
-    assert len(records) == 4 + 3
+    assert len(records) == 4 + 3 + 1
     for p in records:
         rec = json.loads(p.read_text())
         assert rec["status"] in ("ok", "diverged")
@@ -43,3 +43,18 @@ def test_rerun_has_nothing_to_do(tiny_run):
     proc = subprocess.run(cmd, cwd=REPO, env=dict(os.environ, RNNBENCH_MIRROR=str(mirror_path())),
                           capture_output=True, text=True)
     assert proc.returncode == 0 and "Nothing to be done" in proc.stdout + proc.stderr
+
+
+def test_snakemake_own_report_zip(tiny_run, tmp_path):
+    work = tiny_run.parent
+    out = tmp_path / "report.zip"
+    cmd = [sys.executable, "-m", "snakemake", "--cores", "1", "--configfile", "tests/data/config-tiny.yaml",
+           "--config", f"results={work}/results", f"data={{root: {work}/data}}", "--report", str(out)]
+    proc = subprocess.run(cmd, cwd=REPO, env=dict(os.environ, RNNBENCH_MIRROR=str(mirror_path())),
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    import zipfile
+
+    names = zipfile.ZipFile(out).namelist()
+    assert any(n.endswith("grad_vs_distance.png") for n in names)
+    assert any(n.endswith("har_accuracy.csv") for n in names)

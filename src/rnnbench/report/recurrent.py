@@ -164,6 +164,16 @@ def _history(run_dir: str) -> pd.DataFrame:
     return pd.read_csv(p) if p.exists() else pd.DataFrame()
 
 
+def empty_figure(path: Path, why: str) -> Path:
+    """A declared figure with nothing to plot says so instead of being missing."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 1.2))
+    ax.axis("off")
+    ax.text(0.5, 0.5, why, ha="center", va="center")
+    return save_figure(fig, path)
+
+
 def curves_figure(runs: pd.DataFrame, out: Path) -> list[Path]:
     """Learning curves: validation metric per epoch, one line per seed, one panel per cell/clip —
     the lecture's 'comparing different runs of the same model'."""
@@ -171,7 +181,7 @@ def curves_figure(runs: pd.DataFrame, out: Path) -> list[Path]:
     import seaborn as sns
 
     paths = []
-    for (grid, task), g in runs[runs["backend"] == "torch"].groupby(["grid", "task"], sort=False):
+    for (grid, task), g in runs.groupby(["grid", "task"], sort=False):
         frames = []
         for _, r in g.iterrows():
             h = _history(r["_dir"])
@@ -179,11 +189,13 @@ def curves_figure(runs: pd.DataFrame, out: Path) -> list[Path]:
             if h.empty or col not in h:
                 continue
             frames.append(pd.DataFrame({"epoch": h["epoch"], "value": pd.to_numeric(h[col], errors="coerce"),
-                                        "cell": r["cell"], "clip": r["clip"], "seed": str(r["seed"]),
+                                        "cell": r["cell"] + ("" if r["backend"] == "torch" else f" ({r['backend']})"),
+                                        "clip": r["clip"], "seed": str(r["seed"]),
                                         "variant": f"L{r['layers']} drop{r['dropout']:g}/{r['recurrent_dropout']:g}"
                                         + (f" lr{r['lr']:g}" if g["lr"].nunique() > 1 else "")
                                         + (f" T{int(r['seq_len'])}" if g["seq_len"].nunique() > 1 else "")}))
         if not frames:
+            paths.append(empty_figure(out / f"recurrent_curves_{grid}.png", f"{grid}: no run recorded a history"))
             continue
         df = pd.concat(frames)
         metric = g["metric"].iloc[0]
@@ -211,7 +223,7 @@ def grad_distance_figure(records: list[dict[str, Any]], out: Path) -> Path | Non
             if vals:
                 rows.append((r["task"], r["cell"], when, np.asarray([as_float(v) for v in vals])))
     if not rows:
-        return None
+        return empty_figure(out / "grad_vs_distance.png", "no single-layer torch run recorded the diagnostic")
     tasks = sorted({t for t, *_ in rows})
     fig, axes = plt.subplots(len(tasks), 2, figsize=(10, 3.2 * len(tasks)), squeeze=False)
     for i, task in enumerate(tasks):
@@ -246,7 +258,7 @@ def grad_norm_figure(runs: pd.DataFrame, out: Path) -> Path | None:
         frames.append(pd.DataFrame({"epoch": h["epoch"], "grad_norm_max": pd.to_numeric(h["grad_norm_max"],
                                     errors="coerce"), "cell": r["cell"], "clip": r["clip"], "task": r["task"]}))
     if not frames:
-        return None
+        return empty_figure(out / "recurrent_grad_norm.png", "no torch run recorded gradient norms")
     df = pd.concat(frames)
     g = sns.relplot(data=df, x="epoch", y="grad_norm_max", hue="cell", style="clip", col="task", kind="line",
                     height=3, aspect=1.4, facet_kws={"sharey": False})
