@@ -41,7 +41,7 @@ class Word2VecModel:
         k = self.negative
         noise = self.sampler.sample((len(target), k), generator)
         words = torch.cat([target[:, None], noise], dim=1)                  # (B, k+1)
-        out = self.syn1neg[words]                                            # (B, k+1, D)
+        out = self.syn1neg.index_select(0, words.reshape(-1)).view(len(target), k + 1, -1)  # (B, k+1, D)
         f = torch.bmm(out, h.unsqueeze(2)).squeeze(2)                        # (B, k+1)
         label = torch.zeros_like(f)
         label[:, 0] = 1.0
@@ -50,18 +50,19 @@ class Word2VecModel:
         live[:, 1:] &= noise != target[:, None]  # word2vec: a noise draw equal to the target is skipped
         g = g * live
         grad_h = torch.bmm(g.unsqueeze(1), out).squeeze(1)                   # (B, D)
-        self.syn1neg.index_add_(0, words.reshape(-1), (g.unsqueeze(2) * h.unsqueeze(1)).reshape(-1, h.shape[1]))
+        self.syn1neg.index_add_(0, words.reshape(-1), torch.bmm(g.unsqueeze(2), h.unsqueeze(1)).view(-1, h.shape[1]))
         return grad_h
 
     def hs_step(self, h: torch.Tensor, target: torch.Tensor, alpha: float) -> torch.Tensor:
         """Hierarchical softmax: the padded (V, depth) paths of the targets, gathered in one op
         and flattened to the real (row, inner node) pairs."""
-        mask = self.path_mask[target]                                        # (B, depth)
+        mask = self.path_mask.index_select(0, target)                        # (B, depth)
         rows, steps = mask.nonzero(as_tuple=True)
-        node = self.points[target][rows, steps]
-        code = self.codes[target][rows, steps]
-        hr = h[rows]
-        out = self.syn1[node]                                                # (N, D)
+        flat = target[rows] * self.points.shape[1] + steps
+        node = self.points.view(-1).index_select(0, flat)
+        code = self.codes.view(-1).index_select(0, flat)
+        hr = h.index_select(0, rows)
+        out = self.syn1.index_select(0, node)                                # (N, D)
         f = (hr * out).sum(1)
         g = (1.0 - code - torch.sigmoid(f)) * alpha * (f.abs() < MAX_EXP)
         grad_h = torch.zeros_like(h).index_add_(0, rows, g[:, None] * out)
@@ -82,7 +83,7 @@ class Word2VecModel:
     def skipgram_step(self, context: torch.Tensor, centre: torch.Tensor, alpha: float, generator) -> None:
         """Each (centre, context) pair: the context word's vector predicts the centre word
         (word2vec.c's and gensim's order)."""
-        h = self.syn0[context]
+        h = self.syn0.index_select(0, context)
         self.syn0.index_add_(0, context, self.output_step(h, centre, alpha, generator))
 
     def cbow_step(self, rows: torch.Tensor, context: torch.Tensor, centre: torch.Tensor, alpha: float,
@@ -90,14 +91,14 @@ class Word2VecModel:
         """rows[i] is the batch row of context word context[i]; each row's input is the mean
         (or sum) of its context vectors; the full error goes back to every context word."""
         b = len(centre)
-        h = torch.zeros(b, self.syn0.shape[1], device=self.device).index_add_(0, rows, self.syn0[context])
+        h = torch.zeros(b, self.syn0.shape[1], device=self.device).index_add_(0, rows, self.syn0.index_select(0, context))
         cnt = torch.bincount(rows, minlength=b).clamp_(min=1).to(h.dtype)[:, None]
         if cbow_mean:
             h /= cnt
         grad = self.output_step(h, centre, alpha, generator)
         if not cbow_mean:  # gensim: a summed input spreads its error over the window
             grad /= cnt
-        self.syn0.index_add_(0, context, grad[rows])
+        self.syn0.index_add_(0, context, grad.index_select(0, rows))
 
     def vectors(self) -> np.ndarray:
         return self.syn0.detach().cpu().numpy().copy()

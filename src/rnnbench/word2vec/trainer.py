@@ -15,6 +15,7 @@ from typing import Callable
 import numpy as np
 import torch
 
+from ._malloc import keep_heap
 from .huffman import build_huffman
 from .model import Word2VecModel
 from .params import Word2VecInputError, Word2VecParams
@@ -70,6 +71,7 @@ def train(sentences: list[list[str]], params: Word2VecParams, device="cpu", *,
     check_corpus(raw_total, params.window)
     dev = torch.device(device)
     if dev.type == "cpu":
+        keep_heap()
         torch.set_num_threads(max(1, params.workers))
     gen = torch.Generator(device=dev)
     gen.manual_seed(params.seed)

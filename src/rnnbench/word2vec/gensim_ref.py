@@ -1,0 +1,97 @@
+"""The reference: gensim 4.4's Word2Vec with exactly our hyper-parameters, fed the same prepared
+corpus file through ``corpus_file`` (its fastest path: Cython reads the file itself, one
+sentence per line, no Python iterator in the loop).
+
+The corpus must be split into lines first (:mod:`rnnbench.word2vec.corpus`): a text8-style file
+is one 100 MB line, and gensim 4.4 fed that in ``corpus_file`` mode trains garbage (0.02 %
+analogy accuracy instead of ~36 %). :func:`check_line_lengths` refuses such a file.
+
+Determinism: gensim seeds each word's initial vector from ``hash(word + str(seed))``, which is
+Python's salted string hash, and its worker threads race on the shared weights. Identical
+vectors across runs therefore need ``workers=1`` *and* a fixed ``PYTHONHASHSEED`` in the
+environment of the process (e.g. ``PYTHONHASHSEED=0 python -m rnnbench.word2vec.train ...``);
+with ``workers > 1`` runs differ slightly, as gensim documents.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import time
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from .corpus import LINE_TOKENS
+from .params import Word2VecInputError, Word2VecParams
+from .trainer import TrainResult, check_corpus
+from .vocab import Vocab
+
+
+def check_line_lengths(corpus_file: str | os.PathLike, max_tokens: int = LINE_TOKENS) -> int:
+    """Number of tokens in the file; raises if a line holds more than ``max_tokens`` tokens
+    (gensim's corpus_file reader would cut or mangle it)."""
+    total = 0
+    with open(corpus_file, "rb") as f:
+        for k, line in enumerate(f, 1):
+            n = len(line.split())
+            if n > max_tokens:
+                raise Word2VecInputError(
+                    f"{corpus_file}: line {k} holds {n} tokens (> {max_tokens}); gensim's corpus_file mode "
+                    f"reads one sentence per line: prepare the corpus with `python -m rnnbench.word2vec.corpus`")
+            total += n
+    return total
+
+
+def gensim_kwargs(params: Word2VecParams) -> dict:
+    p = params
+    return dict(vector_size=p.vector_size, window=p.window, min_count=p.min_count, sample=p.sample,
+                alpha=p.alpha, min_alpha=p.min_alpha, sg=p.sg, hs=p.hs, negative=p.negative,
+                ns_exponent=p.ns_exponent, cbow_mean=p.cbow_mean, epochs=p.epochs, seed=p.seed,
+                workers=p.workers)
+
+
+def train_gensim(corpus_file: str | os.PathLike, params: Word2VecParams, *,
+                 log: Callable[[str], None] = print) -> TrainResult:
+    from gensim.models import Word2Vec
+    from gensim.models.callbacks import CallbackAny2Vec
+
+    params.validate()
+    corpus_file = str(Path(corpus_file))
+    n_tokens = check_line_lengths(corpus_file)
+    check_corpus(n_tokens, params.window)
+    logging.getLogger("gensim").setLevel(logging.WARNING)
+
+    t0 = time.perf_counter()
+    model = Word2Vec(**gensim_kwargs(params))
+    model.build_vocab(corpus_file=corpus_file)
+    vocab_seconds = time.perf_counter() - t0
+    if len(model.wv) == 0:
+        raise Word2VecInputError(
+            f"no word occurs at least min_count={params.min_count} times in {corpus_file}: the vocabulary is empty")
+
+    history: list[dict] = []
+
+    class EpochTimer(CallbackAny2Vec):
+        def on_epoch_begin(self, m):
+            self.t = time.perf_counter()
+
+        def on_epoch_end(self, m):
+            secs = time.perf_counter() - self.t
+            history.append({"epoch": len(history) + 1, "seconds": secs, "raw_words": model.corpus_total_words,
+                            "words_per_second": model.corpus_total_words / secs if secs > 0 else float("nan")})
+            log(f"epoch {len(history)}/{params.epochs}: {secs:.2f}s, "
+                f"{model.corpus_total_words / secs:,.0f} words/s")
+
+    t1 = time.perf_counter()
+    trained, raw = model.train(corpus_file=corpus_file, total_examples=model.corpus_count,
+                               total_words=model.corpus_total_words, epochs=params.epochs,
+                               callbacks=[EpochTimer()])
+    train_seconds = time.perf_counter() - t1
+    words = list(model.wv.index_to_key)
+    counts = np.array([model.wv.get_vecattr(w, "count") for w in words], dtype=np.int64)
+    vocab = Vocab(words=words, counts=counts, index=dict(model.wv.key_to_index), raw_tokens=n_tokens)
+    return TrainResult(words=words, vectors=np.array(model.wv.vectors, dtype=np.float32), vocab=vocab,
+                       train_seconds=train_seconds, vocab_seconds=vocab_seconds,
+                       raw_words=params.epochs * model.corpus_total_words, effective_words=int(trained),
+                       history=history)

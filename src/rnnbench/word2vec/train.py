@@ -1,0 +1,123 @@
+"""One word2vec run: train (ours or gensim) on a prepared corpus, evaluate, write the run record.
+
+    python -m rnnbench.word2vec.train --impl torch --arch skipgram --loss ns --seed 1 \
+        --corpus data/prepared/word2vec/offline-english-1000000.txt --corpus-name offline-english \
+        --eval-dir data/raw/word-eval --outdir results/word2vec/x --params '{"epochs": 5}'
+
+Writes ``metrics.json`` (config, corpus, speed, quality, neighbours, group vectors),
+``history.csv`` (per epoch) and ``vectors.bin`` (word2vec binary format) under ``--outdir``.
+Bad input (empty corpus, corpus shorter than the window, empty vocabulary) exits with a
+one-line error, never a stack trace.
+"""
+from __future__ import annotations
+
+import os
+
+# Under a shared or busy CPU, spinning OpenMP threads cost more than they win; must be set
+# before torch starts its thread pool.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from ..records import write_history, write_record  # noqa: E402
+from .params import IMPLS, Word2VecInputError, Word2VecParams  # noqa: E402
+
+
+def run(impl: str, arch: str, loss: str, seed: int, corpus: str, corpus_name: str, eval_dir: str,
+        outdir: str, params: dict | None = None, device: str = "auto", prefix: int | None = None,
+        restrict_vocab: int = 30_000, similar_words=None, save_vectors: bool = True,
+        log=print) -> dict:
+    from .evaluate import SIMILAR_WORDS, Embeddings, evaluate_all
+
+    params = dict(params or {})
+    params["seed"] = seed
+    p = Word2VecParams.for_combination(arch, loss, **params)
+    p.validate()
+    t0 = time.perf_counter()
+    if impl == "torch":
+        from ..device import describe_device, resolve_device
+        from .corpus import read_sentences
+        from .trainer import train
+
+        dev = resolve_device(device)
+        result = train(read_sentences(corpus), p, dev, log=log)
+        device_desc = describe_device(dev)
+    elif impl == "gensim":
+        from .gensim_ref import train_gensim
+
+        result = train_gensim(corpus, p, log=log)
+        device_desc = f"cpu ({os.cpu_count()} cores, gensim workers={p.workers})"
+    else:
+        raise Word2VecInputError(f"impl must be one of {IMPLS}, got {impl!r}")
+    wall = time.perf_counter() - t0
+
+    emb = Embeddings(result.words, result.vectors)
+    t1 = time.perf_counter()
+    quality = evaluate_all(emb, eval_dir, similar_words or SIMILAR_WORDS, restrict_vocab)
+    eval_seconds = time.perf_counter() - t1
+    a = quality["analogy"]
+    log(f"{impl} {arch}/{loss}: {result.words_per_second:,.0f} words/s; analogy total "
+        f"{a['total']['accuracy_pct']} % ({a['total']['answered']} answered, {a['total']['oov']} skipped)")
+
+    out = Path(outdir)
+    record = {
+        "family": "word2vec",
+        "run_id": f"{impl}-{arch}-{loss}-seed{seed}",
+        "impl": impl, "arch": arch, "loss": loss, "seed": seed,
+        "corpus": corpus_name, "corpus_file": str(corpus), "corpus_prefix_tokens": prefix,
+        "corpus_tokens": result.vocab.raw_tokens, "vocab_size": len(result.words),
+        "params": p.as_dict(),
+        "status": "ok",
+        "device": device_desc,
+        "train_seconds": result.train_seconds, "vocab_seconds": result.vocab_seconds,
+        "wall_seconds": wall, "eval_seconds": eval_seconds,
+        "raw_words": result.raw_words, "effective_words": result.effective_words,
+        "words_per_second": result.words_per_second,
+        **quality,
+    }
+    out.mkdir(parents=True, exist_ok=True)
+    write_history(out / "history.csv", result.history)
+    if save_vectors:
+        from gensim.models import KeyedVectors
+
+        kv = KeyedVectors(p.vector_size)
+        kv.add_vectors(result.words, result.vectors)
+        kv.save_word2vec_format(str(out / "vectors.bin"), binary=True)
+    return write_record(out / "metrics.json", record)
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m rnnbench.word2vec.train", description=__doc__.splitlines()[0])
+    ap.add_argument("--impl", required=True, choices=IMPLS)
+    ap.add_argument("--arch", required=True, choices=("cbow", "skipgram"))
+    ap.add_argument("--loss", required=True, choices=("hs", "ns"))
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--corpus", required=True, help="prepared corpus (lines of <= 10,000 tokens)")
+    ap.add_argument("--corpus-name", required=True, help="dataset name recorded in the run record (text8, offline-english)")
+    ap.add_argument("--prefix", type=int, default=None, help="the corpus prefix (tokens) it was cut to, for the record")
+    ap.add_argument("--eval-dir", required=True, help="folder with questions-words.txt, wordsim353.tsv, simlex999.txt")
+    ap.add_argument("--outdir", required=True)
+    ap.add_argument("--params", default="{}", help="JSON of Word2VecParams fields (sg/hs/negative come from --arch/--loss)")
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--restrict-vocab", type=int, default=30_000)
+    ap.add_argument("--similar", default=None, help="comma-separated words for most_similar")
+    ap.add_argument("--no-vectors", action="store_true", help="do not write vectors.bin")
+    a = ap.parse_args(argv)
+    try:
+        params = json.loads(a.params)
+        for k in ("sg", "hs", "seed"):
+            params.pop(k, None)
+        run(a.impl, a.arch, a.loss, a.seed, a.corpus, a.corpus_name, a.eval_dir, a.outdir, params,
+            a.device, a.prefix, a.restrict_vocab, a.similar.split(",") if a.similar else None,
+            not a.no_vectors, log=lambda m: print(m, flush=True))
+    except (Word2VecInputError, json.JSONDecodeError, FileNotFoundError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        raise SystemExit(2)
+
+
+if __name__ == "__main__":
+    main()
