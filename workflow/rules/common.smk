@@ -25,8 +25,9 @@ REPORT_INPUTS = {}
 
 
 def gpu_resource(_wildcards=None):
-    """Training jobs ask Snakemake's standard `gpu` resource for one GPU unless device is cpu."""
-    return 0 if str(config["device"]).startswith("cpu") else int(config.get("gpus_per_job", 1))
+    """Snakemake's standard `gpu` resource of a training job: `gpus_per_job` (0 by default, so a
+    CPU laptop or cluster never asks for a GPU; the GPU profiles set 1), none when device is cpu."""
+    return 0 if str(config["device"]).startswith("cpu") else int(config["gpus_per_job"])
 
 
 def one_of(names):
