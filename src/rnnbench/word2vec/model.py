@@ -42,7 +42,7 @@ class Word2VecModel:
         noise = self.sampler.sample((len(target), k), generator)
         words = torch.cat([target[:, None], noise], dim=1)                  # (B, k+1)
         out = self.syn1neg.index_select(0, words.reshape(-1)).view(len(target), k + 1, -1)  # (B, k+1, D)
-        f = torch.bmm(out, h.unsqueeze(2)).squeeze(2)                        # (B, k+1)
+        f = (out * h.unsqueeze(1)).sum(2)                                    # (B, k+1)
         label = torch.zeros_like(f)
         label[:, 0] = 1.0
         g = (label - torch.sigmoid(f)) * alpha
@@ -50,7 +50,7 @@ class Word2VecModel:
         live[:, 1:] &= noise != target[:, None]  # word2vec: a noise draw equal to the target is skipped
         g = g * live
         grad_h = torch.bmm(g.unsqueeze(1), out).squeeze(1)                   # (B, D)
-        self.syn1neg.index_add_(0, words.reshape(-1), torch.bmm(g.unsqueeze(2), h.unsqueeze(1)).view(-1, h.shape[1]))
+        self.syn1neg.index_add_(0, words.reshape(-1), (g.unsqueeze(2) * h.unsqueeze(1)).view(-1, h.shape[1]))
         return grad_h
 
     def hs_step(self, h: torch.Tensor, target: torch.Tensor, alpha: float) -> torch.Tensor:
