@@ -12,6 +12,7 @@ configfile: "config/config.yaml"
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/recurrent.smk"
+include: "workflow/rules/word2vec.smk"
 include: "workflow/rules/report.smk"
 
 

@@ -197,3 +197,23 @@ _register(Dataset(
                    mirror=("ptb.test.txt",)),
     ),
 ))
+
+# text8 (Matt Mahoney): the first 10^8 bytes of an English Wikipedia dump (March 2006) cleaned by
+# wikifil.pl; 17,005,207 tokens. Declared by the content the prepare step reads, the member
+# `text8` (100,000,000 bytes). Its sha256 could not be computed here (no network, not in the
+# mirror); the value below is the one published, identically, by several independent public
+# repositories that verify their text8 download (found by searching public GitHub code; one
+# also pins text8.zip itself as a6640522afe85d1963ad56c05b0ede0a0c000dddc9671758a6cc09b7a38e5232).
+_register(Dataset(
+    name="text8",
+    mirror_dir="text8",
+    homepage="http://mattmahoney.net/dc/textdata.html",
+    licence="Wikipedia text (CC BY-SA / GFDL); prepared by Matt Mahoney",
+    files=(
+        RemoteFile(name="text8", sha256="6e890197040d37d85beb962ae1f041ff1d9a9ca8d20c7d99c85027eebf51dca7",
+                   mirror=("text8", "text8.xz", "text8.gz")),
+    ),
+    mirror_sources=("text8.zip",),
+    urls=("http://mattmahoney.net/dc/text8.zip",),
+    notes="Not in the offline mirror; config/offline.yaml selects offline-english instead.",
+))
