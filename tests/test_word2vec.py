@@ -1,0 +1,220 @@
+"""word2vec core: Huffman tree, samplers, subsampling, planted neighbours, determinism, bad input,
+and our evaluation against gensim's. Tiny corpora only (the whole file runs in seconds)."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from rnnbench.word2vec.corpus import prepare, read_sentences
+from rnnbench.word2vec.evaluate import Embeddings, analogies, word_pairs
+from rnnbench.word2vec.gensim_ref import check_line_lengths, train_gensim
+from rnnbench.word2vec.huffman import build_huffman
+from rnnbench.word2vec.params import Word2VecInputError, Word2VecParams
+from rnnbench.word2vec.sampling import NegativeSampler, context_matrix, subsample
+from rnnbench.word2vec.trainer import train
+from rnnbench.word2vec.vocab import build_vocab, keep_probabilities
+
+MIRROR = Path(os.environ.get("RNNBENCH_MIRROR") or Path(__file__).resolve().parents[2] / "shared" / "datasets")
+
+
+def zipf_counts(v=300, seed=0):
+    rng = np.random.default_rng(seed)
+    return np.sort((1e5 / np.arange(1, v + 1) * rng.uniform(0.8, 1.2, v)).astype(np.int64) + 1)[::-1]
+
+
+def test_huffman_prefix_free_and_frequent_words_shorter():
+    counts = zipf_counts()
+    tree = build_huffman(counts)
+    codes = [tree.code(i) for i in range(len(counts))]
+    assert len(set(codes)) == len(codes)
+    for i, a in enumerate(codes):
+        for j, b in enumerate(codes):
+            if i != j:
+                assert not b.startswith(a), (a, b)
+    lengths = tree.lengths
+    assert all(lengths[i] <= lengths[j] for i in range(len(counts)) for j in range(i, len(counts))
+               if counts[i] > counts[j])
+    # Kraft equality for a full binary tree, and inner nodes indexed 0..V-2
+    assert np.isclose(sum(2.0 ** -lengths), 1.0)
+    assert tree.points.shape == tree.codes.shape == (len(counts), lengths.max())
+    inner = {int(p) for i in range(len(counts)) for p in tree.points[i, : lengths[i]]}
+    assert inner == set(range(len(counts) - 1))
+
+
+def test_negative_sampler_matches_unigram_power():
+    counts = zipf_counts(50)
+    s = NegativeSampler(counts, 0.75)
+    g = torch.Generator().manual_seed(0)
+    draws = s.sample((400_000,), g).numpy()
+    emp = np.bincount(draws, minlength=len(counts)) / len(draws)
+    want = counts ** 0.75 / (counts ** 0.75).sum()
+    assert np.abs(emp - want).max() < 3e-3
+    # chi-square-like check relative to the sampling error
+    z = (emp - want) / np.sqrt(want * (1 - want) / len(draws))
+    assert np.abs(z).max() < 5
+
+
+def test_subsampling_keep_rates_match_formula():
+    counts = np.array([50_000, 20_000, 5_000, 1_000, 100, 10])
+    sample = 1e-2
+    t = sample * counts.sum()
+    want = np.minimum(1, (np.sqrt(counts / t) + 1) * t / counts)
+    np.testing.assert_allclose(keep_probabilities(counts, sample), want)
+    ids = torch.as_tensor(np.repeat(np.arange(len(counts)), 20_000))
+    kp = torch.as_tensor(want, dtype=torch.float32)
+    kept = subsample(ids, kp, torch.Generator().manual_seed(1))
+    rate = np.array([kept[ids == i].float().mean().item() for i in range(len(counts))])
+    np.testing.assert_allclose(rate, want, atol=0.015)
+    assert np.all(keep_probabilities(counts, 0) == 1)
+
+
+def test_dynamic_window_shrinks_and_respects_sentences():
+    toks = torch.arange(40)
+    sent = torch.as_tensor([0] * 20 + [1] * 20)
+    pos, valid = context_matrix(toks, sent, 0, 40, 5, torch.Generator().manual_seed(0))
+    n_ctx = valid.sum(1)
+    assert n_ctx.max() <= 10 and n_ctx.min() >= 1
+    assert len(set(n_ctx[5:15].tolist())) > 1  # shrunk windows differ between centres
+    centre = torch.arange(40)[:, None].expand_as(pos)
+    assert torch.all(sent[pos][valid] == sent[centre][valid])
+
+
+def planted_corpus(groups=8, size=5, sentences=1200, length=10, seed=0):
+    """Each sentence uses the words of one group: a word's planted neighbours are its group."""
+    rng = np.random.default_rng(seed)
+    words = [[f"g{g}w{i}" for i in range(size)] for g in range(groups)]
+    return [list(rng.choice(words[rng.integers(groups)], length)) for _ in range(sentences)], words
+
+
+@pytest.mark.parametrize("arch,loss", [("cbow", "ns"), ("cbow", "hs"), ("skipgram", "ns"), ("skipgram", "hs")])
+def test_planted_neighbours(arch, loss):
+    sents, words = planted_corpus()
+    p = Word2VecParams.for_combination(arch, loss, vector_size=16, window=3, min_count=1, sample=0,
+                                       epochs=5, workers=1, batch_words=64)
+    res = train(sents, p, log=lambda m: None)
+    emb = Embeddings(res.words, res.vectors)
+    hits = total = 0
+    for group in words:
+        for w in group:
+            top = {n for n, _ in emb.most_similar([w], topn=len(group) - 1)}
+            hits += len(top & set(group))
+            total += len(group) - 1
+    assert hits / total > 0.9, hits / total
+
+
+def test_same_seed_same_vectors_on_cpu():
+    sents, _ = planted_corpus(sentences=200)
+    p = Word2VecParams.for_combination("skipgram", "ns", vector_size=8, min_count=1, epochs=1, workers=2, seed=3)
+    a = train(sents, p, log=lambda m: None).vectors
+    b = train(sents, p, log=lambda m: None).vectors
+    c = train(sents, Word2VecParams(**{**p.as_dict(), "seed": 4}), log=lambda m: None).vectors
+    assert np.array_equal(a, b)
+    assert not np.array_equal(a, c)
+
+
+def test_bad_input_is_a_clear_error(tmp_path):
+    p = Word2VecParams.for_combination("cbow", "ns", min_count=1)
+    with pytest.raises(Word2VecInputError, match="empty"):
+        train([[]], p, log=lambda m: None)
+    with pytest.raises(Word2VecInputError, match="window"):
+        train([["a", "b", "c"]], p, log=lambda m: None)
+    with pytest.raises(Word2VecInputError, match="min_count"):
+        train([["a", "b", "c", "d", "e", "f", "g"]], Word2VecParams(min_count=5), log=lambda m: None)
+    empty = tmp_path / "empty.txt"
+    empty.write_text("   \n")
+    with pytest.raises(Word2VecInputError, match="empty"):
+        prepare(empty, tmp_path / "out.txt")
+    short = tmp_path / "short.txt"
+    short.write_text("a b c\n")
+    with pytest.raises(Word2VecInputError, match="window"):
+        train_gensim(short, p, log=lambda m: None)
+    # the command line: one line on stderr, exit code 2, no traceback
+    proc = subprocess.run([sys.executable, "-m", "rnnbench.word2vec.train", "--impl", "torch", "--arch", "cbow",
+                           "--loss", "ns", "--corpus", str(short), "--corpus-name", "tiny", "--eval-dir",
+                           str(tmp_path), "--outdir", str(tmp_path / "run")], capture_output=True, text=True)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("error:") and "Traceback" not in proc.stderr
+
+
+def test_out_of_vocabulary_evaluation_is_a_counted_skip(tmp_path):
+    q = tmp_path / "q.txt"
+    q.write_text(": capital\nathens greece paris france\n: gram1\nwalk walking run running\n")
+    pairs = tmp_path / "pairs.txt"
+    pairs.write_text("# comment\nzebra\tquark\t5.0\nfoo\tbar\t1.0\n")
+    emb = Embeddings(["a", "b", "c"], np.eye(3, 4))
+    with pytest.warns(UserWarning, match="out of"):
+        res = analogies(emb, q)
+    assert res["total"]["accuracy_pct"] is None and res["total"]["oov"] == 2 and res["total"]["answered"] == 0
+    with pytest.warns(UserWarning, match="out of vocabulary"):
+        wp = word_pairs(emb, pairs)
+    assert wp["spearman"] is None and wp["oov_pairs"] == 2
+
+
+def test_prepare_cuts_prefix_and_lines(tmp_path):
+    src = tmp_path / "t8"
+    src.write_text(" " + " ".join(f"w{i % 7}" for i in range(25)))
+    info = prepare(src, tmp_path / "p.txt", prefix=23, line_tokens=10)
+    assert info["tokens"] == 23 and info["lines"] == 3
+    assert [len(s) for s in read_sentences(tmp_path / "p.txt")] == [10, 10, 3]
+    assert check_line_lengths(tmp_path / "p.txt") == 23
+    with pytest.raises(Word2VecInputError, match="one sentence per line"):
+        check_line_lengths(src, max_tokens=10)
+
+
+@pytest.fixture(scope="module")
+def ptb_and_eval(tmp_path_factory):
+    if not (MIRROR / "ptb" / "ptb.valid.txt").exists() or not (MIRROR / "word-eval").is_dir():
+        pytest.skip(f"mirror {MIRROR} lacks ptb/ or word-eval/ (set RNNBENCH_MIRROR)")
+    from rnnbench.data.fetch import fetch
+
+    d = tmp_path_factory.mktemp("w2v")
+    fetch("ptb", d / "ptb", MIRROR, allow_network=False)
+    fetch("word-eval", d / "eval", MIRROR, allow_network=False)
+    prepare(d / "ptb" / "ptb.valid.txt", d / "ptb.txt")
+    return d / "ptb.txt", d / "eval"
+
+
+def test_our_evaluation_equals_gensims(ptb_and_eval):
+    from gensim.models import KeyedVectors
+
+    corpus, evals = ptb_and_eval
+    res = train_gensim(corpus, Word2VecParams(epochs=1, workers=1, min_count=2), log=lambda m: None)
+    emb = Embeddings(res.words, res.vectors)
+    kv = KeyedVectors(res.vectors.shape[1])
+    kv.add_vectors(res.words, res.vectors)
+    ours = analogies(emb, evals / "questions-words.txt", restrict_vocab=30_000)
+    score, sections = kv.evaluate_word_analogies(str(evals / "questions-words.txt"), restrict_vocab=30_000)
+    total = next(s for s in sections if s["section"] == "Total accuracy")
+    assert ours["total"]["answered"] == len(total["correct"]) + len(total["incorrect"]) > 0
+    assert ours["total"]["correct"] == len(total["correct"])
+    pearson, spearman, oov_pct = kv.evaluate_word_pairs(str(evals / "wordsim353.tsv"))
+    wp = word_pairs(emb, evals / "wordsim353.tsv")
+    assert wp["spearman"] == pytest.approx(spearman.statistic, abs=1e-6)
+    assert 100 * wp["oov_pairs"] / wp["pairs"] == pytest.approx(oov_pct)
+    assert emb.most_similar(["the"], topn=3)[0][0] == kv.most_similar("the", topn=3)[0][0]
+
+
+def test_torch_and_gensim_run_records(ptb_and_eval, tmp_path):
+    from rnnbench.records import read_records
+    from rnnbench.word2vec.train import run
+
+    corpus, evals = ptb_and_eval
+    for impl in ("torch", "gensim"):
+        run(impl, "cbow", "ns", 1, str(corpus), "ptb-valid", str(evals), str(tmp_path / impl),
+            {"epochs": 1, "workers": 1}, device="cpu", log=lambda m: None)
+    recs = read_records([tmp_path / "torch" / "metrics.json", tmp_path / "gensim" / "metrics.json"])
+    for r in recs:
+        assert r["corpus"] == "ptb-valid" and r["status"] == "ok" and r["words_per_second"] > 0
+        assert r["analogy"]["total"]["questions"] == 19544
+        assert r["wordsim353"]["pairs"] == 353 and r["simlex999"]["pairs"] == 999
+    from rnnbench.report.word2vec import main as aggregate
+
+    aggregate(["--outdir", str(tmp_path / "agg"), *(str(tmp_path / i / "metrics.json") for i in ("torch", "gensim"))])
+    assert (tmp_path / "agg" / "tables" / "word2vec_summary.csv").exists()
+    assert (tmp_path / "agg" / "figures" / "word2vec_pca_male_female.png").exists()
