@@ -36,6 +36,18 @@ def load_task(spec: dict[str, Any], data_path: str | None) -> TaskData:
         from .data.mnist import load_mnist
 
         return load_mnist(data_path, permuted=task == "pmnist", n_train=spec.get("n_train"), n_test=spec.get("n_test"))
+    if task == "names":
+        from .data.names import load_names
+
+        return load_names(data_path, encoding=spec.get("encoding", "onehot"))
+    if task == "music":
+        from .data.music import load_music
+
+        return load_music(data_path, spec["dataset"], train_chunk=spec.get("train_chunk"))
+    if task == "imdb":
+        from .data.imdb import load_imdb
+
+        return load_imdb(data_path)
     raise ValueError(f"unknown task {task!r}")
 
 
@@ -49,6 +61,28 @@ def model_spec(spec: dict[str, Any], data: TaskData):
         bias=spec["bias"], irnn_gain=float(spec["irnn_gain"]), input_std=float(spec["input_std"]),
         init=spec["init"], vocab_size=data.vocab_size, embedding_dim=spec.get("embedding_dim"),
     )
+
+
+# the lecture's three uses of an embedding layer: (use the word2vec rows?, freeze them?)
+EMBEDDING_STRATEGIES = {"scratch": (False, False), "frozen": (True, True), "finetuned": (True, False)}
+
+
+def pretrained_embedding(spec: dict[str, Any], data_path: str | None):
+    """(matrix, freeze) for the run's ``embedding`` strategy, or None when trained from scratch.
+    The matrix is the word2vec rows the prepare step aligned with the task's ids."""
+    strategy = spec.get("embedding")
+    if strategy is None:
+        return None
+    if strategy not in EMBEDDING_STRATEGIES:
+        raise ValueError(f"unknown embedding strategy {strategy!r}; known: {', '.join(EMBEDDING_STRATEGIES)}")
+    use, freeze = EMBEDDING_STRATEGIES[strategy]
+    if not use:
+        return None
+    if spec["task"] != "imdb":
+        raise ValueError(f"embedding strategy {strategy!r} needs pretrained rows; only the imdb task has them")
+    from .data.imdb import load_pretrained
+
+    return load_pretrained(data_path), freeze
 
 
 def train_config(spec: dict[str, Any]) -> dict[str, Any]:
@@ -72,6 +106,9 @@ def run(spec: dict[str, Any], data_path: str | None, outdir: str | Path, device_
     if spec["backend"] == "keras":
         from .training.keras_fit import fit_keras
 
+        if spec.get("embedding") not in (None, "scratch"):
+            raise ValueError("pretrained embeddings run on the torch backend only")
+
         device_desc = "keras (TensorFlow CPU/GPU as TensorFlow chooses)"
         result: RunResult = fit_keras(mspec, data, cfg, log=log.info)
         params = dict(result.params)
@@ -82,6 +119,9 @@ def run(spec: dict[str, Any], data_path: str | None, outdir: str | Path, device_
         device = resolve_device(device_name)
         device_desc = describe_device(device)
         model = build_model(mspec)
+        pre = pretrained_embedding(spec, data_path)
+        if pre is not None:
+            model.load_embedding(*pre)
         params = count_parameters(model)
         if spec.get("diagnostics", True):
             diagnostics["grad_vs_distance_init"] = grad_vs_distance(model, data, device)

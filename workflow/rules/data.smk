@@ -55,3 +55,87 @@ rule prepare_mnist:
         runtime=10,
     shell:
         "python -m rnnbench.data.mnist --raw {DATA}/raw/mnist --out {output} > {log} 2>&1"
+
+
+rule prepare_names:
+    input:
+        f"{DATA}/raw/names/SHA256SUMS",
+    output:
+        f"{DATA}/prepared/names.npz",
+    params:
+        test=config["names_data"]["test_fraction"],
+        val=config["names_data"]["val_fraction"],
+        seed=config["names_data"]["split_seed"],
+    log:
+        f"{RESULTS}/logs/prepare/names.log",
+    threads: 1
+    resources:
+        mem_mb=1000,
+        runtime=5,
+    shell:
+        "python -m rnnbench.data.names --raw {DATA}/raw/names --out {output} --test-fraction {params.test} "
+        "--val-fraction {params.val} --seed {params.seed} > {log} 2>&1"
+
+
+rule prepare_music:
+    input:
+        f"{DATA}/raw/music/SHA256SUMS",
+    output:
+        f"{DATA}/prepared/music.npz",
+    log:
+        f"{RESULTS}/logs/prepare/music.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=5,
+    shell:
+        "python -m rnnbench.data.music --raw {DATA}/raw/music --out {output} > {log} 2>&1"
+
+
+def imdb_vectors(_wildcards=None):
+    """The word vectors file behind the frozen/finetuned embeddings (see config `imdb.vectors`):
+    a word2vec run of this config (its vectors.bin, written before its metrics.json), a path, or none."""
+    v = config["imdb"].get("vectors")
+    if v is None:
+        return None
+    if isinstance(v, str):
+        return v
+    run = f"{v['impl']}-{v['arch']}-{v['loss']}-seed{v.get('seed', 1)}"
+    if run not in W2V_RUNS:
+        raise ValueError(f"imdb.vectors names the word2vec run {run!r}, which the word2vec grid of this "
+                            f"config does not hold ({', '.join(W2V_RUNS) or 'no runs'})")
+    return f"{RESULTS}/word2vec/{W2V_TAG}/{run}/vectors.bin"
+
+
+def imdb_vectors_input(_wildcards):
+    # depend on the word2vec run's record, which that run writes after its vectors
+    path = imdb_vectors()
+    if path is None:
+        return []
+    return str(Path(path).with_name("metrics.json")) if isinstance(config["imdb"]["vectors"], dict) else path
+
+
+rule prepare_imdb:
+    input:
+        raw=f"{DATA}/raw/imdb/SHA256SUMS",
+        vectors=imdb_vectors_input,
+    output:
+        f"{DATA}/prepared/imdb.npz",
+    params:
+        n_train=config["imdb"]["n_train"],
+        n_val=config["imdb"]["n_val"],
+        n_test=config["imdb"]["n_test"],
+        max_len=config["imdb"]["max_len"],
+        vocab_size=config["imdb"]["vocab_size"],
+        seed=config["imdb"]["split_seed"],
+        vectors=lambda w: f"--vectors {imdb_vectors()}" if imdb_vectors() else "",
+    log:
+        f"{RESULTS}/logs/prepare/imdb.log",
+    threads: 1
+    resources:
+        mem_mb=3000,
+        runtime=15,
+    shell:
+        "python -m rnnbench.data.imdb --raw {DATA}/raw/imdb --out {output} --n-train {params.n_train} "
+        "--n-val {params.n_val} --n-test {params.n_test} --max-len {params.max_len} "
+        "--vocab-size {params.vocab_size} --seed {params.seed} {params.vectors} > {log} 2>&1"

@@ -6,6 +6,9 @@ TASK_DATA = {
     "har": lambda: f"{DATA}/prepared/har-{config['har']['source']}.npz",
     "mnist": lambda: f"{DATA}/prepared/mnist.npz",
     "pmnist": lambda: f"{DATA}/prepared/mnist.npz",
+    "names": lambda: f"{DATA}/prepared/names.npz",
+    "music": lambda: f"{DATA}/prepared/music.npz",
+    "imdb": lambda: f"{DATA}/prepared/imdb.npz",
 }
 
 

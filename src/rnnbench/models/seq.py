@@ -289,6 +289,19 @@ class SequenceModel(nn.Module):
             if self.embedding is not None:
                 self.embedding.reset_parameters()
 
+    @torch.no_grad()
+    def load_embedding(self, matrix, freeze: bool) -> None:
+        """Initialise the embedding from a (vocab_size, embedding_dim) matrix (e.g. word2vec rows
+        aligned with the ids); ``freeze`` keeps it fixed (not trained, not counted as trainable)."""
+        if self.embedding is None:
+            raise ValueError("load_embedding needs a model built with vocab_size / embedding_dim")
+        m = torch.as_tensor(matrix, dtype=self.embedding.weight.dtype)
+        if tuple(m.shape) != tuple(self.embedding.weight.shape):
+            raise ValueError(f"pretrained embedding has shape {tuple(m.shape)}, the model's is "
+                             f"{tuple(self.embedding.weight.shape)} (vocab_size, embedding_dim)")
+        self.embedding.weight.copy_(m)
+        self.embedding.weight.requires_grad_(not freeze)
+
     def kernel_parameters(self) -> list[Tensor]:
         """Tensors Keras' ``kernel_regularizer=l2(λ)`` penalises in the lecture's model: each
         recurrent layer's input kernel (W_ih) and the Dense kernel; not recurrent kernels, not

@@ -1,0 +1,90 @@
+"""Aggregate the IMDb embedding-strategy runs (the lecture's three uses of an embedding layer).
+
+``python -m rnnbench.report.embedding --outdir RESULTS --scale S metrics.json...`` writes
+``tables/embedding_runs.csv``, ``tables/embedding_accuracy.csv`` (test accuracy per cell and
+strategy, mean ± std over seeds), ``tables/embedding_data.csv`` (vocabulary, OOV rates and word2vec
+coverage, as the prepare step measured them) and ``tables/verdicts_embedding.csv``. The lecture
+gives no IMDb accuracy: no source figure, so the verdict file holds no rows.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from ..records import read_records
+from .common import VERDICT_COLUMNS, fmt_pm, mean_std, write_csv
+from .recurrent import runs_table
+
+STRATEGY = {"scratch": "(a) trained from scratch", "frozen": "(b) word2vec, frozen",
+            "finetuned": "(c) word2vec, fine-tuned"}
+
+
+def embedding_runs(records: list[dict]) -> pd.DataFrame:
+    runs = runs_table(records)
+    runs["strategy"] = [c.get("embedding") or "scratch" for c in runs["_config"]]
+    runs["embedding_dim"] = [c.get("embedding_dim") for c in runs["_config"]]
+    runs["params_embedding"] = [(r.get("params") or {}).get("embedding") for r in records]
+    return runs
+
+
+def accuracy_table(runs: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for (cell, strategy), g in runs.groupby(["cell", "strategy"], sort=False):
+        m, s, n = mean_std(g["best_test_metric"])
+        rows.append({
+            "cell": cell, "strategy": STRATEGY.get(strategy, strategy), "hidden": g["hidden"].iloc[0],
+            "embedding_dim": g["embedding_dim"].iloc[0],
+            "trainable_params": g["params_total"].iloc[0], "trainable_embedding_params": g["params_embedding"].iloc[0],
+            "test_accuracy": fmt_pm(m, s, n), "test_mean": m, "test_std": s, "runs": len(g),
+            "diverged": int((g["status"] == "diverged").sum()), "epochs": int(g["epochs"].max()),
+            "best_epoch_mean": float(pd.to_numeric(g["best_epoch"], errors="coerce").mean()),
+            "lecture_figure": "none (no source figure)", "source": g["source"].iloc[0],
+        })
+    df = pd.DataFrame(rows)
+    if not df.empty:
+        df = df.sort_values(["cell", "strategy"], kind="stable")
+    return df
+
+
+def data_table(records: list[dict]) -> pd.DataFrame:
+    """What the ids mean: one row per split, from the prepare step's own measurements."""
+    meta = next((r.get("task_meta") for r in records if r.get("task_meta")), None) or {}
+    pre = meta.get("pretrained") or {}
+    rows = []
+    for split, c in (meta.get("counts") or {}).items():
+        rows.append({"split": split, "reviews": c.get("reviews"), "positive": c.get("positive"),
+                     "median_tokens": c.get("median_tokens"), "truncated_to_max_len": c.get("truncated"),
+                     "oov_token_rate": c.get("oov_token_rate"), "vocab_size (incl. pad, OOV)": meta.get("vocab_size"),
+                     "max_len": meta.get("max_len"), "word2vec_vocab_coverage": pre.get("vocab_coverage"),
+                     "word2vec_train_token_coverage": pre.get("train_token_coverage"),
+                     "word2vec_vectors": pre.get("vectors_file"), "source": meta.get("source")})
+    return pd.DataFrame(rows)
+
+
+def aggregate(paths: list[str], outdir: str | Path, scale: str) -> dict[str, Path]:
+    tables = Path(outdir) / "tables"
+    records = read_records(paths)
+    runs = embedding_runs(records)
+    return {
+        "runs": write_csv(runs.drop(columns=["_dir", "_config"]), tables / "embedding_runs.csv"),
+        "accuracy": write_csv(accuracy_table(runs), tables / "embedding_accuracy.csv"),
+        "data": write_csv(data_table(records), tables / "embedding_data.csv"),
+        # no source figure for IMDb in the lecture: no verdict rows
+        "verdicts": write_csv(pd.DataFrame([], columns=VERDICT_COLUMNS), tables / "verdicts_embedding.csv"),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m rnnbench.report.embedding", description=__doc__.splitlines()[0])
+    p.add_argument("--outdir", required=True)
+    p.add_argument("--scale", default="laptop")
+    p.add_argument("records", nargs="+")
+    a = p.parse_args(argv)
+    for name, path in aggregate(a.records, a.outdir, a.scale).items():
+        print(f"{name}: {path}")
+
+
+if __name__ == "__main__":
+    main()

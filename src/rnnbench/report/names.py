@@ -1,0 +1,73 @@
+"""Aggregate the name -> gender runs (the lecture's many-to-one recap).
+
+``python -m rnnbench.report.names --outdir RESULTS --scale S metrics.json...`` writes
+``tables/names_runs.csv``, ``tables/names_accuracy.csv`` (test accuracy per cell and encoding,
+mean ± std over seeds, beside the majority-class baseline) and ``tables/verdicts_names.csv``.
+The lecture shows the model but no accuracy figure: there is no source figure, so the verdict
+file holds no rows.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pandas as pd
+
+from ..records import read_records
+from .common import VERDICT_COLUMNS, fmt_pm, mean_std, write_csv
+from .recurrent import runs_table
+
+CELL_ORDER = ("rnn_tanh", "irnn", "nprnn", "lstm", "gru")
+
+
+def names_runs(records: list[dict]) -> pd.DataFrame:
+    runs = runs_table(records)
+    runs["encoding"] = [(r.get("task_meta") or {}).get("encoding") for r in records]
+    runs["embedding_dim"] = [c.get("embedding_dim") for c in runs["_config"]]
+    runs["majority_baseline"] = [(r.get("task_meta") or {}).get("majority_test_accuracy") for r in records]
+    return runs
+
+
+def accuracy_table(runs: pd.DataFrame) -> pd.DataFrame:
+    rows = []
+    for (encoding, cell), g in runs.groupby(["encoding", "cell"], sort=False):
+        m, s, n = mean_std(g["best_test_metric"])
+        rows.append({
+            "encoding": encoding, "cell": cell, "hidden": g["hidden"].iloc[0],
+            "embedding_dim": g["embedding_dim"].iloc[0] if encoding == "embedding" else None,
+            "params_total": g["params_total"].iloc[0],
+            "test_accuracy": fmt_pm(m, s, n), "test_mean": m, "test_std": s, "runs": len(g),
+            "diverged": int((g["status"] == "diverged").sum()), "epochs": int(g["epochs"].max()),
+            "majority_baseline": g["majority_baseline"].iloc[0],
+            "lecture_figure": "none (no source figure)", "source": g["source"].iloc[0],
+        })
+    df = pd.DataFrame(rows)
+    if not df.empty:
+        df["_order"] = df["cell"].map({c: i for i, c in enumerate(CELL_ORDER)})
+        df = df.sort_values(["encoding", "_order"], kind="stable").drop(columns="_order")
+    return df
+
+
+def aggregate(paths: list[str], outdir: str | Path, scale: str) -> dict[str, Path]:
+    tables = Path(outdir) / "tables"
+    runs = names_runs(read_records(paths))
+    return {
+        "runs": write_csv(runs.drop(columns=["_dir", "_config"]), tables / "names_runs.csv"),
+        "accuracy": write_csv(accuracy_table(runs), tables / "names_accuracy.csv"),
+        # no source figure in the lecture for this task: no verdict rows
+        "verdicts": write_csv(pd.DataFrame([], columns=VERDICT_COLUMNS), tables / "verdicts_names.csv"),
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m rnnbench.report.names", description=__doc__.splitlines()[0])
+    p.add_argument("--outdir", required=True)
+    p.add_argument("--scale", default="laptop")
+    p.add_argument("records", nargs="+")
+    a = p.parse_args(argv)
+    for name, path in aggregate(a.records, a.outdir, a.scale).items():
+        print(f"{name}: {path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,24 @@
+# IMDb embedding strategies (scratch / frozen / fine-tuned word2vec): aggregation of the runs the shared `train` rule writes.
+
+
+rule aggregate_embedding:
+    input:
+        all_runs("embedding"),
+    output:
+        runs=f"{RESULTS}/tables/embedding_runs.csv",
+        accuracy=f"{RESULTS}/tables/embedding_accuracy.csv",
+        verdicts=f"{RESULTS}/tables/verdicts_embedding.csv",
+    params:
+        outdir=f"{RESULTS}",
+    log:
+        f"{RESULTS}/logs/aggregate/embedding.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    shell:
+        "python -m rnnbench.report.embedding --outdir {params.outdir} --scale {config[scale]} {input} > {log} 2>&1"
+
+
+if RUNS["embedding"]:
+    REPORT_INPUTS["embedding"] = rules.aggregate_embedding.output

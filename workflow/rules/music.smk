@@ -1,0 +1,24 @@
+# Polyphonic music (Chung et al. 2014): aggregation of the runs the shared `train` rule writes.
+
+
+rule aggregate_music:
+    input:
+        all_runs("music"),
+    output:
+        runs=f"{RESULTS}/tables/music_runs.csv",
+        nll=f"{RESULTS}/tables/music_nll.csv",
+        verdicts=f"{RESULTS}/tables/verdicts_music.csv",
+    params:
+        outdir=f"{RESULTS}",
+    log:
+        f"{RESULTS}/logs/aggregate/music.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    shell:
+        "python -m rnnbench.report.music --outdir {params.outdir} --scale {config[scale]} {input} > {log} 2>&1"
+
+
+if RUNS["music"]:
+    REPORT_INPUTS["music"] = rules.aggregate_music.output

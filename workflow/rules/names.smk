@@ -1,0 +1,24 @@
+# Name -> gender (many-to-one): aggregation of the runs the shared `train` rule writes.
+
+
+rule aggregate_names:
+    input:
+        all_runs("names"),
+    output:
+        runs=f"{RESULTS}/tables/names_runs.csv",
+        accuracy=f"{RESULTS}/tables/names_accuracy.csv",
+        verdicts=f"{RESULTS}/tables/verdicts_names.csv",
+    params:
+        outdir=f"{RESULTS}",
+    log:
+        f"{RESULTS}/logs/aggregate/names.log",
+    threads: 1
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    shell:
+        "python -m rnnbench.report.names --outdir {params.outdir} --scale {config[scale]} {input} > {log} 2>&1"
+
+
+if RUNS["names"]:
+    REPORT_INPUTS["names"] = rules.aggregate_names.output
