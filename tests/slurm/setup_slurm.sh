@@ -13,7 +13,8 @@
 #   munge         /etc/munge/munge.key (the package creates it), munged as user munge
 #   slurm.conf    /etc/slurm/slurm.conf: one node = this host (`hostname -s`, CPU topology from
 #                 `slurmd -C`, RealMemory = MemTotal minus headroom), select/cons_tres with
-#                 CR_Core_Memory (threads and mem_mb are really enforced as consumables), one
+#                 CR_Core_Memory (threads and mem_mb are scheduled as consumables: jobs wait for
+#                 free cores and memory; cores are pinned, memory is not policed without cgroups), one
 #                 default partition "main", no accounting database (accounting_storage/none),
 #                 completed jobs logged to /var/log/slurm/jobcomp.log (jobcomp/filetxt) and kept
 #                 in the controller for MinJobAge=3600 s so `squeue --states=all` and
@@ -36,7 +37,7 @@ CONF_DIR=/etc/slurm
 CONF="$CONF_DIR/slurm.conf"
 MARK="# written by rnnbench tests/slurm/setup_slurm.sh"
 LOG_DIR=/var/log/slurm
-PARTITION="${RNNBENCH_SLURM_PARTITION:-main}"
+PARTITION=main  # workflow/profiles/slurm's default slurm_partition
 PYTHON="${PYTHON:-python3}"
 PLUGIN_REQ="${RNNBENCH_SLURM_PLUGIN_REQ:-snakemake-executor-plugin-slurm==2.8.0}"
 T0=$(date +%s)
@@ -55,6 +56,13 @@ die() {
 
 controller_up() { scontrol ping 2>/dev/null | grep -q "is UP"; }
 node_state() { sinfo -h -N -n "$NODE" -o %T 2>/dev/null | head -n1; }
+running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# Our own daemons all alive (the controller may still call the node idle for SlurmdTimeout
+# seconds after slurmd died, so its answer alone is not enough).
+own_daemons_alive() {
+    running /run/slurmctld.pid && running /run/slurmd.pid \
+        && munge -n 2>/dev/null | unmunge >/dev/null 2>&1
+}
 
 # The slurm.conf this script wants for this host, on stdout.
 wanted_conf() {
@@ -122,11 +130,11 @@ if command -v scontrol >/dev/null 2>&1 && controller_up; then
                 say "a site Slurm cluster is up (node $NODE is $state); leaving its configuration alone"
                 ALREADY_UP=1
             elif [ -f "$CONF" ] && command -v slurmd >/dev/null 2>&1 \
-                && [ "$(cat "$CONF")" = "$(wanted_conf)" ]; then
-                say "cluster already up (controller answers, node $NODE is $state, $CONF current); nothing to start"
+                && [ "$(cat "$CONF")" = "$(wanted_conf)" ] && own_daemons_alive; then
+                say "cluster already up (munged, slurmctld, slurmd running; node $NODE is $state; $CONF current); nothing to start"
                 ALREADY_UP=1
             else
-                say "cluster is up but $CONF is outdated; reconfiguring"
+                say "controller answers, but $CONF is outdated or a daemon is down; checking each step"
             fi
             ;;
     esac
@@ -147,9 +155,9 @@ if [ "$ALREADY_UP" = 0 ]; then
         apt-get update -qq || die "apt-get update failed"
         apt-get install -y -qq --no-install-recommends slurm-wlm munge >/dev/null \
             || die "apt-get install slurm-wlm munge failed"
-        say "installed: $(dpkg-query -W -f='${Package} ${Version}, ' slurmctld slurmd slurm-client munge)"
+        say "installed: $(dpkg-query -W -f='${Package} ${Version}; ' slurmctld slurmd slurm-client munge)"
     else
-        say "packages present: $(dpkg-query -W -f='${Package} ${Version}, ' slurmctld slurmd slurm-client munge 2>/dev/null || echo "$(command -v slurmctld)")"
+        say "packages present: $(dpkg-query -W -f='${Package} ${Version}; ' slurmctld slurmd slurm-client munge 2>/dev/null || command -v slurmctld)"
     fi
 
     # ------------------------------------------------------------ 2. munge
@@ -199,7 +207,6 @@ if [ "$ALREADY_UP" = 0 ]; then
     # Debian ships cgroup.conf only as an example; none is needed with the plugins above.
 
     # ------------------------------------------------------------ 4. daemons
-    running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
     if [ "$conf_changed" = 1 ]; then
         for pidf in /run/slurmd.pid /run/slurmctld.pid; do
             if running "$pidf"; then
