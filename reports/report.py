@@ -177,6 +177,82 @@ if not shown:
     display(Markdown("*The word2vec study did not run in this configuration.*"))
 
 # %% [markdown]
+# ## Name → gender (many-to-one)
+#
+# The lecture's recap: a name, character by character, into a recurrent layer; the last step
+# (the END symbol) feeds a Dense layer with two outputs. Characters are one-hot vectors over the
+# lecture's alphabet — `a`–`z`, `A`–`Z`, space, `'`, `-` and END: 56 symbols, exactly the characters of
+# the NLTK Names Corpus — or ids through a learned character embedding. Names listed as both male and
+# female (365) are dropped; the held-out split is stratified by gender (20 % test, 10 % validation by
+# default). Test accuracy uses the weights of the best validation epoch. The lecture gives no accuracy
+# for this task, so there is no verdict; the majority-class baseline (always "female") is the reference.
+
+# %%
+#| echo: false
+show_table("names_accuracy.csv", "Name → gender: test accuracy per cell and encoding (mean ± std over seeds)",
+           columns=["encoding", "cell", "hidden", "embedding_dim", "params_total", "test_accuracy", "runs",
+                    "diverged", "epochs", "majority_baseline", "lecture_figure", "source"])
+
+# %% [markdown]
+# ## Polyphonic music: tanh RNN, LSTM and GRU (Chung et al. 2014)
+#
+# The lecture's "similar performance with GRU as with LSTM" slide cites Chung, Gulcehre, Cho and
+# Bengio (2014). Their music task: predict the next step of an 88-key piano roll (MIDI 21–108) from
+# the previous steps, on JSB Chorales, Nottingham, MuseData and Piano-midi.de with the
+# Boulanger-Lewandowski et al. (2012) splits; sigmoid outputs; models of about 20k parameters
+# (tanh 100 units, LSTM 36, GRU 46); RMSProp; the gradient rescaled to norm 1 when larger; early
+# stopping on validation.
+#
+# **Negative log-likelihood per time step** (the paper's measure and ours): each key is an
+# independent Bernoulli with p_k = σ(logit_k), and
+# NLL = (1 / Σ_n T_n) · Σ_n Σ_t Σ_{k=1..88} −[y_{n,t,k} log p_{n,t,k} + (1 − y_{n,t,k}) log(1 − p_{n,t,k})],
+# in nats: summed over the 88 keys, averaged over every predicted step of every test sequence
+# (steps 2..T of each sequence; padding excluded). Ours is the test NLL of the weights of the best
+# validation epoch. The tolerance for *agrees* is 0.3 nats, about the spread between the paper's
+# three cells on one dataset. Differences from the paper: no weight noise, a fixed learning rate
+# (the paper searched it per model), and at laptop scale few epochs and training on 100-step windows
+# of the training sequences, each from a zero state (validation and test sequences are always whole).
+# Truncated back-propagation through time with the state carried across windows (the lecture's
+# recap) is not used: the shared model has no initial-state input.
+
+# %%
+#| echo: false
+show_table("music_nll.csv", "Test NLL per time step beside Chung et al. 2014, Table 2",
+           columns=["dataset", "cell", "hidden", "paper_units", "params_total", "params_recurrent", "paper_params",
+                    "paper_test_nll", "ours_test_nll", "tolerance", "verdict", "runs", "diverged", "epochs_run",
+                    "train_chunk", "source"])
+show_table("music_ranking.csv", "Which cell is best on each dataset, ours and the paper's")
+show_figure("music_nll.png", "Test NLL per step: Chung et al. 2014 (grey) and ours (blue, ± std over seeds)")
+
+# %% [markdown]
+# ## Using an embedding layer: IMDb sentiment
+#
+# The lecture's three strategies, on real IMDb reviews (the labelled half of aclImdb v1, Maas et
+# al. 2011), with an Embedding → LSTM / GRU → Dense(2) classifier: **(a)** the embedding trained from
+# scratch on the task; **(b)** initialised with our word2vec vectors (one run of the word2vec study
+# above, `imdb.vectors` in the config) and frozen; **(c)** initialised with them and fine-tuned.
+#
+# **Vocabulary and out-of-vocabulary handling.** Reviews are normalised as text8 is (lower case,
+# `<br />` removed, digits spelled as words, everything else outside a–z a space), so review words and
+# word2vec words are the same strings. The vocabulary is the `vocab_size − 2` most frequent words of the
+# *training* reviews; id 0 is padding, id 1 stands for every other word (out-of-vocabulary, including
+# words seen only in validation or test). Reviews keep their last `max_len` tokens (Keras
+# `pad_sequences`' default truncation) and are right-padded; the recurrent layer stops at each review's
+# last real token. In (b) and (c) the row of a vocabulary word is its word2vec vector when word2vec
+# knows the word; the rows of words it does not know and the OOV row start from U(−0.05, 0.05)
+# (Keras' Embedding initialiser) — in (b) they stay there — and the padding row is zero. The table
+# below gives the OOV rates and the word2vec coverage measured by the prepare step. Test accuracy uses
+# the weights of the best validation epoch. The lecture quotes no accuracy for this activity, so there
+# is no verdict.
+
+# %%
+#| echo: false
+show_table("embedding_data.csv", "IMDb as ids: subsets, truncation, out-of-vocabulary rate, word2vec coverage")
+show_table("embedding_accuracy.csv", "IMDb test accuracy per embedding strategy (mean ± std over seeds)",
+           columns=["cell", "strategy", "hidden", "embedding_dim", "trainable_params", "trainable_embedding_params",
+                    "test_accuracy", "runs", "diverged", "epochs", "best_epoch_mean", "lecture_figure", "source"])
+
+# %% [markdown]
 # ## Provenance
 
 # %%
