@@ -6,8 +6,11 @@ rule aggregate_embedding:
         all_runs("embedding"),
     output:
         runs=f"{RESULTS}/tables/embedding_runs.csv",
-        accuracy=f"{RESULTS}/tables/embedding_accuracy.csv",
-        verdicts=f"{RESULTS}/tables/verdicts_embedding.csv",
+        accuracy=report(f"{RESULTS}/tables/embedding_accuracy.csv", caption="../report/embedding_accuracy.rst",
+                        category="Embedding layer (IMDb)"),
+        data=report(f"{RESULTS}/tables/embedding_data.csv", caption="../report/embedding_data.rst",
+                    category="Embedding layer (IMDb)"),
+        verdicts=f"{RESULTS}/tables/verdicts_embedding.csv",  # header only: no source figure
     params:
         outdir=f"{RESULTS}",
     log:

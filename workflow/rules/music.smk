@@ -6,8 +6,12 @@ rule aggregate_music:
         all_runs("music"),
     output:
         runs=f"{RESULTS}/tables/music_runs.csv",
-        nll=f"{RESULTS}/tables/music_nll.csv",
-        verdicts=f"{RESULTS}/tables/verdicts_music.csv",
+        nll=report(f"{RESULTS}/tables/music_nll.csv", caption="../report/music_nll.rst", category="Polyphonic music"),
+        ranking=report(f"{RESULTS}/tables/music_ranking.csv", caption="../report/music_ranking.rst",
+                       category="Polyphonic music"),
+        figure=report(f"{RESULTS}/figures/music_nll.png", caption="../report/music_figure.rst",
+                      category="Polyphonic music"),
+        verdicts=report(f"{RESULTS}/tables/verdicts_music.csv", caption="../report/verdicts.rst", category="Verdicts"),
     params:
         outdir=f"{RESULTS}",
     log:

@@ -6,8 +6,9 @@ rule aggregate_names:
         all_runs("names"),
     output:
         runs=f"{RESULTS}/tables/names_runs.csv",
-        accuracy=f"{RESULTS}/tables/names_accuracy.csv",
-        verdicts=f"{RESULTS}/tables/verdicts_names.csv",
+        accuracy=report(f"{RESULTS}/tables/names_accuracy.csv", caption="../report/names_accuracy.rst",
+                        category="Name to gender"),
+        verdicts=f"{RESULTS}/tables/verdicts_names.csv",  # header only: no source figure
     params:
         outdir=f"{RESULTS}",
     log:
