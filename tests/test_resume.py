@@ -1,0 +1,45 @@
+"""A pipeline killed in the middle, rerun, redoes only what was not finished."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from conftest import REPO, mirror_path
+
+
+def test_killed_pipeline_reruns_only_unfinished_jobs(tmp_path):
+    mirror = mirror_path()
+    if mirror is None:
+        pytest.skip("no dataset mirror: set RNNBENCH_MIRROR or lay shared/datasets beside the checkout")
+    env = dict(os.environ, RNNBENCH_MIRROR=str(mirror))
+    base = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "tests/data/config-tiny.yaml",
+            "--config", f"results={tmp_path}/results", f"data={{root: {tmp_path}/data}}"]
+    runs = tmp_path / "results" / "recurrent"
+    proc = subprocess.Popen(base, cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
+    deadline = time.time() + 600
+    try:
+        while time.time() < deadline and proc.poll() is None:
+            if len(list(runs.glob("**/metrics.json"))) >= 2:
+                break
+            time.sleep(0.5)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)  # no clean-up chance: the hardest kind of interruption
+        proc.wait()
+    finished = {p: p.stat().st_mtime_ns for p in runs.glob("**/metrics.json")}
+    assert finished, "the pipeline was killed before any run finished"
+    assert not (tmp_path / "results" / "report" / "report.html").exists(), "the pipeline finished before the kill"
+
+    rerun = subprocess.run(base + ["--rerun-incomplete"], cwd=REPO, env=env, capture_output=True, text=True,
+                           timeout=1500)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    for p, mtime in finished.items():
+        assert p.stat().st_mtime_ns == mtime, f"{p} was redone although it had finished"
+    assert (tmp_path / "results" / "report" / "report.html").exists()
+    assert len(list(runs.glob("**/metrics.json"))) == 8
