@@ -87,4 +87,4 @@ def test_dry_run_of_shipped_configs(repo, configfile):
     proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--cores", "2", "--configfile", configfile,
                            "--config", "results=/tmp/rnnbench-dryrun"], cwd=repo, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    assert "train_recurrent" in proc.stdout and "report" in proc.stdout
+    assert "train" in proc.stdout and "report" in proc.stdout

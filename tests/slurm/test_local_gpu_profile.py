@@ -11,7 +11,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 PROFILE = REPO / "workflow" / "profiles" / "local-gpu"
 
-# Three "training" jobs that declare gpu=1 (as train_recurrent does) and one CPU job (gpu=0);
+# Three "training" jobs that declare gpu=1 (as the `train` rule does under the local-gpu profile) and one CPU job (gpu=0);
 # each records when it started and ended.
 WORKFLOW = textwrap.dedent(
     """
