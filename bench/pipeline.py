@@ -1,0 +1,109 @@
+"""The pipeline end to end: wall time and peak memory of a whole config, and the dry-run time of
+the full grid.
+
+    RNNBENCH_MIRROR=../shared/datasets python bench/pipeline.py --configfile config/offline.yaml
+    python bench/pipeline.py --dry-run-only
+
+Runs ``snakemake --cores N`` on a fresh results/data folder (so nothing is reused) and samples the
+resident memory of the whole process tree every 0.5 s: prints the wall time, the peak total RSS of
+all processes at once and the peak of the largest single process, and the number of jobs. Then
+times ``snakemake -n`` on config/full.yaml (the DAG of the lecture-scale grid).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def tree_rss(proc: psutil.Process) -> tuple[int, int]:
+    total, largest = 0, 0
+    try:
+        procs = [proc, *proc.children(recursive=True)]
+    except psutil.Error:
+        return 0, 0
+    for p in procs:
+        try:
+            rss = p.memory_info().rss
+        except psutil.Error:
+            continue
+        total += rss
+        largest = max(largest, rss)
+    return total, largest
+
+
+def run_pipeline(configfiles: list[str], cores: int, workdir: Path) -> dict:
+    cmd = [sys.executable, "-m", "snakemake", "--cores", str(cores), "--configfile", *configfiles,
+           "--config", f"results={workdir}/results", f"data={{root: {workdir}/data}}"]
+    peak = {"total": 0, "largest": 0}
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    ps = psutil.Process(proc.pid)
+    stop = threading.Event()
+
+    def sample() -> None:
+        while not stop.is_set():
+            total, largest = tree_rss(ps)
+            peak["total"] = max(peak["total"], total)
+            peak["largest"] = max(peak["largest"], largest)
+            time.sleep(0.5)
+
+    th = threading.Thread(target=sample, daemon=True)
+    th.start()
+    out, _ = proc.communicate()
+    stop.set()
+    th.join()
+    wall = time.perf_counter() - t0
+    (workdir / "snakemake.log").write_text(out)
+    if proc.returncode != 0:
+        raise SystemExit(f"snakemake failed (exit {proc.returncode}); log: {workdir / 'snakemake.log'}")
+    jobs = out.count("Finished jobid")
+    return {"wall_s": wall, "peak_total_rss_mb": peak["total"] / 2**20, "peak_process_rss_mb": peak["largest"] / 2**20,
+            "jobs": jobs}
+
+
+def dry_run(configfile: str) -> tuple[float, int]:
+    t0 = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--cores", "8", "--configfile", configfile,
+                           "--config", "results=/tmp/rnnbench-dryrun-bench"], cwd=REPO, capture_output=True,
+                          text=True)
+    wall = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise SystemExit(f"dry run of {configfile} failed:\n{proc.stderr[-2000:]}")
+    jobs = 0
+    for line in proc.stdout.splitlines():
+        if line.startswith("total"):
+            jobs = int(line.split()[-1])
+    return wall, jobs
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--configfile", nargs="*", default=[])
+    p.add_argument("--cores", type=int, default=os.cpu_count())
+    p.add_argument("--keep", default=None, help="folder for results/data (default: a fresh temporary one)")
+    p.add_argument("--dry-run-only", action="store_true")
+    a = p.parse_args()
+    print(f"machine: {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.1f} GiB")
+    if not a.dry_run_only:
+        work = Path(a.keep or tempfile.mkdtemp(prefix="rnnbench-pipeline-"))
+        configs = a.configfile or ["config/config.yaml"]
+        r = run_pipeline(configs, a.cores, work)
+        print(f"pipeline {' + '.join(configs)} on {a.cores} cores: {r['jobs']} jobs, wall {r['wall_s'] / 60:.1f} min, "
+              f"peak RSS {r['peak_total_rss_mb']:.0f} MB all processes at once, "
+              f"{r['peak_process_rss_mb']:.0f} MB largest process; results in {work}/results")
+    wall, jobs = dry_run("config/full.yaml")
+    print(f"snakemake -n on config/full.yaml: {jobs} jobs planned in {wall:.1f} s")
+
+
+if __name__ == "__main__":
+    main()
