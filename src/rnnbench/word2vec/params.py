@@ -33,7 +33,8 @@ class Word2VecParams:
     seed: int = 1               # random seed (initial vectors, windows, subsampling, noise words)
     workers: int = 2            # gensim worker threads; our trainer uses as many torch threads (not gensim's 3: 2 cores here)
     cbow_mean: int = 1          # CBOW input = mean (1) or sum (0) of the context vectors
-    batch_words: int = 4096     # ours only: centre tokens per batched update (gensim's own job size is 10,000 words)
+    batch_words: int = 1024     # ours only: centre tokens per batched SGD step; larger is faster but its summed
+                                #   updates drift further from word2vec's one-pair-at-a-time SGD (gensim's job size is 10,000 words)
 
     @classmethod
     def from_mapping(cls, m: Mapping[str, Any]) -> "Word2VecParams":
