@@ -1,0 +1,85 @@
+"""Benchmark: our torch word2vec vs gensim, same corpus prefix, same hyper-parameters, one run.
+
+Prints, for each of the 4 combinations (CBOW / skip-gram × HS / NS), training words per second
+(raw corpus words × epochs / wall seconds of training), analogy accuracy (questions-words.txt,
+30,000 most frequent words) and the torch / gensim speed ratio. Not a timed test: run it by hand
+
+    RNNBENCH_MIRROR=../shared/datasets python bench/word2vec_vs_gensim.py \
+        --corpus offline-english --prefix 1000000 --epochs 3 --workers 2
+
+It fetches (verified) and prepares the corpus under --data if needed. Both implementations run
+in this process one after the other per combination, so they see the same machine load.
+"""
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the train entry point does
+
+import argparse  # noqa: E402
+import json  # noqa: E402
+import time  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+from rnnbench.data.fetch import fetch  # noqa: E402
+from rnnbench.device import resolve_device  # noqa: E402
+from rnnbench.word2vec.corpus import prepare, read_sentences  # noqa: E402
+from rnnbench.word2vec.evaluate import Embeddings, analogies  # noqa: E402
+from rnnbench.word2vec.gensim_ref import train_gensim  # noqa: E402
+from rnnbench.word2vec.params import Word2VecParams  # noqa: E402
+from rnnbench.word2vec.trainer import train  # noqa: E402
+
+CORPUS_FILES = {"text8": "text8", "offline-english": "offline-english.txt"}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--corpus", default="offline-english", choices=sorted(CORPUS_FILES))
+    ap.add_argument("--prefix", type=int, default=1_000_000, help="first N tokens; 0 = all")
+    ap.add_argument("--epochs", type=int, default=3)
+    ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--batch-words", type=int, default=None)
+    ap.add_argument("--combos", default="cbow-ns,cbow-hs,skipgram-ns,skipgram-hs")
+    ap.add_argument("--data", default="data")
+    ap.add_argument("--mirror", default=None)
+    ap.add_argument("--device", default="auto")
+    ap.add_argument("--json", default=None, help="also write the rows here")
+    a = ap.parse_args()
+
+    raw = Path(a.data) / "raw" / a.corpus
+    fetch(a.corpus, raw, a.mirror)
+    fetch("word-eval", Path(a.data) / "raw" / "word-eval", a.mirror)
+    prefix = a.prefix or None
+    corpus = Path(a.data) / "prepared" / "word2vec" / f"{a.corpus}-{prefix or 'all'}.txt"
+    if not corpus.exists():
+        prepare(raw / CORPUS_FILES[a.corpus], corpus, prefix)
+    questions = Path(a.data) / "raw" / "word-eval" / "questions-words.txt"
+    sentences = read_sentences(corpus)
+    n_tokens = sum(map(len, sentences))
+    dev = resolve_device(a.device)
+    extra = {"batch_words": a.batch_words} if a.batch_words else {}
+    print(f"corpus {a.corpus}, {n_tokens:,} tokens, epochs {a.epochs}, workers {a.workers}, torch device {dev}")
+    print(f"{'combination':<14} {'torch w/s':>11} {'gensim w/s':>11} {'ratio':>6} {'torch acc %':>11} {'gensim acc %':>12}")
+    rows = []
+    for combo in a.combos.split(","):
+        arch, loss = combo.split("-")
+        p = Word2VecParams.for_combination(arch, loss, epochs=a.epochs, workers=a.workers, **extra)
+        res = {"torch": train(sentences, p, dev, log=lambda m: None),
+               "gensim": train_gensim(corpus, p, log=lambda m: None)}
+        acc = {k: analogies(Embeddings(r.words, r.vectors), questions)["total"]["accuracy_pct"] for k, r in res.items()}
+        row = {"corpus": a.corpus, "tokens": n_tokens, "arch": arch, "loss": loss, "epochs": a.epochs,
+               "workers": a.workers, "device": str(dev),
+               **{f"words_per_second_{k}": r.words_per_second for k, r in res.items()},
+               **{f"analogy_total_pct_{k}": v for k, v in acc.items()}}
+        row["speed_ratio"] = row["words_per_second_torch"] / row["words_per_second_gensim"]
+        rows.append(row)
+        print(f"{combo:<14} {row['words_per_second_torch']:>11,.0f} {row['words_per_second_gensim']:>11,.0f} "
+              f"{row['speed_ratio']:>6.2f} {acc['torch'] or float('nan'):>11.2f} {acc['gensim'] or float('nan'):>12.2f}",
+              flush=True)
+    if a.json:
+        Path(a.json).write_text(json.dumps(rows, indent=2) + "\n")
+    print(f"finished {time.strftime('%Y-%m-%d %H:%M:%S')}")
+
+
+if __name__ == "__main__":
+    main()
