@@ -4,6 +4,11 @@ word2vec.c / gensim, batched: a batch's examples all read the same weights, and 
 updates are summed into the matrices with ``index_add_`` (sparse: only touched rows move).
 
 Saturated dot products (|x·w| >= 6) give no update, as in gensim's ``word2vec_inner.pyx``.
+
+Known limitation, measured: word2vec.c applies each pair's update before the next pair reads the
+weights; a batch reads them once. Rows shared by many examples of a batch (the Huffman root and
+top inner nodes, frequent noise words) then take one large summed step, and quality falls below
+gensim's at equal hyper-parameters as ``batch_words`` grows (see the word2vec summary table).
 """
 from __future__ import annotations
 
