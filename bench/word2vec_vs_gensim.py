@@ -1,11 +1,11 @@
-"""Benchmark: our torch word2vec vs gensim, same corpus prefix, same hyper-parameters, one run.
+"""Benchmark: our word2vec vs gensim, same corpus prefix, same hyper-parameters, one run.
 
 Prints, for each of the 4 combinations (CBOW / skip-gram × HS / NS), training words per second
 (raw corpus words × epochs / wall seconds of training), analogy accuracy (questions-words.txt,
 30,000 most frequent words) and the torch / gensim speed ratio. Not a timed test: run it by hand
 
     RNNBENCH_MIRROR=../shared/datasets python bench/word2vec_vs_gensim.py \
-        --corpus offline-english --prefix 1000000 --epochs 3 --workers 2
+        --corpus offline-english --prefix 1000000 --epochs 3 --workers 2 [--backends native,torch]
 
 It fetches (verified) and prepares the corpus under --data if needed. Both implementations run
 in this process one after the other per combination, so they see the same machine load.
@@ -43,6 +43,8 @@ def main() -> None:
     ap.add_argument("--data", default="data")
     ap.add_argument("--mirror", default=None)
     ap.add_argument("--device", default="auto")
+    ap.add_argument("--backends", default="auto",
+                    help="our trainer's paths to run, comma-separated: auto, native (C kernel, CPU), torch (batched)")
     ap.add_argument("--json", default=None, help="also write the rows here")
     a = ap.parse_args()
 
@@ -59,22 +61,34 @@ def main() -> None:
     dev = resolve_device(a.device)
     extra = {"batch_words": a.batch_words} if a.batch_words else {}
     print(f"corpus {a.corpus}, {n_tokens:,} tokens, epochs {a.epochs}, workers {a.workers}, torch device {dev}")
-    print(f"{'combination':<14} {'torch w/s':>11} {'gensim w/s':>11} {'ratio':>6} {'torch acc %':>11} {'gensim acc %':>12}")
+    backends = a.backends.split(",")
+    ours = [f"torch-{b}" if len(backends) > 1 else "torch" for b in backends]
+    print("  ".join([f"{'combination':<14}", *(f"{k + ' w/s':>18} {k + ' acc %':>14}" for k in ours + ["gensim"]),
+                     *(f"{'ratio ' + k:>18}" for k in ours)]))
     rows = []
     for combo in a.combos.split(","):
         arch, loss = combo.split("-")
         p = Word2VecParams.for_combination(arch, loss, epochs=a.epochs, workers=a.workers, **extra)
-        res = {"torch": train(sentences, p, dev, log=lambda m: None),
-               "gensim": train_gensim(corpus, p, log=lambda m: None)}
+        res = {}
+        for name, b in zip(ours, backends):  # ours then gensim, back to back: the same machine load
+            res[name] = train(sentences, p, dev, log=lambda m: None, backend=b)
+            if name == ours[0]:
+                res["gensim"] = train_gensim(corpus, p, log=lambda m: None)
         acc = {k: analogies(Embeddings(r.words, r.vectors), questions)["total"]["accuracy_pct"] for k, r in res.items()}
         row = {"corpus": a.corpus, "tokens": n_tokens, "arch": arch, "loss": loss, "epochs": a.epochs,
                "workers": a.workers, "device": str(dev),
+               **{f"backend_{k}": r.backend for k, r in res.items() if k != "gensim"},
                **{f"words_per_second_{k}": r.words_per_second for k, r in res.items()},
                **{f"analogy_total_pct_{k}": v for k, v in acc.items()}}
-        row["speed_ratio"] = row["words_per_second_torch"] / row["words_per_second_gensim"]
+        for k in ours:
+            row[f"speed_ratio_{k}" if len(ours) > 1 else "speed_ratio"] = \
+                row[f"words_per_second_{k}"] / row["words_per_second_gensim"]
         rows.append(row)
-        print(f"{combo:<14} {row['words_per_second_torch']:>11,.0f} {row['words_per_second_gensim']:>11,.0f} "
-              f"{row['speed_ratio']:>6.2f} {acc['torch'] or float('nan'):>11.2f} {acc['gensim'] or float('nan'):>12.2f}",
+        nan = float("nan")
+        print("  ".join([f"{combo:<14}",
+                         *(f"{row['words_per_second_' + k]:>18,.0f} {acc[k] if acc[k] is not None else nan:>14.2f}"
+                           for k in ours + ["gensim"]),
+                         *(f"{row['words_per_second_' + k] / row['words_per_second_gensim']:>18.2f}" for k in ours)]),
               flush=True)
     if a.json:
         Path(a.json).write_text(json.dumps(rows, indent=2) + "\n")

@@ -92,12 +92,7 @@ def planted_corpus(groups=8, size=5, sentences=1200, length=10, seed=0):
     return [list(rng.choice(words[rng.integers(groups)], length)) for _ in range(sentences)], words
 
 
-@pytest.mark.parametrize("arch,loss", [("cbow", "ns"), ("cbow", "hs"), ("skipgram", "ns"), ("skipgram", "hs")])
-def test_planted_neighbours(arch, loss):
-    sents, words = planted_corpus()
-    p = Word2VecParams.for_combination(arch, loss, vector_size=16, window=3, min_count=1, sample=0,
-                                       epochs=5, workers=1, batch_words=64)
-    res = train(sents, p, log=lambda m: None)
+def planted_hit_rate(res, words) -> float:
     emb = Embeddings(res.words, res.vectors)
     hits = total = 0
     for group in words:
@@ -105,15 +100,64 @@ def test_planted_neighbours(arch, loss):
             top = {n for n, _ in emb.most_similar([w], topn=len(group) - 1)}
             hits += len(top & set(group))
             total += len(group) - 1
-    assert hits / total > 0.9, hits / total
+    return hits / total
 
 
-def test_same_seed_same_vectors_on_cpu():
+COMBOS = [("cbow", "ns"), ("cbow", "hs"), ("skipgram", "ns"), ("skipgram", "hs")]
+
+
+@pytest.mark.parametrize("backend", ["native", "torch"])
+@pytest.mark.parametrize("arch,loss", COMBOS)
+def test_planted_neighbours(arch, loss, backend):
+    sents, words = planted_corpus()
+    p = Word2VecParams.for_combination(arch, loss, vector_size=16, window=3, min_count=1, sample=0,
+                                       epochs=5, workers=1, batch_words=64)
+    res = train(sents, p, log=lambda m: None, backend=backend)
+    assert res.backend == backend
+    assert planted_hit_rate(res, words) > 0.9
+
+
+@pytest.mark.parametrize("arch,loss", COMBOS)
+def test_native_matches_torch_quality(arch, loss):
+    """The C kernel (sequential SGD, 2 Hogwild threads) learns the planted neighbours at least
+    as well as the batched torch path, on a harder corpus (more groups, noise words)."""
+    rng = np.random.default_rng(5)
+    words = [[f"g{g}w{i}" for i in range(6)] for g in range(20)]
+    noise = [f"n{i}" for i in range(30)]
+    sents = []
+    for _ in range(2500):
+        g = rng.integers(len(words))
+        sents.append([str(rng.choice(words[g])) if rng.random() < 0.7 else str(rng.choice(noise)) for _ in range(12)])
+    p = Word2VecParams.for_combination(arch, loss, vector_size=24, window=3, min_count=1, sample=0,
+                                       epochs=4, workers=2, batch_words=64)
+    rates = {b: planted_hit_rate(train(sents, p, log=lambda m: None, backend=b), words) for b in ("native", "torch")}
+    assert rates["native"] >= rates["torch"] - 0.03, rates
+    assert rates["native"] > 0.8, rates
+
+
+def test_native_unavailable_falls_back_to_torch(monkeypatch):
+    from rnnbench.word2vec import native
+
+    monkeypatch.setattr(native, "load", lambda: (None, "no C compiler on PATH (test)"))
+    sents, _ = planted_corpus(sentences=100)
+    msgs = []
+    p = Word2VecParams.for_combination("cbow", "ns", vector_size=8, min_count=1, epochs=1, workers=1)
+    res = train(sents, p, log=msgs.append)
+    assert res.backend == "torch" and "no C compiler" in res.backend_detail
+    assert any("no C compiler" in m for m in msgs)
+    with pytest.raises(Word2VecInputError, match="no C compiler"):
+        train(sents, p, log=msgs.append, backend="native")
+
+
+@pytest.mark.parametrize("backend,workers", [("native", 1), ("torch", 2)])
+def test_same_seed_same_vectors_on_cpu(backend, workers):
+    """Native: deterministic with one thread (more threads race, Hogwild, as gensim's do);
+    torch: deterministic on CPU with any number of threads."""
     sents, _ = planted_corpus(sentences=200)
-    p = Word2VecParams.for_combination("skipgram", "ns", vector_size=8, min_count=1, epochs=1, workers=2, seed=3)
-    a = train(sents, p, log=lambda m: None).vectors
-    b = train(sents, p, log=lambda m: None).vectors
-    c = train(sents, Word2VecParams(**{**p.as_dict(), "seed": 4}), log=lambda m: None).vectors
+    p = Word2VecParams.for_combination("skipgram", "ns", vector_size=8, min_count=1, epochs=1, workers=workers, seed=3)
+    a = train(sents, p, log=lambda m: None, backend=backend).vectors
+    b = train(sents, p, log=lambda m: None, backend=backend).vectors
+    c = train(sents, Word2VecParams(**{**p.as_dict(), "seed": 4}), log=lambda m: None, backend=backend).vectors
     assert np.array_equal(a, b)
     assert not np.array_equal(a, c)
 

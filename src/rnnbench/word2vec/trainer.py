@@ -1,13 +1,25 @@
-"""Our word2vec trainer: CBOW / skip-gram × hierarchical softmax / negative sampling, batched
-on any torch device (``rnnbench.device.resolve_device``), deterministic for a seed on CPU.
+"""Our word2vec trainer: CBOW / skip-gram × hierarchical softmax / negative sampling.
 
-One epoch: subsample the token stream (one draw per token), then walk it in batches of
+Two paths, the same hyper-parameters and results semantics (recorded as ``backend``):
+
+- ``native`` (CPU, the default there): the C kernel of :mod:`.native`, word2vec.c's sequential
+  SGD (each pair's update lands before the next pair reads the weights), ``workers`` threads
+  sharing the weights without locks (Hogwild, like gensim). Deterministic for a seed with
+  ``workers=1``; with more threads the races make runs differ slightly, as gensim's do.
+- ``torch`` (GPUs, and CPU when the kernel cannot build, or when asked): batched, on any torch
+  device (``rnnbench.device.resolve_device``), deterministic for a seed on CPU.
+
+``backend="auto"`` (default; ``$RNNBENCH_W2V_BACKEND`` overrides) picks native on CPU when it
+builds, else torch, logging why.
+
+Torch path, one epoch: subsample the token stream (one draw per token), then walk it in batches of
 ``batch_words`` centre tokens; each batch draws its shrunk windows, builds every (centre,
 context) pair with tensor operations, and takes one SGD step at the linearly decayed rate
 alpha -> min_alpha (decayed over all epochs' raw words, as gensim does).
 """
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -33,6 +45,8 @@ class TrainResult:
     raw_words: int                 # corpus tokens × epochs (what words/s counts, gensim's raw words)
     effective_words: int           # tokens actually trained on after min_count and subsampling
     history: list[dict] = field(default_factory=list)
+    backend: str = "torch"         # which path trained: native / torch (/ gensim for the reference)
+    backend_detail: str = ""       # compiler and flags, or why the native path was not used
 
     @property
     def words_per_second(self) -> float:
@@ -64,12 +78,39 @@ def encode(sentences: list[list[str]], vocab: Vocab) -> tuple[np.ndarray, np.nda
     return np.concatenate(ids), np.concatenate(sent), np.concatenate(raw)
 
 
+BACKENDS = ("auto", "native", "torch")
+
+
+def choose_backend(backend: str, dev: torch.device) -> tuple[str, str, object]:
+    """(backend, detail, library): ``native`` only on CPU and only if the kernel builds; asking
+    for ``native`` where it cannot run is an error, ``auto`` falls back to torch with the reason."""
+    backend = backend or "auto"
+    if backend not in BACKENDS:
+        raise Word2VecInputError(f"backend must be one of {BACKENDS}, got {backend!r}")
+    if backend == "torch":
+        return "torch", "requested", None
+    if dev.type != "cpu":
+        if backend == "native":
+            raise Word2VecInputError(f"the native word2vec kernel runs on CPU only, not {dev}")
+        return "torch", f"batched torch path on {dev}", None
+    from .native import load
+
+    lib, msg = load()
+    if lib is None:
+        if backend == "native":
+            raise Word2VecInputError(msg)
+        return "torch", f"native kernel unavailable ({msg}); batched torch path", None
+    return "native", msg, lib
+
+
 def train(sentences: list[list[str]], params: Word2VecParams, device="cpu", *,
-          log: Callable[[str], None] = print) -> TrainResult:
+          log: Callable[[str], None] = print, backend: str | None = None) -> TrainResult:
     params.validate()
     raw_total = sum(len(s) for s in sentences)
     check_corpus(raw_total, params.window)
     dev = torch.device(device)
+    backend, backend_detail, lib = choose_backend(backend or os.environ.get("RNNBENCH_W2V_BACKEND", "auto"), dev)
+    log(f"word2vec backend: {backend} ({backend_detail})")
     if dev.type == "cpu":
         keep_heap()
         torch.set_num_threads(max(1, params.workers))
@@ -96,6 +137,9 @@ def train(sentences: list[list[str]], params: Word2VecParams, device="cpu", *,
         f"{len(ids_np)} in-vocabulary tokens; setup {vocab_seconds:.2f}s")
 
     total = params.epochs * raw_total
+    if backend == "native":
+        return _train_native(lib, sentences, params, model, vocab, ids_np, sent_np, tree, sampler,
+                             vocab_seconds, raw_total, total, backend_detail, log)
     history: list[dict] = []
     effective = 0
     t_start = time.perf_counter()
@@ -135,4 +179,51 @@ def train(sentences: list[list[str]], params: Word2VecParams, device="cpu", *,
                 f"{secs:.2f}s, {raw_total / secs:,.0f} words/s, alpha {alpha:.5f}")
     train_seconds = time.perf_counter() - t_start
     return TrainResult(words=vocab.words, vectors=model.vectors(), vocab=vocab, train_seconds=train_seconds,
-                       vocab_seconds=vocab_seconds, raw_words=total, effective_words=effective, history=history)
+                       vocab_seconds=vocab_seconds, raw_words=total, effective_words=effective, history=history,
+                       backend="torch", backend_detail=backend_detail)
+
+
+def _train_native(lib, sentences, params: Word2VecParams, model: Word2VecModel, vocab: Vocab,
+                  ids_np: np.ndarray, sent_np: np.ndarray, tree, sampler, vocab_seconds: float,
+                  raw_total: int, total: int, backend_detail: str, log) -> TrainResult:
+    from .native import NativeEpochs
+
+    t0 = time.perf_counter()
+    n_sent = len(sentences)
+    sent_off = np.searchsorted(sent_np, np.arange(n_sent + 1))
+    sent_raw = np.fromiter((len(s) for s in sentences), dtype=np.int64, count=n_sent)
+    keep = keep_probabilities(vocab.counts, params.sample)
+    syn = [None if m is None else m.numpy() for m in (model.syn0, model.syn1, model.syn1neg)]
+    runner = NativeEpochs(lib, *syn, ids_np, sent_off, sent_raw, keep, tree=tree, sampler=sampler)
+    vocab_seconds += time.perf_counter() - t0
+    threads = max(1, params.workers)
+    # per-thread generator seeds, from the run's seed (SplitMix64 of seed, epoch, thread)
+    def seed_of(epoch: int, t: int) -> int:
+        z = (params.seed * 0x9E3779B97F4A7C15 + epoch * 0xBF58476D1CE4E5B9 + t * 0x94D049BB133111EB + 1) % (1 << 64)
+        z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) % (1 << 64)
+        z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) % (1 << 64)
+        return (z ^ (z >> 31)) or 1
+
+    history: list[dict] = []
+    effective = 0
+    t_start = time.perf_counter()
+    for epoch in range(params.epochs):
+        te = time.perf_counter()
+        r = runner.epoch(sg=params.sg, hs=params.hs, negative=params.negative, window=params.window,
+                         cbow_mean=params.cbow_mean, alpha=params.alpha, min_alpha=params.min_alpha,
+                         done_before=epoch * raw_total, total=total, threads=threads,
+                         seeds=[seed_of(epoch, t) for t in range(threads)])
+        secs = time.perf_counter() - te
+        if not r["threads_ok"]:
+            log("warning: some native word2vec threads could not start; their share ran on the calling thread")
+        n, pairs, alpha = r["effective_words"], r["pairs"], r["alpha_end"]
+        effective += n
+        history.append({"epoch": epoch + 1, "seconds": secs, "raw_words": raw_total,
+                        "effective_words": n, "pairs": pairs, "alpha_end": alpha,
+                        "words_per_second": raw_total / secs if secs > 0 else float("nan")})
+        log(f"epoch {epoch + 1}/{params.epochs}: {n} tokens after subsampling, {pairs} pairs, "
+            f"{secs:.2f}s, {raw_total / secs:,.0f} words/s, alpha {alpha:.5f} (native, {threads} threads)")
+    train_seconds = time.perf_counter() - t_start
+    return TrainResult(words=vocab.words, vectors=model.vectors(), vocab=vocab, train_seconds=train_seconds,
+                       vocab_seconds=vocab_seconds, raw_words=total, effective_words=effective, history=history,
+                       backend="native", backend_detail=backend_detail)

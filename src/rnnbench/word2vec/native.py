@@ -1,0 +1,414 @@
+"""The CPU path of our word2vec: a small C kernel (word2vec.c's sequential SGD, Hogwild across
+threads like gensim), compiled at first use with the system C compiler and called via ctypes.
+
+Why: the batched torch path sums a batch's updates computed from the same weights, which (a) is
+0.1-0.3x gensim's speed on a 2-core CPU (every batch materialises (pairs, k, D) temporaries)
+and (b) breaks skip-gram + hierarchical softmax, whose top Huffman nodes take one huge summed
+step. On CPU this kernel replaces it; on GPUs the batched torch path stays.
+
+Build: ``$CC`` (or cc / gcc / g++ / clang on PATH) with ``-O3 -march=native -fopenmp-simd
+-pthread -shared -fPIC`` (retried without ``-march=native``), into
+``$RNNBENCH_CACHE`` / ``$XDG_CACHE_HOME/rnnbench`` / ``~/.cache/rnnbench`` (a temp dir if not
+writable), keyed by a hash of the source, the flags and the machine's CPU flags; written
+atomically, so concurrent first uses are safe. If it cannot build, :func:`load` returns the
+reason and the trainer falls back to the torch path, logging it.
+"""
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+import numpy as np
+
+SOURCE = r"""/* word2vec's sequential SGD on CPU, word2vec.c / gensim semantics, Hogwild across threads.
+ *
+ * One call trains one epoch: each thread walks its contiguous range of sentences, subsamples
+ * each sentence, draws a shrunk window per centre (b = rand % window) and applies every
+ * update before the next pair reads the weights (CBOW: the mean / sum of the context predicts
+ * the centre; skip-gram: each context word's input vector predicts the centre, i.e. the
+ * centre's Huffman path / the centre as positive of negative sampling). Saturated dot
+ * products (|f| >= 6) give no update, as in gensim's word2vec_inner.pyx. Threads share the
+ * weight matrices without locks (Hogwild, as word2vec.c and gensim). The learning rate decays
+ * linearly with the raw words processed by all threads, recomputed at each sentence (gensim
+ * recomputes it per job of <= 10,000 words; our sentences are <= 10,000 tokens).
+ *
+ * Built at first use by rnnbench.word2vec.native (cc -O3 -march=native -fopenmp-simd -pthread)
+ * and called through ctypes (which releases the GIL).
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define EXP_TABLE_SIZE 1000
+#define MAX_EXP 6
+
+typedef struct {
+    float *syn0, *syn1, *syn1neg;
+    int64_t V, D;
+    const int32_t *ids;        /* in-vocabulary token ids of the whole corpus */
+    const int64_t *sent_off;   /* S + 1 offsets into ids */
+    const int64_t *sent_raw;   /* raw tokens (incl. out-of-vocabulary) of each sentence */
+    const float *keep_prob;    /* V */
+    const uint8_t *codes;      /* V x depth */
+    const int32_t *points;     /* V x depth */
+    const int32_t *lengths;    /* V */
+    int32_t depth;
+    const float *alias_prob;   /* V */
+    const int32_t *alias_idx;  /* V */
+    int32_t sg, hs, negative, window, cbow_mean;
+    float alpha0, min_alpha;
+    int64_t done_before, total;
+    int64_t progress;          /* raw words done this epoch, all threads (atomic) */
+    float exp_table[EXP_TABLE_SIZE];
+} shared_t;
+
+typedef struct {
+    shared_t *sh;
+    int64_t s_begin, s_end;
+    uint64_t rng;
+    int64_t effective, pairs;
+    float alpha_last;
+} job_t;
+
+static inline uint64_t next_rand(uint64_t *s) { /* xorshift64* */
+    uint64_t x = *s;
+    x ^= x >> 12; x ^= x << 25; x ^= x >> 27;
+    *s = x;
+    return x * 0x2545F4914F6CDD1DULL;
+}
+
+static inline float uniform01(uint64_t *s) { return (float)(next_rand(s) >> 40) * (1.0f / 16777216.0f); }
+
+static inline float dot(const float *a, const float *b, int64_t n) {
+    float s = 0.f;
+#pragma omp simd reduction(+ : s)
+    for (int64_t i = 0; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+static inline void axpy(float g, const float *x, float *y, int64_t n) {
+#pragma omp simd
+    for (int64_t i = 0; i < n; i++) y[i] += g * x[i];
+}
+
+/* the output layers for input vector l1 and target word: update their weights, accumulate
+ * the input's gradient step into neu1e */
+static inline void output_step(shared_t *sh, const float *l1, int32_t word, float alpha, float *neu1e,
+                               uint64_t *rng) {
+    const int64_t D = sh->D;
+    if (sh->hs) {
+        const int32_t len = sh->lengths[word];
+        const int32_t *pts = sh->points + (int64_t)word * sh->depth;
+        const uint8_t *cds = sh->codes + (int64_t)word * sh->depth;
+        for (int32_t d = 0; d < len; d++) {
+            float *l2 = sh->syn1 + (int64_t)pts[d] * D;
+            float f = dot(l1, l2, D);
+            if (f <= -MAX_EXP || f >= MAX_EXP) continue;
+            f = sh->exp_table[(int)((f + MAX_EXP) * (EXP_TABLE_SIZE / MAX_EXP / 2))];
+            float g = (1.0f - (float)cds[d] - f) * alpha;
+            axpy(g, l2, neu1e, D);
+            axpy(g, l1, l2, D);
+        }
+    }
+    if (sh->negative > 0) {
+        for (int32_t d = 0; d <= sh->negative; d++) {
+            int32_t target;
+            float label;
+            if (d == 0) {
+                target = word;
+                label = 1.0f;
+            } else {
+                uint64_t r = next_rand(rng);
+                int32_t col = (int32_t)(((r >> 32) * (uint64_t)sh->V) >> 32);
+                float u = (float)(r & 0xFFFFFF) * (1.0f / 16777216.0f);
+                target = u < sh->alias_prob[col] ? col : sh->alias_idx[col];
+                if (target == word) continue;
+                label = 0.0f;
+            }
+            float *l2 = sh->syn1neg + (int64_t)target * D;
+            float f = dot(l1, l2, D);
+            if (f <= -MAX_EXP || f >= MAX_EXP) continue;
+            f = sh->exp_table[(int)((f + MAX_EXP) * (EXP_TABLE_SIZE / MAX_EXP / 2))];
+            float g = (label - f) * alpha;
+            axpy(g, l2, neu1e, D);
+            axpy(g, l1, l2, D);
+        }
+    }
+}
+
+static void *run_job(void *arg) {
+    job_t *job = (job_t *)arg;
+    shared_t *sh = job->sh;
+    const int64_t D = sh->D;
+    int64_t maxlen = 1;
+    for (int64_t s = job->s_begin; s < job->s_end; s++) {
+        int64_t n = sh->sent_off[s + 1] - sh->sent_off[s];
+        if (n > maxlen) maxlen = n;
+    }
+    int32_t *sen = (int32_t *)malloc(sizeof(int32_t) * maxlen);
+    float *neu1 = (float *)malloc(sizeof(float) * D);
+    float *neu1e = (float *)malloc(sizeof(float) * D);
+    float alpha = sh->alpha0;
+    for (int64_t s = job->s_begin; s < job->s_end; s++) {
+        int64_t done = sh->done_before + __atomic_load_n(&sh->progress, __ATOMIC_RELAXED);
+        alpha = sh->alpha0 - (sh->alpha0 - sh->min_alpha) * (float)((double)done / (double)sh->total);
+        if (alpha < sh->min_alpha) alpha = sh->min_alpha;
+        int64_t n = 0;
+        for (int64_t i = sh->sent_off[s]; i < sh->sent_off[s + 1]; i++) {
+            int32_t w = sh->ids[i];
+            float kp = sh->keep_prob[w];
+            if (kp < 1.0f && uniform01(&job->rng) >= kp) continue;
+            sen[n++] = w;
+        }
+        job->effective += n;
+        for (int64_t pos = 0; pos < n; pos++) {
+            int32_t word = sen[pos];
+            int64_t b = (int64_t)(next_rand(&job->rng) >> 33) % sh->window;
+            int64_t lo = pos - sh->window + b, hi = pos + sh->window - b;
+            if (lo < 0) lo = 0;
+            if (hi > n - 1) hi = n - 1;
+            if (sh->sg) {
+                for (int64_t c = lo; c <= hi; c++) {
+                    if (c == pos) continue;
+                    float *l1 = sh->syn0 + (int64_t)sen[c] * D;
+                    memset(neu1e, 0, sizeof(float) * D);
+                    output_step(sh, l1, word, alpha, neu1e, &job->rng);
+                    axpy(1.0f, neu1e, l1, D);
+                    job->pairs++;
+                }
+            } else {
+                int64_t cw = hi - lo; /* context words: the window minus the centre */
+                if (cw <= 0) continue;
+                memset(neu1, 0, sizeof(float) * D);
+                for (int64_t c = lo; c <= hi; c++)
+                    if (c != pos) axpy(1.0f, sh->syn0 + (int64_t)sen[c] * D, neu1, D);
+                float inv = 1.0f / (float)cw;
+                if (sh->cbow_mean)
+                    for (int64_t i = 0; i < D; i++) neu1[i] *= inv;
+                memset(neu1e, 0, sizeof(float) * D);
+                output_step(sh, neu1, word, alpha, neu1e, &job->rng);
+                if (!sh->cbow_mean)
+                    for (int64_t i = 0; i < D; i++) neu1e[i] *= inv;
+                for (int64_t c = lo; c <= hi; c++)
+                    if (c != pos) axpy(1.0f, neu1e, sh->syn0 + (int64_t)sen[c] * D, D);
+                job->pairs += cw;
+            }
+        }
+        __atomic_fetch_add(&sh->progress, sh->sent_raw[s], __ATOMIC_RELAXED);
+    }
+    job->alpha_last = alpha;
+    free(sen);
+    free(neu1);
+    free(neu1e);
+    return NULL;
+}
+
+/* Train one epoch. Sentences [0, S) are split into n_threads contiguous ranges of about equal
+ * token counts; thread t seeds its generator with seeds[t] (non-zero). out[0] = tokens kept
+ * after subsampling, out[1] = (centre, context) pairs, out[2] = the last learning rate (as a
+ * double). Returns 0, or -1 if a thread could not start (the epoch then ran on fewer threads). */
+int w2v_train_epoch(float *syn0, float *syn1, float *syn1neg, int64_t V, int64_t D,
+                    const int32_t *ids, const int64_t *sent_off, const int64_t *sent_raw, int64_t S,
+                    const float *keep_prob, const uint8_t *codes, const int32_t *points,
+                    const int32_t *lengths, int32_t depth, const float *alias_prob,
+                    const int32_t *alias_idx, int32_t sg, int32_t hs, int32_t negative,
+                    int32_t window, int32_t cbow_mean, float alpha0, float min_alpha,
+                    int64_t done_before, int64_t total, int32_t n_threads, const uint64_t *seeds,
+                    double *out) {
+    shared_t *sh = (shared_t *)calloc(1, sizeof(shared_t));
+    sh->syn0 = syn0; sh->syn1 = syn1; sh->syn1neg = syn1neg; sh->V = V; sh->D = D;
+    sh->ids = ids; sh->sent_off = sent_off; sh->sent_raw = sent_raw; sh->keep_prob = keep_prob;
+    sh->codes = codes; sh->points = points; sh->lengths = lengths; sh->depth = depth;
+    sh->alias_prob = alias_prob; sh->alias_idx = alias_idx;
+    sh->sg = sg; sh->hs = hs; sh->negative = negative; sh->window = window; sh->cbow_mean = cbow_mean;
+    sh->alpha0 = alpha0; sh->min_alpha = min_alpha; sh->done_before = done_before;
+    sh->total = total > 0 ? total : 1; sh->progress = 0;
+    for (int i = 0; i < EXP_TABLE_SIZE; i++) {
+        float e = expf(((float)i / EXP_TABLE_SIZE * 2.0f - 1.0f) * MAX_EXP);
+        sh->exp_table[i] = e / (e + 1.0f);
+    }
+    if (n_threads < 1) n_threads = 1;
+    job_t *jobs = (job_t *)calloc(n_threads, sizeof(job_t));
+    pthread_t *th = (pthread_t *)calloc(n_threads, sizeof(pthread_t));
+    int *started = (int *)calloc(n_threads, sizeof(int));
+    int64_t ntok = sent_off[S], s = 0;
+    for (int t = 0; t < n_threads; t++) {
+        int64_t goal = ntok * (t + 1) / n_threads;
+        jobs[t].sh = sh;
+        jobs[t].s_begin = s;
+        while (s < S && (t == n_threads - 1 || sent_off[s + 1] <= goal)) s++;
+        if (t < n_threads - 1 && s == jobs[t].s_begin && s < S) s++; /* never an empty share while sentences remain */
+        jobs[t].s_end = s;
+        jobs[t].rng = seeds[t] ? seeds[t] : 0x9E3779B97F4A7C15ULL;
+        jobs[t].alpha_last = alpha0;
+    }
+    int rc = 0;
+    for (int t = 1; t < n_threads; t++) {
+        started[t] = pthread_create(&th[t], NULL, run_job, &jobs[t]) == 0;
+        if (!started[t]) rc = -1;
+    }
+    run_job(&jobs[0]);
+    for (int t = 1; t < n_threads; t++) {
+        if (started[t]) pthread_join(th[t], NULL);
+        else run_job(&jobs[t]);
+    }
+    out[0] = 0; out[1] = 0; out[2] = jobs[0].alpha_last;
+    for (int t = 0; t < n_threads; t++) {
+        out[0] += (double)jobs[t].effective;
+        out[1] += (double)jobs[t].pairs;
+        if (jobs[t].alpha_last < out[2]) out[2] = jobs[t].alpha_last;
+    }
+    free(jobs); free(th); free(started); free(sh);
+    return rc;
+}
+"""
+
+FLAGS = ["-O3", "-fopenmp-simd", "-pthread", "-shared", "-fPIC", "-std=c99"]
+_lock = threading.Lock()
+_cache: dict[str, object] = {}
+
+
+def _cpu_signature() -> str:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith(("flags", "Features")):
+                    return line
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def _cache_dir() -> Path:
+    for d in (os.environ.get("RNNBENCH_CACHE"),
+              os.environ.get("XDG_CACHE_HOME") and str(Path(os.environ["XDG_CACHE_HOME"]) / "rnnbench"),
+              str(Path.home() / ".cache" / "rnnbench"),
+              str(Path(tempfile.gettempdir()) / f"rnnbench-{os.getuid() if hasattr(os, 'getuid') else 'u'}")):
+        if not d:
+            continue
+        try:
+            Path(d).mkdir(parents=True, exist_ok=True)
+            if os.access(d, os.W_OK):
+                return Path(d)
+        except OSError:
+            continue
+    raise OSError("no writable cache directory for the compiled word2vec kernel")
+
+
+def _compiler() -> str | None:
+    for c in (os.environ.get("CC"), "cc", "gcc", "clang", "g++"):
+        if c and shutil.which(c):
+            return shutil.which(c)
+    return None
+
+
+def _build() -> tuple[ctypes.CDLL | None, str]:
+    if not sys.platform.startswith(("linux", "darwin")):
+        return None, f"native word2vec kernel not supported on {sys.platform}"
+    cc = _compiler()
+    if cc is None:
+        return None, "no C compiler on PATH (set CC or install gcc)"
+    try:
+        cache = _cache_dir()
+    except OSError as e:
+        return None, str(e)
+    errors = []
+    for extra in (["-march=native"], []):
+        flags = FLAGS + extra
+        key = hashlib.sha256("\0".join([SOURCE, cc, *flags, _cpu_signature()]).encode()).hexdigest()[:16]
+        so = cache / f"w2v_kernel-{key}.so"
+        if not so.exists():
+            src = cache / f"w2v_kernel-{key}-{os.getpid()}.c"
+            tmp = cache / f"w2v_kernel-{key}-{os.getpid()}.so.tmp"
+            src.write_text(SOURCE)
+            proc = subprocess.run([cc, "-x", "c", str(src), "-o", str(tmp), *flags, "-lm"],
+                                  capture_output=True, text=True)
+            src.unlink(missing_ok=True)
+            if proc.returncode != 0:
+                tmp.unlink(missing_ok=True)
+                errors.append(f"{Path(cc).name} {' '.join(extra) or '(no -march)'}: "
+                              f"{(proc.stderr or proc.stdout).strip().splitlines()[-1:] or ['failed']}")
+                continue
+            os.replace(tmp, so)
+        try:
+            lib = ctypes.CDLL(str(so))
+        except OSError as e:
+            errors.append(f"loading {so}: {e}")
+            continue
+        f = lib.w2v_train_epoch
+        P = ctypes.c_void_p
+        i64, i32, f32 = ctypes.c_int64, ctypes.c_int32, ctypes.c_float
+        f.argtypes = [P, P, P, i64, i64, P, P, P, i64, P, P, P, P, i32, P, P,
+                      i32, i32, i32, i32, i32, f32, f32, i64, i64, i32, P, P]
+        f.restype = ctypes.c_int
+        return lib, f"{Path(cc).name} {' '.join(flags)} -> {so}"
+    return None, "could not build the native word2vec kernel: " + "; ".join(errors)
+
+
+def load() -> tuple[ctypes.CDLL | None, str]:
+    """(library, description) or (None, reason it is unavailable). Built once per process."""
+    with _lock:
+        if "lib" not in _cache:
+            try:
+                _cache["lib"], _cache["msg"] = _build()
+            except Exception as e:  # any build problem means: use the torch path
+                _cache["lib"], _cache["msg"] = None, f"could not build the native word2vec kernel: {e!r}"
+        return _cache["lib"], _cache["msg"]  # type: ignore[return-value]
+
+
+def _ptr(a: np.ndarray | None) -> int | None:
+    return None if a is None else a.ctypes.data
+
+
+class NativeEpochs:
+    """Holds the C-contiguous arrays one training shares across epochs."""
+
+    def __init__(self, lib, syn0: np.ndarray, syn1: np.ndarray | None, syn1neg: np.ndarray | None,
+                 ids: np.ndarray, sent_off: np.ndarray, sent_raw: np.ndarray, keep_prob: np.ndarray,
+                 tree=None, sampler=None):
+        for m in (syn0, syn1, syn1neg):
+            assert m is None or (m.dtype == np.float32 and m.flags.c_contiguous and m.flags.writeable)
+        self.lib = lib
+        self.syn0, self.syn1, self.syn1neg = syn0, syn1, syn1neg
+        self.ids = np.ascontiguousarray(ids, dtype=np.int32)
+        self.sent_off = np.ascontiguousarray(sent_off, dtype=np.int64)
+        self.sent_raw = np.ascontiguousarray(sent_raw, dtype=np.int64)
+        self.keep_prob = np.ascontiguousarray(keep_prob, dtype=np.float32)
+        if tree is not None:
+            self.codes = np.ascontiguousarray(tree.codes, dtype=np.uint8)
+            self.points = np.ascontiguousarray(tree.points, dtype=np.int32)
+            self.lengths = np.ascontiguousarray(tree.lengths, dtype=np.int32)
+            self.depth = int(tree.max_depth)
+        else:
+            self.codes = self.points = self.lengths = None
+            self.depth = 0
+        if sampler is not None:
+            self.alias_prob = np.ascontiguousarray(sampler.prob.cpu().numpy(), dtype=np.float32)
+            self.alias_idx = np.ascontiguousarray(sampler.alias.cpu().numpy(), dtype=np.int32)
+        else:
+            self.alias_prob = self.alias_idx = None
+
+    def epoch(self, *, sg: int, hs: int, negative: int, window: int, cbow_mean: int, alpha: float,
+              min_alpha: float, done_before: int, total: int, threads: int, seeds: list[int]) -> dict:
+        seeds_a = np.ascontiguousarray(np.array(seeds, dtype=np.uint64)[:threads])
+        out = np.zeros(3, dtype=np.float64)
+        V, D = self.syn0.shape
+        rc = self.lib.w2v_train_epoch(
+            _ptr(self.syn0), _ptr(self.syn1), _ptr(self.syn1neg), V, D,
+            _ptr(self.ids), _ptr(self.sent_off), _ptr(self.sent_raw), len(self.sent_off) - 1,
+            _ptr(self.keep_prob), _ptr(self.codes), _ptr(self.points), _ptr(self.lengths), self.depth,
+            _ptr(self.alias_prob), _ptr(self.alias_idx), int(sg), int(hs), int(negative), int(window),
+            int(cbow_mean), float(alpha), float(min_alpha), int(done_before), int(total), int(threads),
+            _ptr(seeds_a), _ptr(out))
+        return {"effective_words": int(out[0]), "pairs": int(out[1]), "alpha_end": float(out[2]),
+                "threads_ok": rc == 0}
