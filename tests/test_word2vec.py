@@ -257,6 +257,7 @@ def test_torch_and_gensim_run_records(ptb_and_eval, tmp_path):
         assert r["corpus"] == "ptb-valid" and r["status"] == "ok" and r["words_per_second"] > 0
         assert r["analogy"]["total"]["questions"] == 19544
         assert r["wordsim353"]["pairs"] == 353 and r["simlex999"]["pairs"] == 999
+    assert [r["backend"] for r in recs] == ["native", "gensim"]
     from rnnbench.report.word2vec import main as aggregate
 
     aggregate(["--outdir", str(tmp_path / "agg"), *(str(tmp_path / i / "metrics.json") for i in ("torch", "gensim"))])

@@ -43,6 +43,12 @@ def check_line_lengths(corpus_file: str | os.PathLike, max_tokens: int = LINE_TO
     return total
 
 
+def gensim_version() -> str:
+    import gensim
+
+    return gensim.__version__
+
+
 def gensim_kwargs(params: Word2VecParams) -> dict:
     p = params
     return dict(vector_size=p.vector_size, window=p.window, min_count=p.min_count, sample=p.sample,
@@ -94,4 +100,4 @@ def train_gensim(corpus_file: str | os.PathLike, params: Word2VecParams, *,
     return TrainResult(words=words, vectors=np.array(model.wv.vectors, dtype=np.float32), vocab=vocab,
                        train_seconds=train_seconds, vocab_seconds=vocab_seconds,
                        raw_words=params.epochs * model.corpus_total_words, effective_words=int(trained),
-                       history=history)
+                       history=history, backend="gensim", backend_detail=f"gensim {gensim_version()}")

@@ -30,7 +30,7 @@ import numpy as np
 
 SOURCE = r"""/* word2vec's sequential SGD on CPU, word2vec.c / gensim semantics, Hogwild across threads.
  *
- * One call trains one epoch: each thread walks its contiguous range of sentences, subsamples
+ * One call trains one epoch: threads take the sentences in order, one at a time, subsample
  * each sentence, draws a shrunk window per centre (b = rand % window) and applies every
  * update before the next pair reads the weights (CBOW: the mean / sum of the context predicts
  * the centre; skip-gram: each context word's input vector predicts the centre, i.e. the
@@ -69,12 +69,13 @@ typedef struct {
     float alpha0, min_alpha;
     int64_t done_before, total;
     int64_t progress;          /* raw words done this epoch, all threads (atomic) */
+    int64_t next_sent, S;      /* the next sentence to hand out (atomic), the number of sentences */
+    int64_t maxlen;            /* longest sentence (in-vocabulary tokens) */
     float exp_table[EXP_TABLE_SIZE];
 } shared_t;
 
 typedef struct {
     shared_t *sh;
-    int64_t s_begin, s_end;
     uint64_t rng;
     int64_t effective, pairs;
     float alpha_last;
@@ -150,16 +151,15 @@ static void *run_job(void *arg) {
     job_t *job = (job_t *)arg;
     shared_t *sh = job->sh;
     const int64_t D = sh->D;
-    int64_t maxlen = 1;
-    for (int64_t s = job->s_begin; s < job->s_end; s++) {
-        int64_t n = sh->sent_off[s + 1] - sh->sent_off[s];
-        if (n > maxlen) maxlen = n;
-    }
-    int32_t *sen = (int32_t *)malloc(sizeof(int32_t) * maxlen);
+    int32_t *sen = (int32_t *)malloc(sizeof(int32_t) * sh->maxlen);
     float *neu1 = (float *)malloc(sizeof(float) * D);
     float *neu1e = (float *)malloc(sizeof(float) * D);
     float alpha = sh->alpha0;
-    for (int64_t s = job->s_begin; s < job->s_end; s++) {
+    for (;;) {
+        /* dynamic scheduling, one sentence (<= 10,000 tokens, gensim's job size) at a time: a
+         * thread slowed by other load on a shared machine never leaves the others idle */
+        int64_t s = __atomic_fetch_add(&sh->next_sent, 1, __ATOMIC_RELAXED);
+        if (s >= sh->S) break;
         int64_t done = sh->done_before + __atomic_load_n(&sh->progress, __ATOMIC_RELAXED);
         alpha = sh->alpha0 - (sh->alpha0 - sh->min_alpha) * (float)((double)done / (double)sh->total);
         if (alpha < sh->min_alpha) alpha = sh->min_alpha;
@@ -213,8 +213,7 @@ static void *run_job(void *arg) {
     return NULL;
 }
 
-/* Train one epoch. Sentences [0, S) are split into n_threads contiguous ranges of about equal
- * token counts; thread t seeds its generator with seeds[t] (non-zero). out[0] = tokens kept
+/* Train one epoch. Threads take sentences [0, S) in order, one at a time; thread t seeds its generator with seeds[t] (non-zero). out[0] = tokens kept
  * after subsampling, out[1] = (centre, context) pairs, out[2] = the last learning rate (as a
  * double). Returns 0, or -1 if a thread could not start (the epoch then ran on fewer threads). */
 int w2v_train_epoch(float *syn0, float *syn1, float *syn1neg, int64_t V, int64_t D,
@@ -241,14 +240,11 @@ int w2v_train_epoch(float *syn0, float *syn1, float *syn1neg, int64_t V, int64_t
     job_t *jobs = (job_t *)calloc(n_threads, sizeof(job_t));
     pthread_t *th = (pthread_t *)calloc(n_threads, sizeof(pthread_t));
     int *started = (int *)calloc(n_threads, sizeof(int));
-    int64_t ntok = sent_off[S], s = 0;
+    sh->S = S; sh->next_sent = 0; sh->maxlen = 1;
+    for (int64_t s = 0; s < S; s++)
+        if (sent_off[s + 1] - sent_off[s] > sh->maxlen) sh->maxlen = sent_off[s + 1] - sent_off[s];
     for (int t = 0; t < n_threads; t++) {
-        int64_t goal = ntok * (t + 1) / n_threads;
         jobs[t].sh = sh;
-        jobs[t].s_begin = s;
-        while (s < S && (t == n_threads - 1 || sent_off[s + 1] <= goal)) s++;
-        if (t < n_threads - 1 && s == jobs[t].s_begin && s < S) s++; /* never an empty share while sentences remain */
-        jobs[t].s_end = s;
         jobs[t].rng = seeds[t] ? seeds[t] : 0x9E3779B97F4A7C15ULL;
         jobs[t].alpha_last = alpha0;
     }
@@ -258,10 +254,8 @@ int w2v_train_epoch(float *syn0, float *syn1, float *syn1neg, int64_t V, int64_t
         if (!started[t]) rc = -1;
     }
     run_job(&jobs[0]);
-    for (int t = 1; t < n_threads; t++) {
-        if (started[t]) pthread_join(th[t], NULL);
-        else run_job(&jobs[t]);
-    }
+    for (int t = 1; t < n_threads; t++)
+        if (started[t]) pthread_join(th[t], NULL); /* a thread that did not start: the others took its share */
     out[0] = 0; out[1] = 0; out[2] = jobs[0].alpha_last;
     for (int t = 0; t < n_threads; t++) {
         out[0] += (double)jobs[t].effective;

@@ -4,7 +4,8 @@
         --corpus data/prepared/word2vec/offline-english-1000000.txt --corpus-name offline-english \
         --eval-dir data/raw/word-eval --outdir results/word2vec/x --params '{"epochs": 5}'
 
-Writes ``metrics.json`` (config, corpus, speed, quality, neighbours, group vectors),
+Writes ``metrics.json`` (config, corpus, speed, quality, neighbours, group vectors, and
+``backend``: which path trained, native / torch / gensim),
 ``history.csv`` (per epoch) and ``vectors.bin`` (word2vec binary format) under ``--outdir``.
 Bad input (empty corpus, corpus shorter than the window, empty vocabulary) exits with a
 one-line error, never a stack trace.
@@ -30,7 +31,7 @@ from .params import IMPLS, Word2VecInputError, Word2VecParams  # noqa: E402
 def run(impl: str, arch: str, loss: str, seed: int, corpus: str, corpus_name: str, eval_dir: str,
         outdir: str, params: dict | None = None, device: str = "auto", prefix: int | None = None,
         restrict_vocab: int = 30_000, similar_words=None, save_vectors: bool = True,
-        log=print) -> dict:
+        log=print, backend: str | None = None) -> dict:
     from .evaluate import SIMILAR_WORDS, Embeddings, evaluate_all
 
     params = dict(params or {})
@@ -44,7 +45,7 @@ def run(impl: str, arch: str, loss: str, seed: int, corpus: str, corpus_name: st
         from .trainer import train
 
         dev = resolve_device(device)
-        result = train(read_sentences(corpus), p, dev, log=log)
+        result = train(read_sentences(corpus), p, dev, log=log, backend=backend)
         device_desc = describe_device(dev)
     elif impl == "gensim":
         from .gensim_ref import train_gensim
@@ -73,6 +74,7 @@ def run(impl: str, arch: str, loss: str, seed: int, corpus: str, corpus_name: st
         "params": p.as_dict(),
         "status": "ok",
         "device": device_desc,
+        "backend": result.backend, "backend_detail": result.backend_detail,
         "train_seconds": result.train_seconds, "vocab_seconds": result.vocab_seconds,
         "wall_seconds": wall, "eval_seconds": eval_seconds,
         "raw_words": result.raw_words, "effective_words": result.effective_words,
@@ -103,6 +105,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--outdir", required=True)
     ap.add_argument("--params", default="{}", help="JSON of Word2VecParams fields (sg/hs/negative come from --arch/--loss)")
     ap.add_argument("--device", default="auto")
+    ap.add_argument("--backend", default=None, choices=("auto", "native", "torch"),
+                    help="our trainer's path (default auto, or $RNNBENCH_W2V_BACKEND): native C kernel on CPU, "
+                         "else batched torch")
     ap.add_argument("--restrict-vocab", type=int, default=30_000)
     ap.add_argument("--similar", default=None, help="comma-separated words for most_similar")
     ap.add_argument("--no-vectors", action="store_true", help="do not write vectors.bin")
@@ -113,7 +118,7 @@ def main(argv: list[str] | None = None) -> None:
             params.pop(k, None)
         run(a.impl, a.arch, a.loss, a.seed, a.corpus, a.corpus_name, a.eval_dir, a.outdir, params,
             a.device, a.prefix, a.restrict_vocab, a.similar.split(",") if a.similar else None,
-            not a.no_vectors, log=lambda m: print(m, flush=True))
+            not a.no_vectors, log=lambda m: print(m, flush=True), backend=a.backend)
     except (Word2VecInputError, json.JSONDecodeError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
         raise SystemExit(2)

@@ -215,7 +215,7 @@ def _train_native(lib, sentences, params: Word2VecParams, model: Word2VecModel, 
                          seeds=[seed_of(epoch, t) for t in range(threads)])
         secs = time.perf_counter() - te
         if not r["threads_ok"]:
-            log("warning: some native word2vec threads could not start; their share ran on the calling thread")
+            log("warning: some native word2vec threads could not start; the others took their share")
         n, pairs, alpha = r["effective_words"], r["pairs"], r["alpha_end"]
         effective += n
         history.append({"epoch": epoch + 1, "seconds": secs, "raw_words": raw_total,
