@@ -19,11 +19,12 @@ def test_report_html_exists_and_holds_the_har_table(tiny_run):
     assert "5,376 + 198 = 5,574" in html or "5,574" in html
     assert "Summary of verdicts" in html and "data:image/png;base64" in html
     assert "render path" not in html  # a log line, not report text
+    assert "Diverged runs (a result, not a failure)" in html and "adding_explode" in html
 
 
 def test_every_run_recorded_and_aggregated(tiny_run):
     records = sorted(tiny_run.glob("recurrent/**/metrics.json"))
-    assert len(records) == 4 + 3 + 1
+    assert len(records) == 4 + 3 + 1 + 1
     for p in records:
         rec = json.loads(p.read_text())
         assert rec["status"] in ("ok", "diverged")
@@ -31,6 +32,9 @@ def test_every_run_recorded_and_aggregated(tiny_run):
     runs = pd.read_csv(tiny_run / "tables" / "recurrent_runs.csv")
     assert set(runs["cell"]) == {"lstm", "gru", "rnn_tanh", "irnn", "nprnn"}
     assert (runs[runs["task"] == "har"]["source"] == "HAPT raw recordings (HAR-equivalent windows)").all()
+    exploded = json.loads(next(tiny_run.glob("recurrent/adding_explode/**/metrics.json")).read_text())
+    assert exploded["status"] == "diverged" and exploded["diverged_epoch"] == 1 and exploded["cause"]
+    assert (runs[runs["grid"] == "adding_explode"]["status"] == "diverged").all()
     verdicts = pd.read_csv(tiny_run / "tables" / "verdicts_recurrent.csv")
     assert set(verdicts["verdict"]) <= {"agrees", "differs", "not run"} and (verdicts["scale"] == "test").all()
     assert (tiny_run / "figures" / "grad_vs_distance.png").stat().st_size > 1000

@@ -42,4 +42,4 @@ def test_killed_pipeline_reruns_only_unfinished_jobs(tmp_path):
     for p, mtime in finished.items():
         assert p.stat().st_mtime_ns == mtime, f"{p} was redone although it had finished"
     assert (tmp_path / "results" / "report" / "report.html").exists()
-    assert len(list(runs.glob("**/metrics.json"))) == 8
+    assert len(list(runs.glob("**/metrics.json"))) == 9
