@@ -5,6 +5,9 @@ updates are summed into the matrices with ``index_add_`` (sparse: only touched r
 
 Saturated dot products (|x·w| >= 6) give no update, as in gensim's ``word2vec_inner.pyx``.
 
+On CPU the trainer normally runs the C kernel of :mod:`.native` instead (word2vec.c's
+sequential SGD); this batched path serves GPUs and is the fallback.
+
 Known limitation, measured: word2vec.c applies each pair's update before the next pair reads the
 weights; a batch reads them once. Rows shared by many examples of a batch (the Huffman root and
 top inner nodes, frequent noise words) then take one large summed step, and quality falls below
@@ -71,6 +74,13 @@ class Word2VecModel:
         f = (hr * out).sum(1)
         g = (1.0 - code - torch.sigmoid(f)) * alpha * (f.abs() < MAX_EXP)
         grad_h = torch.zeros_like(h).index_add_(0, rows, g[:, None] * out)
+        # An inner node hit n times in this batch takes its summed step scaled by 1/sqrt(n).
+        # Measured (1M tokens of offline-english, 3 epochs, skip-gram, batch 1024): unscaled, the
+        # root and top nodes (shared by ~6 pairs per centre) take one huge step, saturate and
+        # nothing is learned (0.00 % analogy); the mean (1/n) and capping were measured worse earlier; by
+        # 1/sqrt(n) it reaches 0.97 % (gensim 1.98 %, ours native 3.05 %). CBOW: 0.39 (gensim 0.46).
+        n = torch.bincount(node, minlength=self.syn1.shape[0]).to(g.dtype)
+        g = g * n.index_select(0, node).rsqrt()
         self.syn1.index_add_(0, node, g[:, None] * hr)
         return grad_h
 
