@@ -79,6 +79,7 @@ typedef struct {
     uint64_t rng;
     int64_t effective, pairs;
     float alpha_last;
+    char pad[64]; /* one cache line apart: the threads' results are written only at the end */
 } job_t;
 
 static inline uint64_t next_rand(uint64_t *s) { /* xorshift64* */
@@ -102,6 +103,16 @@ static inline void axpy(float g, const float *x, float *y, int64_t n) {
     for (int64_t i = 0; i < n; i++) y[i] += g * x[i];
 }
 
+/* neu1e += g * l2; l2 += g * l1, in one pass over l2 (the values l2 had before this step) */
+static inline void update_pair(float g, const float *l1, float *l2, float *neu1e, int64_t n) {
+#pragma omp simd
+    for (int64_t i = 0; i < n; i++) {
+        float t = l2[i];
+        neu1e[i] += g * t;
+        l2[i] = t + g * l1[i];
+    }
+}
+
 /* the output layers for input vector l1 and target word: update their weights, accumulate
  * the input's gradient step into neu1e */
 static inline void output_step(shared_t *sh, const float *l1, int32_t word, float alpha, float *neu1e,
@@ -117,8 +128,7 @@ static inline void output_step(shared_t *sh, const float *l1, int32_t word, floa
             if (f <= -MAX_EXP || f >= MAX_EXP) continue;
             f = sh->exp_table[(int)((f + MAX_EXP) * (EXP_TABLE_SIZE / MAX_EXP / 2))];
             float g = (1.0f - (float)cds[d] - f) * alpha;
-            axpy(g, l2, neu1e, D);
-            axpy(g, l1, l2, D);
+            update_pair(g, l1, l2, neu1e, D);
         }
     }
     if (sh->negative > 0) {
@@ -141,8 +151,7 @@ static inline void output_step(shared_t *sh, const float *l1, int32_t word, floa
             if (f <= -MAX_EXP || f >= MAX_EXP) continue;
             f = sh->exp_table[(int)((f + MAX_EXP) * (EXP_TABLE_SIZE / MAX_EXP / 2))];
             float g = (label - f) * alpha;
-            axpy(g, l2, neu1e, D);
-            axpy(g, l1, l2, D);
+            update_pair(g, l1, l2, neu1e, D);
         }
     }
 }
@@ -155,6 +164,8 @@ static void *run_job(void *arg) {
     float *neu1 = (float *)malloc(sizeof(float) * D);
     float *neu1e = (float *)malloc(sizeof(float) * D);
     float alpha = sh->alpha0;
+    uint64_t rng = job->rng; /* thread-local in the hot loop (no false sharing between jobs) */
+    int64_t effective = 0, pairs = 0;
     for (;;) {
         /* dynamic scheduling, one sentence (<= 10,000 tokens, gensim's job size) at a time: a
          * thread slowed by other load on a shared machine never leaves the others idle */
@@ -167,13 +178,13 @@ static void *run_job(void *arg) {
         for (int64_t i = sh->sent_off[s]; i < sh->sent_off[s + 1]; i++) {
             int32_t w = sh->ids[i];
             float kp = sh->keep_prob[w];
-            if (kp < 1.0f && uniform01(&job->rng) >= kp) continue;
+            if (kp < 1.0f && uniform01(&rng) >= kp) continue;
             sen[n++] = w;
         }
-        job->effective += n;
+        effective += n;
         for (int64_t pos = 0; pos < n; pos++) {
             int32_t word = sen[pos];
-            int64_t b = (int64_t)(next_rand(&job->rng) >> 33) % sh->window;
+            int64_t b = (int64_t)(next_rand(&rng) >> 33) % sh->window;
             int64_t lo = pos - sh->window + b, hi = pos + sh->window - b;
             if (lo < 0) lo = 0;
             if (hi > n - 1) hi = n - 1;
@@ -182,9 +193,9 @@ static void *run_job(void *arg) {
                     if (c == pos) continue;
                     float *l1 = sh->syn0 + (int64_t)sen[c] * D;
                     memset(neu1e, 0, sizeof(float) * D);
-                    output_step(sh, l1, word, alpha, neu1e, &job->rng);
+                    output_step(sh, l1, word, alpha, neu1e, &rng);
                     axpy(1.0f, neu1e, l1, D);
-                    job->pairs++;
+                    pairs++;
                 }
             } else {
                 int64_t cw = hi - lo; /* context words: the window minus the centre */
@@ -196,17 +207,20 @@ static void *run_job(void *arg) {
                 if (sh->cbow_mean)
                     for (int64_t i = 0; i < D; i++) neu1[i] *= inv;
                 memset(neu1e, 0, sizeof(float) * D);
-                output_step(sh, neu1, word, alpha, neu1e, &job->rng);
+                output_step(sh, neu1, word, alpha, neu1e, &rng);
                 if (!sh->cbow_mean)
                     for (int64_t i = 0; i < D; i++) neu1e[i] *= inv;
                 for (int64_t c = lo; c <= hi; c++)
                     if (c != pos) axpy(1.0f, neu1e, sh->syn0 + (int64_t)sen[c] * D, D);
-                job->pairs += cw;
+                pairs += cw;
             }
         }
         __atomic_fetch_add(&sh->progress, sh->sent_raw[s], __ATOMIC_RELAXED);
     }
     job->alpha_last = alpha;
+    job->rng = rng;
+    job->effective = effective;
+    job->pairs = pairs;
     free(sen);
     free(neu1);
     free(neu1e);
