@@ -2,7 +2,10 @@
 
 Prints, for each of the 4 combinations (CBOW / skip-gram × HS / NS), training words per second
 (raw corpus words × epochs / wall seconds of training), analogy accuracy (questions-words.txt,
-30,000 most frequent words) and the torch / gensim speed ratio. Not a timed test: run it by hand
+30,000 most frequent words), the ours / gensim speed ratio, and the ratio of tokens each one
+actually trained on. ``--backends native,torch`` runs both of our paths (the C kernel and the
+batched torch path) beside gensim; ``--repeats N`` alternates them N times and reports medians.
+Not a timed test: run it by hand
 
     RNNBENCH_MIRROR=../shared/datasets python bench/word2vec_vs_gensim.py \
         --corpus offline-english --prefix 1000000 --epochs 3 --workers 2 [--backends native,torch]
@@ -18,6 +21,7 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # as the train entry point 
 
 import argparse  # noqa: E402
 import json  # noqa: E402
+import statistics  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -45,6 +49,9 @@ def main() -> None:
     ap.add_argument("--device", default="auto")
     ap.add_argument("--backends", default="auto",
                     help="our trainer's paths to run, comma-separated: auto, native (C kernel, CPU), torch (batched)")
+    ap.add_argument("--repeats", type=int, default=1,
+                    help="train each implementation this many times, alternating which goes first; words/s is "
+                         "the median, accuracy the mean (the machine is shared: single timings are noisy)")
     ap.add_argument("--json", default=None, help="also write the rows here")
     a = ap.parse_args()
 
@@ -62,23 +69,32 @@ def main() -> None:
     extra = {"batch_words": a.batch_words} if a.batch_words else {}
     print(f"corpus {a.corpus}, {n_tokens:,} tokens, epochs {a.epochs}, workers {a.workers}, torch device {dev}")
     backends = a.backends.split(",")
-    ours = [f"torch-{b}" if len(backends) > 1 else "torch" for b in backends]
+    # our implementation is "torch" in run records; with several paths, each is named by its path
+    ours = backends if len(backends) > 1 else ["torch"]
     print("  ".join([f"{'combination':<14}", *(f"{k + ' w/s':>18} {k + ' acc %':>14}" for k in ours + ["gensim"]),
                      *(f"{'ratio ' + k:>18}" for k in ours)]))
     rows = []
     for combo in a.combos.split(","):
         arch, loss = combo.split("-")
         p = Word2VecParams.for_combination(arch, loss, epochs=a.epochs, workers=a.workers, **extra)
-        res = {}
-        for name, b in zip(ours, backends):  # ours then gensim, back to back: the same machine load
-            res[name] = train(sentences, p, dev, log=lambda m: None, backend=b)
-            if name == ours[0]:
-                res["gensim"] = train_gensim(corpus, p, log=lambda m: None)
-        acc = {k: analogies(Embeddings(r.words, r.vectors), questions)["total"]["accuracy_pct"] for k, r in res.items()}
+        runs: dict[str, list] = {k: [] for k in ours + ["gensim"]}
+        for r in range(a.repeats):  # ours and gensim back to back, alternating who goes first
+            order = [*zip(ours, backends), ("gensim", None)]
+            for name, b in (order if r % 2 == 0 else order[::-1]):
+                res = (train_gensim(corpus, p, log=lambda m: None) if name == "gensim"
+                       else train(sentences, p, dev, log=lambda m: None, backend=b))
+                acc_r = analogies(Embeddings(res.words, res.vectors), questions)["total"]["accuracy_pct"]
+                runs[name].append((res, acc_r))
+        acc = {k: (statistics.mean(x for _, x in v) if all(x is not None for _, x in v) else None)
+               for k, v in runs.items()}
         row = {"corpus": a.corpus, "tokens": n_tokens, "arch": arch, "loss": loss, "epochs": a.epochs,
-               "workers": a.workers, "device": str(dev),
-               **{f"backend_{k}": r.backend for k, r in res.items() if k != "gensim"},
-               **{f"words_per_second_{k}": r.words_per_second for k, r in res.items()},
+               "workers": a.workers, "device": str(dev), "repeats": a.repeats,
+               **{f"backend_{k}": v[0][0].backend for k, v in runs.items() if k != "gensim"},
+               **{f"words_per_second_{k}": statistics.median(r.words_per_second for r, _ in v) for k, v in runs.items()},
+               **{f"words_per_second_all_{k}": [r.words_per_second for r, _ in v] for k, v in runs.items()},
+               # tokens actually trained (after min_count and subsampling): gensim's corpus_file
+               # mode truncates each ~2-line job at 10,000 of them, so it trains on fewer
+               **{f"effective_words_{k}": v[0][0].effective_words for k, v in runs.items()},
                **{f"analogy_total_pct_{k}": v for k, v in acc.items()}}
         for k in ours:
             row[f"speed_ratio_{k}" if len(ours) > 1 else "speed_ratio"] = \
@@ -88,7 +104,8 @@ def main() -> None:
         print("  ".join([f"{combo:<14}",
                          *(f"{row['words_per_second_' + k]:>18,.0f} {acc[k] if acc[k] is not None else nan:>14.2f}"
                            for k in ours + ["gensim"]),
-                         *(f"{row['words_per_second_' + k] / row['words_per_second_gensim']:>18.2f}" for k in ours)]),
+                         *(f"{row['words_per_second_' + k] / row['words_per_second_gensim']:>18.2f}" for k in ours),
+                         f"trained tokens gensim/ours {row['effective_words_gensim'] / row['effective_words_' + ours[0]]:.2f}"]),
               flush=True)
     if a.json:
         Path(a.json).write_text(json.dumps(rows, indent=2) + "\n")
