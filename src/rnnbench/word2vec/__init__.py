@@ -1,6 +1,8 @@
-"""word2vec: our batched PyTorch core (CBOW / skip-gram × hierarchical softmax / negative
-sampling) and the gensim reference, trained with the same hyper-parameters on the same corpus
-file and evaluated by the same code.
+"""word2vec: our core (CBOW / skip-gram × hierarchical softmax / negative sampling) and the
+gensim reference, trained with the same hyper-parameters on the same corpus file and evaluated
+by the same code. Our core has two paths (:mod:`trainer`): a C kernel compiled at first use for
+CPUs (:mod:`native`, word2vec.c's sequential SGD) and a batched PyTorch path for GPUs (and the
+fallback); each run record names the one that ran (``backend``).
 
 Entry points: ``python -m rnnbench.word2vec.corpus`` (prefix + line splitting),
 ``python -m rnnbench.word2vec.train`` (one run), :func:`trainer.train`,

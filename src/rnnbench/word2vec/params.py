@@ -31,9 +31,10 @@ class Word2VecParams:
     min_alpha: float = 0.0001   # learning rate at the end; it decays linearly over all epochs' words
     epochs: int = 5             # passes over the corpus
     seed: int = 1               # random seed (initial vectors, windows, subsampling, noise words)
-    workers: int = 2            # gensim worker threads; our trainer uses as many torch threads (not gensim's 3: 2 cores here)
+    workers: int = 2            # gensim worker threads; ours: as many Hogwild threads of the native CPU kernel, or torch
+                                #   threads on the torch path (not gensim's 3: 2 cores here)
     cbow_mean: int = 1          # CBOW input = mean (1) or sum (0) of the context vectors
-    batch_words: int = 1024     # ours only: centre tokens per batched SGD step; larger is faster but its summed
+    batch_words: int = 1024     # ours, torch path only (the native CPU kernel is sequential SGD): centre tokens per batched SGD step; larger is faster but its summed
                                 #   updates drift further from word2vec's one-pair-at-a-time SGD (gensim's job size is 10,000 words)
 
     @classmethod
