@@ -36,6 +36,9 @@ def test_killed_pipeline_reruns_only_unfinished_jobs(tmp_path):
     assert finished, "the pipeline was killed before any run finished"
     assert not (tmp_path / "results" / "report" / "report.html").exists(), "the pipeline finished before the kill"
 
+    # a killed Snakemake leaves its lock behind: unlock, then rerun what is incomplete (as the README says)
+    unlock = subprocess.run(base + ["--unlock"], cwd=REPO, env=env, capture_output=True, text=True)
+    assert unlock.returncode == 0, unlock.stderr[-2000:]
     rerun = subprocess.run(base + ["--rerun-incomplete"], cwd=REPO, env=env, capture_output=True, text=True,
                            timeout=1500)
     assert rerun.returncode == 0, rerun.stderr[-3000:]

@@ -197,7 +197,7 @@ def curves_figure(runs: pd.DataFrame, out: Path) -> list[Path]:
         if not frames:
             paths.append(empty_figure(out / f"recurrent_curves_{grid}.png", f"{grid}: no run recorded a history"))
             continue
-        df = pd.concat(frames)
+        df = pd.concat(frames, ignore_index=True).replace([np.inf, -np.inf], np.nan)  # seaborn needs a unique index
         metric = g["metric"].iloc[0]
         grid_plot = sns.relplot(data=df, x="epoch", y="value", hue="clip", style="seed", units=None,
                                 col="cell", row="variant" if df["variant"].nunique() > 1 else None,
@@ -259,7 +259,7 @@ def grad_norm_figure(runs: pd.DataFrame, out: Path) -> Path | None:
                                     errors="coerce"), "cell": r["cell"], "clip": r["clip"], "task": r["task"]}))
     if not frames:
         return empty_figure(out / "recurrent_grad_norm.png", "no torch run recorded gradient norms")
-    df = pd.concat(frames)
+    df = pd.concat(frames, ignore_index=True).replace([np.inf, -np.inf], np.nan)  # seaborn needs a unique index
     g = sns.relplot(data=df, x="epoch", y="grad_norm_max", hue="cell", style="clip", col="task", kind="line",
                     height=3, aspect=1.4, facet_kws={"sharey": False})
     g.set(yscale="log")
