@@ -130,7 +130,10 @@ def test_native_matches_torch_quality(arch, loss):
         sents.append([str(rng.choice(words[g])) if rng.random() < 0.7 else str(rng.choice(noise)) for _ in range(12)])
     p = Word2VecParams.for_combination(arch, loss, vector_size=24, window=3, min_count=1, sample=0,
                                        epochs=4, workers=2, batch_words=64)
-    rates = {b: planted_hit_rate(train(sents, p, log=lambda m: None, backend=b), words) for b in ("native", "torch")}
+    # the torch path on one thread: its result does not depend on the thread count, and two
+    # spinning OpenMP threads on a loaded 2-core machine cost seconds per tiny batch
+    rates = {b: planted_hit_rate(train(sents, Word2VecParams(**{**p.as_dict(), "workers": w}), log=lambda m: None,
+                                       backend=b), words) for b, w in (("native", 2), ("torch", 1))}
     assert rates["native"] >= rates["torch"] - 0.03, rates
     assert rates["native"] > 0.8, rates
 
