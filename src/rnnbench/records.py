@@ -115,3 +115,23 @@ def read_records(paths: Iterable[str | os.PathLike]) -> list[dict[str, Any]]:
         rec.setdefault("_path", str(p))
         out.append(rec)
     return out
+
+
+def atomic_savez(path: str | os.PathLike, arrays: Mapping[str, Any], meta: Mapping[str, Any]) -> None:
+    """``np.savez_compressed`` of a prepared dataset (arrays + a ``meta`` JSON string), written to a
+    temporary name and renamed into place: a killed or failed prepare step leaves nothing behind."""
+    import numpy as np
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part.npz", dir=path.parent)
+    os.close(fd)
+    try:
+        np.savez_compressed(tmp, meta=np.array(json.dumps(meta)), **arrays)
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual mode
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

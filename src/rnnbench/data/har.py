@@ -14,12 +14,12 @@ import argparse
 import io
 import json
 import os
-import tempfile
 import zipfile
 from pathlib import Path
 
 import numpy as np
 
+from ..records import atomic_savez
 from ..training.types import TaskData
 from .registry import UCI_HAR_ZIP
 
@@ -130,19 +130,7 @@ def _write(out_npz: str | os.PathLike, source: str, description: str,
         **extra_meta,
     }
 
-    out = Path(out_npz)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part.npz", dir=out.parent)
-    os.close(fd)
-    try:
-        np.savez_compressed(tmp, meta=np.array(json.dumps(meta)), **arrays)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)   # mkstemp creates 0600; give the file the usual mode
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_savez(out_npz, arrays, meta)
     return meta
 
 

@@ -34,11 +34,11 @@ import json
 import os
 import re
 import tarfile
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from ..records import atomic_savez
 from ..training.types import TaskData
 
 TAR = "aclImdb_labelled.tar"
@@ -196,16 +196,7 @@ def prepare_imdb(raw_dir: str | os.PathLike, out: str | os.PathLike, n_train: in
         cov["vectors_file"] = str(vectors)
         arrays["pretrained"] = mat
         meta["pretrained"] = cov
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".imdb.", suffix=".npz", dir=out.parent)
-    os.close(fd)
-    try:
-        np.savez_compressed(tmp, **arrays, meta=json.dumps(meta))
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_savez(out, arrays, meta)
     return meta
 
 

@@ -2,13 +2,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from ..records import atomic_savez
 from ..training.types import TaskData
 
 
@@ -33,12 +32,7 @@ def prepare_mnist(raw_dir: str | os.PathLike, out: str | os.PathLike) -> None:
         "x_test": read_idx(raw / "t10k-images-idx3-ubyte"),
         "y_test": read_idx(raw / "t10k-labels-idx1-ubyte").astype(np.int64),
     }
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".mnist.", suffix=".npz", dir=out.parent)
-    os.close(fd)
-    np.savez_compressed(tmp, **arrays, meta=json.dumps({"source": "MNIST (LeCun & Cortes)"}))
-    os.replace(tmp, out)
+    atomic_savez(out, arrays, {"source": "MNIST (LeCun & Cortes)"})
 
 
 def load_mnist(npz: str | os.PathLike, permuted: bool, n_train: int | None = None, n_test: int | None = None,

@@ -20,11 +20,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from ..records import atomic_savez
 from ..training.types import TaskData
 
 KEYS = 88
@@ -71,16 +71,7 @@ def prepare_music(raw_dir: str | os.PathLike, out: str | os.PathLike) -> dict:
             arrays[f"{key}_{split}_bits"] = np.packbits(np.concatenate(seqs), axis=1)
             arrays[f"{key}_{split}_lengths"] = lengths
             meta["datasets"][key][split] = {"sequences": len(seqs), "steps": int(lengths.sum())}
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".music.", suffix=".npz", dir=out.parent)
-    os.close(fd)
-    try:
-        np.savez_compressed(tmp, **arrays, meta=json.dumps(meta))
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_savez(out, arrays, meta)
     return meta
 
 

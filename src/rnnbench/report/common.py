@@ -81,3 +81,17 @@ def matplotlib_headless() -> None:
     import matplotlib
 
     matplotlib.use("Agg")
+
+
+def aggregation_main(module: str, description: str, aggregate, argv: list[str] | None = None) -> None:
+    """The command line every family's aggregation shares:
+    ``python -m rnnbench.report.<family> --outdir RESULTS --scale S metrics.json...``."""
+    import argparse
+
+    p = argparse.ArgumentParser(prog=f"python -m {module}", description=description)
+    p.add_argument("--outdir", required=True)
+    p.add_argument("--scale", default="laptop")
+    p.add_argument("records", nargs="+")
+    a = p.parse_args(argv)
+    for name, path in aggregate(a.records, a.outdir, a.scale).items():
+        print(f"{name}: {path}")

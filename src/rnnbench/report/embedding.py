@@ -8,13 +8,12 @@ gives no IMDb accuracy: no source figure, so the verdict file holds no rows.
 """
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import pandas as pd
 
 from ..records import read_records
-from .common import VERDICT_COLUMNS, fmt_pm, mean_std, write_csv
+from .common import aggregation_main, VERDICT_COLUMNS, fmt_pm, mean_std, write_csv
 from .recurrent import runs_table
 
 STRATEGY = {"scratch": "(a) trained from scratch", "frozen": "(b) word2vec, frozen",
@@ -77,13 +76,7 @@ def aggregate(paths: list[str], outdir: str | Path, scale: str) -> dict[str, Pat
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m rnnbench.report.embedding", description=__doc__.splitlines()[0])
-    p.add_argument("--outdir", required=True)
-    p.add_argument("--scale", default="laptop")
-    p.add_argument("records", nargs="+")
-    a = p.parse_args(argv)
-    for name, path in aggregate(a.records, a.outdir, a.scale).items():
-        print(f"{name}: {path}")
+    aggregation_main("rnnbench.report.embedding", __doc__.splitlines()[0], aggregate, argv)
 
 
 if __name__ == "__main__":

@@ -12,13 +12,12 @@ weights of the best validation epoch (early stopping on validation, as the paper
 """
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import pandas as pd
 
 from ..records import read_records
-from .common import VERDICT_COLUMNS, fmt_pm, matplotlib_headless, mean_std, save_figure, verdict, write_csv
+from .common import aggregation_main, VERDICT_COLUMNS, fmt_pm, matplotlib_headless, mean_std, save_figure, verdict, write_csv
 from .recurrent import runs_table
 
 SOURCE = "Chung, Gulcehre, Cho, Bengio 2014, Table 2 (test NLL per time step)"
@@ -134,13 +133,7 @@ def aggregate(paths: list[str], outdir: str | Path, scale: str) -> dict[str, Pat
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m rnnbench.report.music", description=__doc__.splitlines()[0])
-    p.add_argument("--outdir", required=True)
-    p.add_argument("--scale", default="laptop")
-    p.add_argument("records", nargs="+")
-    a = p.parse_args(argv)
-    for name, path in aggregate(a.records, a.outdir, a.scale).items():
-        print(f"{name}: {path}")
+    aggregation_main("rnnbench.report.music", __doc__.splitlines()[0], aggregate, argv)
 
 
 if __name__ == "__main__":

@@ -8,13 +8,12 @@ file holds no rows.
 """
 from __future__ import annotations
 
-import argparse
 from pathlib import Path
 
 import pandas as pd
 
 from ..records import read_records
-from .common import VERDICT_COLUMNS, fmt_pm, mean_std, write_csv
+from .common import aggregation_main, VERDICT_COLUMNS, fmt_pm, mean_std, write_csv
 from .recurrent import runs_table
 
 CELL_ORDER = ("rnn_tanh", "irnn", "nprnn", "lstm", "gru")
@@ -60,13 +59,7 @@ def aggregate(paths: list[str], outdir: str | Path, scale: str) -> dict[str, Pat
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m rnnbench.report.names", description=__doc__.splitlines()[0])
-    p.add_argument("--outdir", required=True)
-    p.add_argument("--scale", default="laptop")
-    p.add_argument("records", nargs="+")
-    a = p.parse_args(argv)
-    for name, path in aggregate(a.records, a.outdir, a.scale).items():
-        print(f"{name}: {path}")
+    aggregation_main("rnnbench.report.names", __doc__.splitlines()[0], aggregate, argv)
 
 
 if __name__ == "__main__":

@@ -6,8 +6,6 @@ their ``history.csv``.
 """
 from __future__ import annotations
 
-import argparse
-import math
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..records import read_records
-from .common import (VERDICT_COLUMNS, as_float, fmt_pm, matplotlib_headless, mean_std, save_figure, verdict,
+from .common import (aggregation_main, VERDICT_COLUMNS, as_float, fmt_pm, matplotlib_headless, mean_std, save_figure, verdict,
                      write_csv)
 
 # The lecture's figures (slides "Implementation in Keras", "Results including gradient clipping",
@@ -177,7 +175,6 @@ def empty_figure(path: Path, why: str) -> Path:
 def curves_figure(runs: pd.DataFrame, out: Path) -> list[Path]:
     """Learning curves: validation metric per epoch, one line per seed, one panel per cell/clip —
     the lecture's 'comparing different runs of the same model'."""
-    import matplotlib.pyplot as plt
     import seaborn as sns
 
     paths = []
@@ -247,7 +244,6 @@ def grad_distance_figure(records: list[dict[str, Any]], out: Path) -> Path | Non
 
 def grad_norm_figure(runs: pd.DataFrame, out: Path) -> Path | None:
     """Gradient norm before clipping, per epoch: where clipping matters."""
-    import matplotlib.pyplot as plt
     import seaborn as sns
 
     frames = []
@@ -320,13 +316,7 @@ def aggregate(paths: list[str], outdir: str | Path, scale: str) -> dict[str, Pat
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = argparse.ArgumentParser(prog="python -m rnnbench.report.recurrent", description=__doc__.splitlines()[0])
-    p.add_argument("--outdir", required=True)
-    p.add_argument("--scale", default="laptop")
-    p.add_argument("records", nargs="+")
-    a = p.parse_args(argv)
-    for name, path in aggregate(a.records, a.outdir, a.scale).items():
-        print(f"{name}: {path}")
+    aggregation_main("rnnbench.report.recurrent", __doc__.splitlines()[0], aggregate, argv)
 
 
 if __name__ == "__main__":
