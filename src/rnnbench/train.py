@@ -87,7 +87,7 @@ def pretrained_embedding(spec: dict[str, Any], data_path: str | None):
 
 def train_config(spec: dict[str, Any]) -> dict[str, Any]:
     keys = ("epochs", "batch_size", "lr", "optimizer", "l2", "clipvalue", "clipnorm", "global_clipnorm",
-            "seed", "patience", "checkpoint_every")
+            "seed", "patience", "checkpoint_every", "tbptt")
     return {k: spec.get(k) for k in keys}
 
 

@@ -407,6 +407,27 @@ class SequenceModel(nn.Module):
             h = self._step_layer(i, h) if stepwise else self._stock_layer(i, h, lengths)
         return self._head(h, lengths)
 
+    def forward_chunk(self, x: Tensor, state: Optional[list] = None) -> Tuple[Tensor, list]:
+        """One chunk of truncated back-propagation through time (many-to-many models only):
+        run the stock kernel from ``state`` (per layer: h, or (h, c) for LSTM; None = zeros) and
+        return (logits (B, T, out), the state after the chunk). The caller detaches the state
+        between chunks, so gradients flow back at most one chunk. Without masks only: a
+        variational mask must stay the same for the whole sequence, across chunks."""
+        if not self.spec.return_sequences:
+            raise ValueError("truncated BPTT needs a many-to-many model (return_sequences)")
+        if self.training and (self.spec.dropout > 0 or self.spec.recurrent_dropout > 0):
+            raise ValueError("truncated BPTT is not combined with (variational) dropout here: "
+                             "its masks would be redrawn at every chunk")
+        h = self._embed(x)
+        new_state = []
+        for i, layer in enumerate(self.rnns):
+            hx = None
+            if state is not None:
+                hx = tuple(t.unsqueeze(0) for t in state[i]) if self.spec.cell == "lstm" else state[i].unsqueeze(0)
+            h, last = layer(h, hx)
+            new_state.append(tuple(t.squeeze(0) for t in last) if self.spec.cell == "lstm" else last.squeeze(0))
+        return self.head(h), new_state
+
     def hidden_states(self, x: Tensor, lengths: Optional[Tensor] = None) -> Tuple[Tensor, List[Tensor]]:
         """(logits, [h_1, ..., h_T]) of the top layer, each h_t the tensor that feeds step t+1
         (``retain_grad`` on), so after ``loss.backward()`` ``h_t.grad`` is the full ∂loss/∂h_t.

@@ -138,10 +138,42 @@ def _clip(params, cfg: dict[str, Any]) -> None:
         torch.nn.utils.clip_grad_norm_(params, float(cfg["global_clipnorm"]))
 
 
+def _detach(state):
+    return [tuple(t.detach() for t in s) if isinstance(s, tuple) else s.detach() for s in state]
+
+
+def _tbptt_batch(model, opt, params, kind, xb, yb, lb, k: int, cfg) -> tuple[float, float, list[float], str | None]:
+    """Truncated back-propagation through time on one batch of many-to-many sequences (the
+    lecture's recap): forward and backward through chunks of ``k`` steps, the state carried from
+    chunk to chunk but detached, one optimiser step per chunk. Returns (summed loss × steps,
+    valid steps, gradient norms, cause of divergence or None)."""
+    state, loss_sum, steps, norms = None, 0.0, 0.0, []
+    T = xb.shape[1]
+    for s in range(0, T, k):
+        lc = None if lb is None else (lb - s).clamp(min=0, max=k)
+        if lc is not None and int(lc.max()) == 0:
+            break  # every sequence of the batch has ended
+        logits, state = model.forward_chunk(xb[:, s:s + k], state)
+        state = _detach(state)
+        loss = task_loss(kind, logits, yb[:, s:s + k], lc) + l2_penalty(model, float(cfg.get("l2") or 0.0))
+        if not torch.isfinite(loss):
+            return loss_sum, steps, norms, f"loss is {float(loss)} in the chunk at step {s}"
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        norms.append(_grad_norm(params))
+        _clip(params, cfg)
+        opt.step()
+        n_valid = float(lc.sum()) if lc is not None else float(xb.shape[0] * logits.shape[1])
+        loss_sum += float(task_loss(kind, logits.detach(), yb[:, s:s + k], lc)) * n_valid
+        steps += n_valid
+    return loss_sum, steps, norms, None
+
+
 def fit(model, data: TaskData, cfg: dict[str, Any], device, log: Callable[[str], None] = print,
         checkpoint: str | Path | None = None) -> RunResult:
     """Train ``model`` on ``data``; ``cfg`` keys: epochs, batch_size, lr, optimizer, l2,
-    clipvalue, clipnorm, global_clipnorm, seed, patience, checkpoint_every.
+    clipvalue, clipnorm, global_clipnorm, seed, patience, checkpoint_every, tbptt (chunk length
+    of truncated BPTT for many-to-many tasks; None = full back-propagation through time).
 
     With ``checkpoint`` set and ``checkpoint_every`` > 0, the model, optimiser, RNG and history
     are saved every N epochs, and a run that finds the file resumes from it.
@@ -157,6 +189,9 @@ def fit(model, data: TaskData, cfg: dict[str, Any], device, log: Callable[[str],
     higher_better = metric == "accuracy"
     patience = cfg.get("patience")
     every = int(cfg.get("checkpoint_every") or 0)
+    tbptt = int(cfg.get("tbptt") or 0)
+    if tbptt and kind != "multilabel":
+        raise ValueError(f"tbptt applies to many-to-many (multilabel) tasks, not {kind!r}")
 
     history: list[dict[str, Any]] = []
     best: dict[str, Any] = {}
@@ -183,6 +218,17 @@ def fit(model, data: TaskData, cfg: dict[str, Any], device, log: Callable[[str],
             idx = perm[i:i + bs]
             xb, yb = t["x_train"][idx], t["y_train"][idx]
             lb = None if t["l_train"] is None else t["l_train"][idx]
+            if tbptt:
+                chunk_loss, chunk_steps, chunk_norms, why = _tbptt_batch(model, opt, params, kind, xb, yb, lb,
+                                                                         tbptt, cfg)
+                gnorms += chunk_norms
+                if why is not None or not all(math.isfinite(g) for g in chunk_norms):
+                    status, diverged_epoch = "diverged", epoch
+                    cause = f"{why or 'gradient norm is not finite'} at epoch {epoch}, batch {bi}"
+                    break
+                loss_sum += chunk_loss
+                seen += chunk_steps
+                continue
             logits = model(xb, lb) if lb is not None else model(xb)
             data_loss = task_loss(kind, logits, yb, lb)
             loss = data_loss + l2_penalty(model, float(cfg.get("l2") or 0.0))
