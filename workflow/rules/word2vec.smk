@@ -30,7 +30,7 @@ rule prepare_word2vec_corpus:
     params:
         src=lambda w: f"{DATA}/raw/{w.corpus}/{W2V_CORPUS_FILES[w.corpus]}",
         prefix=lambda w: "" if w.prefix == "all" else f"--prefix {w.prefix}",
-        line_tokens=W2V.get("line_tokens", 10000),
+        line_tokens=W2V.get("line_tokens", 1000),
     log:
         f"{RESULTS}/logs/prepare/word2vec-{{corpus}}-{{prefix}}.log",
     wildcard_constraints:
