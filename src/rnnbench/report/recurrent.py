@@ -87,15 +87,18 @@ def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
 def har_tables(runs: pd.DataFrame, scale: str) -> tuple[pd.DataFrame, pd.DataFrame, list[dict[str, Any]]]:
     har = runs[(runs["task"] == "har") & (runs["backend"] == "torch")]
     rows, verdicts = [], []
-    for (cell, layers, clip), g in har.groupby(["cell", "layers", "clip"], sort=False):
+    keys = ["cell", "layers", "clip", "dropout", "recurrent_dropout", "epochs", "lr", "batch_size"]
+    for (cell, layers, clip, do, rdo, epochs, lr, bs), g in har.groupby(keys, sort=False, dropna=False):
         m, s, n = mean_std(g["test_metric"])
-        epochs = int(g["epochs"].max())
-        v = verdict("recurrent", f"HAR {cell.upper()} L{layers} clip {clip}", "lecture slide 'Results including "
+        epochs = int(epochs)
+        drop = "" if not (do or rdo) else f" dropout {do:g}/{rdo:g}"
+        v = verdict("recurrent", f"HAR {cell.upper()} L{layers} clip {clip}{drop}", "lecture slide 'Results including "
                     "gradient clipping' (Keras, 200 epochs, batch 1500)", LECTURE_HAR_ACCURACY, g["test_metric"],
-                    HAR_TOLERANCE, scale, note=f"{epochs} epochs; source {g['source'].iloc[0]}")
+                    HAR_TOLERANCE, scale, note=f"{epochs} epochs, batch {int(bs)}, lr {lr:g}; source {g['source'].iloc[0]}")
         verdicts.append(v)
-        rows.append({"cell": cell, "layers": layers, "clip": clip, "source": g["source"].iloc[0],
-                     "epochs": epochs, "lecture_accuracy": LECTURE_HAR_ACCURACY,
+        rows.append({"cell": cell, "layers": layers, "clip": clip, "dropout": do, "recurrent_dropout": rdo,
+                     "source": g["source"].iloc[0], "epochs": epochs, "batch_size": int(bs), "lr": lr,
+                     "lecture_accuracy": LECTURE_HAR_ACCURACY,
                      "ours_test_accuracy": fmt_pm(m, s, n), "diverged": int((g["status"] == "diverged").sum()),
                      "tolerance": HAR_TOLERANCE, "verdict": v["verdict"]})
     acc = pd.DataFrame(rows)
@@ -129,8 +132,11 @@ def talathi_table(runs: pd.DataFrame, scale: str) -> tuple[pd.DataFrame, list[di
     """IR-NN / np-RNN / LSTM redone on our tasks: accuracy, parameter ratio, and sensitivity
     measured as the spread over seeds and over the learning-rate sweep (not asserted)."""
     rows, verdicts = [], []
-    torch_runs = runs[runs["backend"] == "torch"]
+    # like for like: single-layer, no dropout, and the clipping the IRNN runs of the task used
+    torch_runs = runs[(runs["backend"] == "torch") & (runs["layers"] == 1) & (runs["dropout"] == 0)
+                      & (runs["recurrent_dropout"] == 0)]
     for task, t in torch_runs.groupby("task", sort=False):
+        t = t[t["clip"].isin(set(t[t["cell"] == "irnn"]["clip"]))]
         base = t[t["cell"] == "irnn"]["params_total"]
         base_params = float(base.iloc[0]) if len(base) else float("nan")
         for cell in ("irnn", "nprnn", "lstm"):
