@@ -56,6 +56,26 @@ else:
     display(Markdown(", ".join(f"**{k}**: {v}" for k, v in counts.items())))
     verdict_table(V)
 
+# every family that ran, with or without a source figure to compare against
+FAMILIES = {"recurrent": "long-term dependencies, LSTM/GRU on HAR, adding problem",
+            "word2vec": "CBOW / skip-gram × HS / NS, ours and gensim",
+            "names": "name → gender (the lecture's recap)",
+            "music": "polyphonic music (Chung et al. 2014)",
+            "embedding": "three uses of an embedding layer on IMDb"}
+rows = []
+for fam, what in FAMILIES.items():
+    recs = [r for r in RECS if r.get("family") == fam]
+    if not recs:
+        continue
+    fv = V[V["family"] == fam] if not V.empty else V
+    rows.append({"family": fam, "what": what, "runs": len(recs),
+                 "diverged": sum(r.get("status") == "diverged" for r in recs),
+                 "verdict rows": len(fv),
+                 "verdicts": ", ".join(f"{k}: {v}" for k, v in fv["verdict"].value_counts().items()) if len(fv)
+                 else "no source figure in the lecture or a cited paper: results only"})
+if rows:
+    display(HTML(pd.DataFrame(rows).to_html(index=False, classes="rnnbench-table", border=0)))
+
 # %% [markdown]
 # ## Long-term dependencies
 #
