@@ -286,7 +286,8 @@ def aggregate(paths: list[str], outdir: str | Path, scale: str) -> dict[str, Pat
     if not adding.empty:
         s = summary_table(adding)
         written["adding"] = write_csv(
-            s[["cell", "seq_len", "layers", "clip", "test", "baseline_mse", "beats_baseline", "diverged", "runs"]],
+            s[["cell", "seq_len", "layers", "clip", "lr", "epochs", "test", "baseline_mse", "beats_baseline", "diverged",
+               "runs"]],
             tables / "adding.csv")
     tk = runs[runs["backend"] == "keras"]
     if not tk.empty:
