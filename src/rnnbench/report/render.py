@@ -77,9 +77,15 @@ def render_jupyter(source: Path, out: Path, env: dict[str, str], timeout: int = 
     c = Config()
     c.TagRemovePreprocessor.remove_input_tags = {"remove_input"}
     c.TagRemovePreprocessor.enabled = True
-    templates = Path(__file__).parent / "templates"
+    # our template extends nbconvert's 'lab'; in a virtualenv made with --system-site-packages
+    # nbconvert's own templates sit under the base interpreter's prefix, which jupyter does not search
+    shares = [str(Path(p) / "share" / "jupyter") for p in dict.fromkeys((sys.prefix, sys.base_prefix))
+              if (Path(p) / "share" / "jupyter" / "nbconvert" / "templates").is_dir()]
+    if shares:
+        os.environ["JUPYTER_PATH"] = os.pathsep.join([p for p in [os.environ.get("JUPYTER_PATH"), *shares] if p])
     exporter = HTMLExporter(config=c, embed_images=True, exclude_input_prompt=True, exclude_output_prompt=True,
-                            extra_template_basedirs=[str(templates)], template_name="rnnbench_offline")
+                            extra_template_basedirs=[str(Path(__file__).parent / "templates")],
+                            template_name="rnnbench_offline")
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
     fd, tmp = tempfile.mkstemp(prefix=".report.", suffix=".html", dir=out.parent)
     with os.fdopen(fd, "w", encoding="utf-8") as f:
