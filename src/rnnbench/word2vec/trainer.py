@@ -172,15 +172,21 @@ def train(sentences: list[list[str]], params: Word2VecParams, device="cpu", *,
             if dev.type == "cuda":
                 torch.cuda.synchronize(dev)
             secs = time.perf_counter() - te
-            history.append({"epoch": epoch + 1, "seconds": secs, "raw_words": raw_total,
-                            "effective_words": n, "pairs": pairs, "alpha_end": alpha,
-                            "words_per_second": raw_total / secs if secs > 0 else float("nan")})
-            log(f"epoch {epoch + 1}/{params.epochs}: {n} tokens after subsampling, {pairs} pairs, "
-                f"{secs:.2f}s, {raw_total / secs:,.0f} words/s, alpha {alpha:.5f}")
+            _record_epoch(history, log, epoch, params.epochs, secs, raw_total, n, pairs, alpha)
     train_seconds = time.perf_counter() - t_start
     return TrainResult(words=vocab.words, vectors=model.vectors(), vocab=vocab, train_seconds=train_seconds,
                        vocab_seconds=vocab_seconds, raw_words=total, effective_words=effective, history=history,
                        backend="torch", backend_detail=backend_detail)
+
+
+def _record_epoch(history: list[dict], log, epoch: int, epochs: int, secs: float, raw_total: int, n: int,
+                  pairs: int, alpha: float, suffix: str = "") -> None:
+    """One history row and one log line per epoch, the same for both training paths."""
+    history.append({"epoch": epoch + 1, "seconds": secs, "raw_words": raw_total, "effective_words": n,
+                    "pairs": pairs, "alpha_end": alpha,
+                    "words_per_second": raw_total / secs if secs > 0 else float("nan")})
+    log(f"epoch {epoch + 1}/{epochs}: {n} tokens after subsampling, {pairs} pairs, "
+        f"{secs:.2f}s, {raw_total / secs:,.0f} words/s, alpha {alpha:.5f}{suffix}")
 
 
 def _train_native(lib, sentences, params: Word2VecParams, model: Word2VecModel, vocab: Vocab,
@@ -218,11 +224,8 @@ def _train_native(lib, sentences, params: Word2VecParams, model: Word2VecModel, 
             log("warning: some native word2vec threads could not start; the others took their share")
         n, pairs, alpha = r["effective_words"], r["pairs"], r["alpha_end"]
         effective += n
-        history.append({"epoch": epoch + 1, "seconds": secs, "raw_words": raw_total,
-                        "effective_words": n, "pairs": pairs, "alpha_end": alpha,
-                        "words_per_second": raw_total / secs if secs > 0 else float("nan")})
-        log(f"epoch {epoch + 1}/{params.epochs}: {n} tokens after subsampling, {pairs} pairs, "
-            f"{secs:.2f}s, {raw_total / secs:,.0f} words/s, alpha {alpha:.5f} (native, {threads} threads)")
+        _record_epoch(history, log, epoch, params.epochs, secs, raw_total, n, pairs, alpha,
+                      f" (native, {threads} threads)")
     train_seconds = time.perf_counter() - t_start
     return TrainResult(words=vocab.words, vectors=model.vectors(), vocab=vocab, train_seconds=train_seconds,
                        vocab_seconds=vocab_seconds, raw_words=total, effective_words=effective, history=history,
