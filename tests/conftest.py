@@ -22,7 +22,7 @@ def mirror_path() -> Path | None:
     return None
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def mirror() -> Path:
     m = mirror_path()
     if m is None:
@@ -51,3 +51,14 @@ def tiny_run(tmp_path_factory) -> Path:
         logs = "\n".join(f"--- {p}\n{p.read_text()[-2000:]}" for p in (work / "results" / "logs").rglob("*.log"))
         pytest.fail(f"snakemake failed:\n{proc.stderr[-4000:]}\n{logs}")
     return work / "results"
+
+
+def adding_spec(**overrides) -> dict:
+    """One resolved adding-problem run spec, made by the pipeline's own grid expansion
+    (defaults included), for tests that call the train entry directly."""
+    from rnnbench.grid import expand
+
+    entry = {"name": "t", "task": "adding", "cells": ["irnn"], "hidden": 8, "seq_len": 20, "n_train": 64,
+             "n_test": 16, "epochs": 2, "batch_size": 32, **overrides}
+    (spec,) = expand([entry]).values()
+    return spec

@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import pytest
+from conftest import adding_spec
 
 
 GENSIM_SCRIPT = r"""
@@ -23,11 +24,8 @@ print(hashlib.sha256(r.vectors.tobytes()).hexdigest())
 
 
 def test_recurrent_run_twice_identical(tmp_path):
-    spec = {"run_id": "d/lstm/seed3", "family": "recurrent", "grid": "d", "task": "adding", "cell": "lstm",
-            "hidden": 8, "layers": 1, "dropout": 0.1, "recurrent_dropout": 0.1, "bias": "double",
-            "irnn_gain": 1.0, "input_std": 0.001, "init": "keras", "backend": "torch", "seed": 3, "epochs": 2,
-            "batch_size": 32, "lr": 0.01, "optimizer": "adam", "l2": 0.001, "clipvalue": 0.5, "clipnorm": None,
-            "seq_len": 15, "n_train": 128, "n_test": 32, "diagnostics": True}
+    spec = adding_spec(cells=["lstm"], dropout=0.1, recurrent_dropout=0.1, seeds=[3], lr=0.01, l2=0.001,
+                       clipvalue=0.5, seq_len=15, n_train=128, n_test=32)
     recs = []
     for i in range(2):  # two processes, as two Snakemake jobs would be
         subprocess.run([sys.executable, "-m", "rnnbench.train", "--spec", json.dumps(spec), "--data", "none",

@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 import torch
 
+from conftest import adding_spec
+
 from rnnbench.data.adding import load_adding
 from rnnbench.models.seq import ModelSpec, build_model
 from rnnbench.train import run
@@ -111,11 +113,7 @@ def test_adding_problem_baseline_is_measured():
 
 
 def test_run_writes_a_self_contained_record(tmp_path):
-    spec = {"run_id": "t/irnn/seed0", "family": "recurrent", "grid": "t", "task": "adding", "cell": "irnn",
-            "hidden": 8, "layers": 1, "dropout": 0.0, "recurrent_dropout": 0.0, "bias": "double",
-            "irnn_gain": 1.0, "input_std": 0.001, "init": "keras", "backend": "torch", "seed": 0, "epochs": 2,
-            "batch_size": 32, "lr": 0.001, "optimizer": "adam", "l2": 0.0, "clipvalue": 0.5, "clipnorm": None,
-            "seq_len": 20, "n_train": 64, "n_test": 16, "diagnostics": True}
+    spec = adding_spec(clipvalue=0.5)
     run(spec, None, tmp_path, "cpu", 1)
     rec = json.loads((tmp_path / "metrics.json").read_text())
     assert rec["status"] == "ok" and rec["config"]["clipvalue"] == 0.5

@@ -9,14 +9,9 @@ from rnnbench.data.mnist import load_mnist, prepare_mnist, read_idx
 
 
 @pytest.fixture(scope="module")
-def mnist_npz(tmp_path_factory):
-    from conftest import mirror_path
-
-    m = mirror_path()
-    if m is None:
-        pytest.skip("no dataset mirror")
+def mnist_npz(tmp_path_factory, mirror):
     d = tmp_path_factory.mktemp("mnist")
-    fetch("mnist", d / "raw", m, allow_network=False)
+    fetch("mnist", d / "raw", mirror, allow_network=False)
     prepare_mnist(d / "raw", d / "mnist.npz")
     return d / "mnist.npz"
 

@@ -15,12 +15,7 @@ SPLITS = {"jsb": (229, 76, 77), "nottingham": (694, 173, 170), "musedata": (524,
 
 
 @pytest.fixture(scope="module")
-def prepared(tmp_path_factory):
-    from conftest import mirror_path
-
-    mirror = mirror_path()
-    if mirror is None:
-        pytest.skip("no dataset mirror: set RNNBENCH_MIRROR or lay shared/datasets beside the checkout")
+def prepared(tmp_path_factory, mirror):
     tmp = tmp_path_factory.mktemp("music")
     fetch("music", tmp / "raw", mirror, allow_network=False)
     meta = prepare_music(tmp / "raw", tmp / "music.npz")

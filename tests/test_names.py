@@ -12,12 +12,7 @@ from rnnbench.data.names import SYMBOLS, encode, load_names, prepare_names, stra
 
 
 @pytest.fixture(scope="module")
-def prepared(tmp_path_factory):
-    from conftest import mirror_path
-
-    mirror = mirror_path()
-    if mirror is None:
-        pytest.skip("no dataset mirror: set RNNBENCH_MIRROR or lay shared/datasets beside the checkout")
+def prepared(tmp_path_factory, mirror):
     tmp = tmp_path_factory.mktemp("names")
     fetch("names", tmp / "raw", mirror, allow_network=False)
     meta = prepare_names(tmp / "raw", tmp / "names.npz", test_fraction=0.2, val_fraction=0.1, seed=0)
