@@ -6,27 +6,17 @@ Why: the batched torch path sums a batch's updates computed from the same weight
 and (b) breaks skip-gram + hierarchical softmax, whose top Huffman nodes take one huge summed
 step. On CPU this kernel replaces it; on GPUs the batched torch path stays.
 
-Build: ``$CC`` (or cc / gcc / g++ / clang on PATH) with ``-O3 -march=native -fopenmp-simd
--pthread -shared -fPIC`` (retried without ``-march=native``), into
-``$RNNBENCH_CACHE`` / ``$XDG_CACHE_HOME/rnnbench`` / ``~/.cache/rnnbench`` (a temp dir if not
-writable), keyed by a hash of the source, the flags and the machine's CPU flags; written
-atomically, so concurrent first uses are safe. If it cannot build, :func:`load` returns the
-reason and the trainer falls back to the torch path, logging it.
+Built at first use by :mod:`rnnbench.cbuild` (cached per source, compiler and CPU). If it
+cannot build, :func:`load` returns the reason and the trainer falls back to the torch path,
+logging it.
 """
 from __future__ import annotations
 
 import ctypes
-import hashlib
-import os
-import platform
-import shutil
-import subprocess
-import sys
-import tempfile
-import threading
-from pathlib import Path
 
 import numpy as np
+
+from .. import cbuild
 
 SOURCE = r"""/* word2vec's sequential SGD on CPU, word2vec.c / gensim semantics, Hogwild across threads.
  *
@@ -302,97 +292,18 @@ int w2v_train_epoch(float *syn0, float *syn1, float *syn1neg, int64_t V, int64_t
 }
 """
 
-FLAGS = ["-O3", "-fopenmp-simd", "-pthread", "-shared", "-fPIC", "-std=c99"]
-_lock = threading.Lock()
-_cache: dict[str, object] = {}
-
-
-def _cpu_signature() -> str:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith(("flags", "Features")):
-                    return line
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
-def _cache_dir() -> Path:
-    for d in (os.environ.get("RNNBENCH_CACHE"),
-              os.environ.get("XDG_CACHE_HOME") and str(Path(os.environ["XDG_CACHE_HOME"]) / "rnnbench"),
-              str(Path.home() / ".cache" / "rnnbench"),
-              str(Path(tempfile.gettempdir()) / f"rnnbench-{os.getuid() if hasattr(os, 'getuid') else 'u'}")):
-        if not d:
-            continue
-        try:
-            Path(d).mkdir(parents=True, exist_ok=True)
-            if os.access(d, os.W_OK):
-                return Path(d)
-        except OSError:
-            continue
-    raise OSError("no writable cache directory for the compiled word2vec kernel")
-
-
-def _compiler() -> str | None:
-    for c in (os.environ.get("CC"), "cc", "gcc", "clang", "g++"):
-        if c and shutil.which(c):
-            return shutil.which(c)
-    return None
-
-
-def _build() -> tuple[ctypes.CDLL | None, str]:
-    if not sys.platform.startswith(("linux", "darwin")):
-        return None, f"native word2vec kernel not supported on {sys.platform}"
-    cc = _compiler()
-    if cc is None:
-        return None, "no C compiler on PATH (set CC or install gcc)"
-    try:
-        cache = _cache_dir()
-    except OSError as e:
-        return None, str(e)
-    errors = []
-    for extra in (["-march=native"], []):
-        flags = FLAGS + extra
-        key = hashlib.sha256("\0".join([SOURCE, cc, *flags, _cpu_signature()]).encode()).hexdigest()[:16]
-        so = cache / f"w2v_kernel-{key}.so"
-        if not so.exists():
-            src = cache / f"w2v_kernel-{key}-{os.getpid()}.c"
-            tmp = cache / f"w2v_kernel-{key}-{os.getpid()}.so.tmp"
-            src.write_text(SOURCE)
-            proc = subprocess.run([cc, "-x", "c", str(src), "-o", str(tmp), *flags, "-lm"],
-                                  capture_output=True, text=True)
-            src.unlink(missing_ok=True)
-            if proc.returncode != 0:
-                tmp.unlink(missing_ok=True)
-                errors.append(f"{Path(cc).name} {' '.join(extra) or '(no -march)'}: "
-                              f"{(proc.stderr or proc.stdout).strip().splitlines()[-1:] or ['failed']}")
-                continue
-            os.replace(tmp, so)
-        try:
-            lib = ctypes.CDLL(str(so))
-        except OSError as e:
-            errors.append(f"loading {so}: {e}")
-            continue
-        f = lib.w2v_train_epoch
-        P = ctypes.c_void_p
-        i64, i32, f32 = ctypes.c_int64, ctypes.c_int32, ctypes.c_float
-        f.argtypes = [P, P, P, i64, i64, P, P, P, i64, P, P, P, P, i32, P, P,
-                      i32, i32, i32, i32, i32, f32, f32, i64, i64, i32, P, P]
-        f.restype = ctypes.c_int
-        return lib, f"{Path(cc).name} {' '.join(flags)} -> {so}"
-    return None, "could not build the native word2vec kernel: " + "; ".join(errors)
+def _declare(lib: ctypes.CDLL) -> None:
+    f = lib.w2v_train_epoch
+    P = ctypes.c_void_p
+    i64, i32, f32 = ctypes.c_int64, ctypes.c_int32, ctypes.c_float
+    f.argtypes = [P, P, P, i64, i64, P, P, P, i64, P, P, P, P, i32, P, P,
+                  i32, i32, i32, i32, i32, f32, f32, i64, i64, i32, P, P]
+    f.restype = ctypes.c_int
 
 
 def load() -> tuple[ctypes.CDLL | None, str]:
     """(library, description) or (None, reason it is unavailable). Built once per process."""
-    with _lock:
-        if "lib" not in _cache:
-            try:
-                _cache["lib"], _cache["msg"] = _build()
-            except Exception as e:  # any build problem means: use the torch path
-                _cache["lib"], _cache["msg"] = None, f"could not build the native word2vec kernel: {e!r}"
-        return _cache["lib"], _cache["msg"]  # type: ignore[return-value]
+    return cbuild.load("w2v", SOURCE, _declare)
 
 
 def _ptr(a: np.ndarray | None) -> int | None:

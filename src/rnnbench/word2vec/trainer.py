@@ -27,7 +27,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from ._malloc import keep_heap
+from .._malloc import keep_heap
 from .huffman import build_huffman
 from .model import Word2VecModel
 from .params import Word2VecInputError, Word2VecParams

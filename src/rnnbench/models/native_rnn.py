@@ -1,0 +1,150 @@
+"""The CPU path of the recurrent layers: ``recurrence.c`` (one whole layer, input projection +
+recurrence + gates fused per step, forward and backward) as a ``torch.autograd.Function``.
+
+It takes the layer's own torch parameters (W_ih, b_ih, W_hh, b_hh, torch gate layouts) and
+Keras' variational-dropout masks, so autograd still owns the parameters, the embedding and the
+layers around it; gradients come back for all four tensors and for the layer input.
+
+Hidden sizes that are not a multiple of 16 (the kernel's vector width) are padded with units
+whose weights and biases are zero: such a unit's pre-activations are 0 at every step, so its h
+(and LSTM c) stays exactly 0 — tanh(0) = relu(0) = 0, LSTM c = σ(0)·0 + σ(0)·tanh(0) = 0, GRU
+h = σ(0)·0 + σ(0)·tanh(0) = 0 — and, with zero weights out of it, it changes nothing.
+
+Selected automatically on CPU (``SequenceModel.path`` reports 'native'); ``RNNBENCH_RNN_KERNEL``
+= 'torch' turns it off (stock fused kernels / TorchScript step loop), 'native' makes a build
+failure an error. If the kernel cannot be built (no C compiler), the torch path is used and the
+reason is in :func:`status`.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+from pathlib import Path
+from typing import Optional, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from .. import cbuild
+from .._malloc import keep_heap
+
+CELL_CODES = {"rnn_tanh": 0, "irnn": 1, "nprnn": 1, "lstm": 2, "gru": 3}
+VL = 16   # the kernel's vector width (floats): hidden sizes are padded to a multiple of it
+
+
+def _declare(lib: ctypes.CDLL) -> None:
+    P, i64, i32 = ctypes.c_void_p, ctypes.c_int64, ctypes.c_int32
+    lib.rnn_forward.argtypes = [i32, i64, i64, i64, i64, i64, P, P, P, P, i32, P, P, P, P, P, i32]
+    lib.rnn_forward.restype = ctypes.c_int
+    lib.rnn_backward.argtypes = [i32, i64, i64, i64, i64, i64, P, P, P, P, P, i32, P, P, P, P,
+                                 P, P, P, P, P, P, P, P, P, i32]
+    lib.rnn_backward.restype = ctypes.c_int
+
+
+def load() -> Tuple[Optional[ctypes.CDLL], str]:
+    source = (Path(__file__).with_name("recurrence.c")).read_text()
+    # -std=c99 turns off fused multiply-add contraction; the matmul loops want it (about 2x)
+    return cbuild.load("recurrence", source, _declare, ["-ffp-contract=fast"])
+
+
+def status() -> Tuple[bool, str]:
+    """(usable, why): the kernel is wanted (``RNNBENCH_RNN_KERNEL`` not 'torch') and built."""
+    choice = os.environ.get("RNNBENCH_RNN_KERNEL", "auto")
+    if choice not in ("auto", "native", "torch"):
+        raise ValueError(f"RNNBENCH_RNN_KERNEL must be 'auto', 'native' or 'torch', got {choice!r}")
+    if choice == "torch":
+        return False, "RNNBENCH_RNN_KERNEL=torch"
+    lib, msg = load()
+    if lib is None and choice == "native":
+        raise RuntimeError(f"RNNBENCH_RNN_KERNEL=native but {msg}")
+    return lib is not None, msg
+
+
+def _p(t: Optional[Tensor]) -> Optional[int]:
+    return None if t is None else t.data_ptr()
+
+
+def _pad_rows(w: Tensor, g: int, h: int, hp: int) -> Tensor:
+    """(g*h, ...) -> (g*hp, ...): each gate block gets hp - h zero rows."""
+    if hp == h:
+        return w.contiguous()
+    w = w.reshape(g, h, *w.shape[1:])
+    return F.pad(w, [0, 0] * (w.dim() - 2) + [0, hp - h]).reshape(g * hp, *w.shape[2:]).contiguous()
+
+
+def _unpad_rows(w: Tensor, g: int, h: int, hp: int) -> Tensor:
+    return w if hp == h else w.reshape(g, hp, *w.shape[1:])[:, :h].reshape(g * h, *w.shape[1:])
+
+
+def _check(rc: int) -> None:
+    if rc == 1:
+        raise MemoryError("native recurrence: could not allocate its scratch memory")
+    if rc:
+        raise RuntimeError(f"native recurrence failed (code {rc})")
+
+
+class _Layer(torch.autograd.Function):
+    """(x, W_ih, b_ih, W_hh, b_hh, x mask, h mask) -> (all h_t (B, T, H), h_T (B, H))."""
+
+    @staticmethod
+    def forward(ctx, x, w_ih, b_ih, w_hh, b_hh, xmask, hmask, code: int, threads: int):
+        lib, _ = load()
+        B, T, Fin = x.shape
+        H = w_hh.shape[1]
+        G = w_hh.shape[0] // H
+        Hp = -(-H // VL) * VL
+        with torch.no_grad():
+            wx = _pad_rows(w_ih.detach(), G, H, Hp)                                  # (G*Hp, F)
+            wh = _pad_rows(F.pad(w_hh.detach(), [0, Hp - H]), G, H, Hp)              # (G*Hp, Hp)
+            bx = _pad_rows(b_ih.detach(), G, H, Hp)
+            bh = _pad_rows(b_hh.detach(), G, H, Hp)
+            hm = None if hmask is None else F.pad(hmask, [0, Hp - H], value=1.0).contiguous()
+        xm = None if xmask is None else xmask.contiguous()
+        x = x.contiguous()
+        wxT, whT = wx.t().contiguous(), wh.t().contiguous()
+        out = x.new_empty(B, T, Hp)
+        need_grad = any(ctx.needs_input_grad[:5])
+        cs = x.new_empty(B, T, Hp) if need_grad and code == CELL_CODES["lstm"] else None
+        _check(lib.rnn_forward(code, B, T, Fin, Hp, G, _p(x), _p(wxT), _p(bx), _p(xm),
+                               1 if xm is None else xm.shape[1], _p(whT), _p(bh), _p(hm), _p(out), _p(cs), threads))
+        ctx.meta = (code, threads, H, Hp, G)
+        ctx.save_for_backward(x, wx, wxT, bx, wh, whT, bh, xm, hm, out, cs)
+        ctx.set_materialize_grads(False)
+        if Hp != H:
+            out = out[:, :, :H].contiguous()
+        return out, out[:, -1].clone()
+
+    @staticmethod
+    @torch.autograd.function.once_differentiable
+    def backward(ctx, dout, dlast):
+        lib, _ = load()
+        code, threads, H, Hp, G = ctx.meta
+        x, wx, wxT, bx, wh, whT, bh, xm, hm, out, cs = ctx.saved_tensors
+        B, T, Fin = x.shape
+        pad = (lambda t: t) if Hp == H else (lambda t: F.pad(t, [0, Hp - H]))
+        dout = None if dout is None else pad(dout).contiguous()
+        dlast = None if dlast is None else pad(dlast).contiguous()
+        dx = torch.zeros_like(x) if ctx.needs_input_grad[0] else None
+        dwxT, dwhT = torch.zeros_like(wxT), torch.zeros_like(whT)
+        dbx, dbh = torch.zeros_like(bx), torch.zeros_like(bh)
+        _check(lib.rnn_backward(code, B, T, Fin, Hp, G, _p(x), _p(wx), _p(wxT), _p(bx), _p(xm),
+                                1 if xm is None else xm.shape[1], _p(wh), _p(whT), _p(bh), _p(hm), _p(out), _p(cs),
+                                _p(dout), _p(dlast), _p(dx), _p(dwxT), _p(dbx), _p(dwhT), _p(dbh), threads))
+        need = ctx.needs_input_grad
+        dw_ih = _unpad_rows(dwxT.t(), G, H, Hp) if need[1] else None
+        dw_hh = _unpad_rows(dwhT.t()[:, :H], G, H, Hp) if need[3] else None
+        db_ih = _unpad_rows(dbx, G, H, Hp) if need[2] else None
+        db_hh = _unpad_rows(dbh, G, H, Hp) if need[4] else None
+        return dx, dw_ih, db_ih, dw_hh, db_hh, None, None, None, None
+
+
+def layer(cell: str, x: Tensor, w_ih: Tensor, b_ih: Tensor, w_hh: Tensor, b_hh: Tensor,
+          xmask: Optional[Tensor] = None, hmask: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
+    """One recurrent layer on CPU: (all h_t (B, T, H), h_T (B, H)) from x (B, T, F) and torch's
+    parameters. ``xmask`` (B, 1 or G, F): Keras input-dropout mask (one shared, or one per gate);
+    ``hmask`` (B, G, H): recurrent-dropout mask; both already scaled by 1/(1-p)."""
+    if x.device.type != "cpu" or x.dtype != torch.float32:
+        raise ValueError(f"the native recurrence runs on CPU float32, got {x.device} {x.dtype}")
+    keep_heap()   # its large per-batch buffers would otherwise be fresh pages, faulted in every batch
+    return _Layer.apply(x, w_ih, b_ih, w_hh, b_hh, xmask, hmask, CELL_CODES[cell], torch.get_num_threads())

@@ -1,0 +1,486 @@
+/* One RNN layer on CPU, forward and backward, fused per step: input projection, recurrence and
+ * gates in one pass over the sequence, no (B, T, gates) tensor ever written to memory.
+ *
+ * Cells (torch gate layouts and parameters W_ih, b_ih, W_hh, b_hh):
+ *   0 tanh, 1 relu (SimpleRNN / IRNN / np-RNN):  h = act(W_ih x + b_ih + W_hh h' + b_hh)
+ *   2 LSTM [i f g o]:  c = σ(f) c' + σ(i) tanh(g);  h = σ(o) tanh(c)
+ *   3 GRU [r z n], reset after the matmul (torch, cuDNN, Keras reset_after=True):
+ *     r = σ(x_r + h_r), z = σ(x_z + h_z), n = tanh(x_n + r h_n), h = z h' + (1 - z) n,
+ *     with x_* = W_i* x + b_i*, h_* = W_h* h' + b_h*.
+ * Keras' variational dropout: an input mask (B x GX x F; GX = 1 shared by all gates, or G, one
+ * per gate as Keras draws with recurrent_dropout > 0) and a recurrent mask (B x G x H) multiply
+ * x_t and h_{t-1} before gate block g's matmuls, the same masks at every step.
+ *
+ * Why: torch's CPU RNN layers run each step as a chain of separate ops whose autograd graph is
+ * replayed op by op, and the (B, T, 4H) input projections go through memory several times. Here
+ * a thread carries a block of RB batch rows through all steps with the weights in L1 cache and
+ * the block's accumulators in vector registers; the backward recomputes the gates from x_t and
+ * h_{t-1} (cheaper than storing and re-reading them: the step is memory-bound, not FLOP-bound)
+ * and accumulates the weight gradients per thread. Only h (and, for LSTM, c) is stored.
+ * Threads split the batch rows (pthreads, no OpenMP runtime). All float32, contiguous:
+ * x B x T x F, out / cs B x T x H. H must be a multiple of VL (the caller pads hidden units
+ * with zero weights, which keeps them exactly 0).
+ */
+#include <math.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+enum { RNN_TANH = 0, RNN_RELU = 1, LSTM = 2, GRU = 3 };
+
+#define VL 16
+typedef float vf __attribute__((vector_size(VL * sizeof(float))));
+static inline vf vload(const float *p) { vf v; memcpy(&v, p, sizeof v); return v; }
+static inline void vstore(float *p, vf v) { memcpy(p, &v, sizeof v); }
+#ifdef __AVX512F__
+#define RB 8      /* rows per block: 8 accumulators + operands fit the 32 vector registers */
+#else
+#define RB 4
+#endif
+#define ALWAYS_INLINE static inline __attribute__((always_inline))
+
+/* exp on a vectorisable path (Cephes' expf: range reduction + degree-6 polynomial, ~1 ulp),
+ * so the gate loops compile to SIMD without libmvec / -ffast-math (floorf alone stops gcc
+ * from vectorising, so n = round(x / ln 2) comes from adding and subtracting 1.5 * 2^23). The
+ * ternary clamps keep a NaN a NaN (a diverging run must stay visible). */
+static inline float vexp(float x) {
+    x = x > 88.0f ? 88.0f : x;
+    x = x < -87.3365447504f ? -87.3365447504f : x;
+    float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+    float r = x - n * 0.693359375f + n * 2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    int32_t e = ((int32_t)n + 127) << 23;
+    float scale;
+    memcpy(&scale, &e, sizeof scale);      /* 2^n */
+    return p * scale;
+}
+static inline float vsigmoid(float x) { return 1.0f / (1.0f + vexp(-x)); }
+static inline float vtanh(float x) { return 1.0f - 2.0f / (1.0f + vexp(2.0f * x)); }
+
+typedef struct {
+    int cell, xgates;                     /* xgates: gate blocks of the input mask (1 or G) */
+    int64_t B, T, F, H, G;
+    const float *x, *wx, *wxT, *bx, *xmask;   /* wx: GH x F (torch W_ih), wxT: F x GH */
+    const float *wh, *whT, *bh, *hmask;       /* wh: GH x H (torch W_hh), whT: H x GH */
+    float *out, *cs;                      /* h_t; LSTM c_t (NULL in inference) */
+    const float *dout, *dlast;            /* dL/dh_t (B x T x H, or NULL), dL/dh_T (B x H, or NULL) */
+    float *dx, *dwxT, *dbx, *dwhT, *dbh;  /* dx may be NULL; the rest: this thread's partial sums */
+    int64_t r0, r1;                       /* rows [r0, r1) */
+} job_t;
+
+/* ---- the matrix parts of a step for a block of nr <= RB rows. src[r] + g * gs is what gate
+ * block g of row r multiplies (gs = 0: one vector for all gates; gs = K: a masked copy each). */
+
+/* a_r[0:GH] += W src_r   (wT: K x GH) */
+ALWAYS_INLINE void mv_block(const int nr, float *a, const float *const *src, int64_t gs, int64_t K,
+                            const float *wT, int64_t H, int64_t GH) {
+    for (int64_t jb = 0; jb < GH; jb += VL) {
+        const int64_t go = (jb / H) * gs;
+        vf acc[RB];
+        for (int r = 0; r < nr; r++) acc[r] = vload(a + r * GH + jb);
+        for (int64_t k = 0; k < K; k++) {
+            const vf w = vload(wT + k * GH + jb);
+            for (int r = 0; r < nr; r++) acc[r] += src[r][go + k] * w;
+        }
+        for (int r = 0; r < nr; r++) vstore(a + r * GH + jb, acc[r]);
+    }
+}
+
+/* dwT[k, :] += Σ_r src_r(gate)[k] d_r   (dwT: K x GH, d: nr x GH) */
+ALWAYS_INLINE void outer_block(const int nr, float *dwT, const float *const *src, int64_t gs, int64_t K,
+                               const float *d, int64_t H, int64_t GH) {
+    for (int64_t jb = 0; jb < GH; jb += VL) {
+        const int64_t go = (jb / H) * gs;
+        vf dr[RB];
+        for (int r = 0; r < nr; r++) dr[r] = vload(d + r * GH + jb);
+        for (int64_t k = 0; k < K; k++) {
+            vf acc = vload(dwT + k * GH + jb);
+            for (int r = 0; r < nr; r++) acc += src[r][go + k] * dr[r];
+            vstore(dwT + k * GH + jb, acc);
+        }
+    }
+}
+
+/* dh_r += Σ_g mask_r,g * (W_g^T d_r,g)   (w: GH x H, H % VL == 0) */
+ALWAYS_INLINE void mtv_block(const int nr, float *dh, const float *d, const float *w, const float *const *mask,
+                             int64_t H, int64_t G) {
+    const int64_t GH = G * H;
+    for (int64_t kb = 0; kb < H; kb += VL)
+        for (int64_t g = 0; g < G; g++) {
+            vf acc[RB];
+            for (int r = 0; r < nr; r++) acc[r] = (vf){0};
+            for (int64_t j = g * H; j < (g + 1) * H; j++) {
+                const vf wj = vload(w + j * H + kb);
+                for (int r = 0; r < nr; r++) acc[r] += d[r * GH + j] * wj;
+            }
+            for (int r = 0; r < nr; r++) {
+                vf v = vload(dh + r * H + kb);
+                v += mask ? acc[r] * vload(mask[r] + g * H + kb) : acc[r];
+                vstore(dh + r * H + kb, v);
+            }
+        }
+}
+
+/* dx_r += Σ_g xmask_r,g * (W_g^T d_r,g) for any F (w: GH x F); tmp: F floats */
+static void mtv_rows(int nr, float *const *dx, const float *d, const float *w, const float *const *mask,
+                     int64_t gm, int64_t F, int64_t H, int64_t G, float *tmp) {
+    const int64_t GH = G * H;
+    for (int r = 0; r < nr; r++)
+        for (int64_t g = 0; g < G; g++) {
+            memset(tmp, 0, (size_t)F * sizeof(float));
+            for (int64_t j = g * H; j < (g + 1) * H; j++) {
+                const float dj = d[r * GH + j];
+                const float *wj = w + j * F;
+#pragma omp simd
+                for (int64_t f = 0; f < F; f++) tmp[f] += dj * wj[f];
+            }
+            const float *m = mask ? mask[r] + g * gm : NULL;
+#pragma omp simd
+            for (int64_t f = 0; f < F; f++) dx[r][f] += m ? tmp[f] * m[f] : tmp[f];
+        }
+}
+
+/* ---- the elementwise part of a step of one row (ax: input side incl. b_ih; ah: recurrent side
+ * incl. b_hh; for cells other than GRU the caller passes ax == ah, already summed) */
+static inline void lstm_fwd(const float *restrict a, float *restrict c, const float *restrict cprev,
+                            float *restrict h, int64_t H) {
+#pragma omp simd
+    for (int64_t k = 0; k < H; k++) {
+        float i = vsigmoid(a[k]), f = vsigmoid(a[H + k]);
+        float g = vtanh(a[2 * H + k]), o = vsigmoid(a[3 * H + k]);
+        float ck = f * cprev[k] + i * g;
+        c[k] = ck;
+        h[k] = o * vtanh(ck);
+    }
+}
+
+static inline void gru_fwd(const float *restrict ax, const float *restrict ah, const float *restrict hprev,
+                           float *restrict h, int64_t H) {
+#pragma omp simd
+    for (int64_t k = 0; k < H; k++) {
+        float r = vsigmoid(ax[k] + ah[k]);
+        float z = vsigmoid(ax[H + k] + ah[H + k]);
+        float n = vtanh(ax[2 * H + k] + r * ah[2 * H + k]);
+        h[k] = z * hprev[k] + (1.0f - z) * n;
+    }
+}
+
+static inline void rnn_fwd(int relu, const float *restrict a, float *restrict h, int64_t H) {
+    if (relu) {
+#pragma omp simd
+        for (int64_t k = 0; k < H; k++) { float v = a[k]; h[k] = (v > 0.0f || v != v) ? v : 0.0f; }
+    } else {
+#pragma omp simd
+        for (int64_t k = 0; k < H; k++) h[k] = vtanh(a[k]);
+    }
+}
+
+/* backward of a step: from dh (dL/dh_t) to dxp (dL/d input-side pre-activations), drec (dL/d
+ * recurrent-side pre-activations) and dhp (the direct part of dL/dh_{t-1}); LSTM also updates dc. */
+static inline void lstm_bwd(const float *restrict a, const float *restrict c, const float *restrict cprev,
+                            const float *restrict dh, float *restrict dc, float *restrict dxp, int64_t H) {
+#pragma omp simd
+    for (int64_t k = 0; k < H; k++) {
+        float i = vsigmoid(a[k]), f = vsigmoid(a[H + k]);
+        float g = vtanh(a[2 * H + k]), og = vsigmoid(a[3 * H + k]);
+        float tc = vtanh(c[k]);
+        float d = dc[k] + dh[k] * og * (1.0f - tc * tc);
+        dxp[k] = d * g * i * (1.0f - i);
+        dxp[H + k] = d * cprev[k] * f * (1.0f - f);
+        dxp[2 * H + k] = d * i * (1.0f - g * g);
+        dxp[3 * H + k] = dh[k] * tc * og * (1.0f - og);
+        dc[k] = d * f;
+    }
+}
+
+static inline void gru_bwd(const float *restrict ax, const float *restrict ah, const float *restrict hprev,
+                           const float *restrict dh, float *restrict dxp, float *restrict drec,
+                           float *restrict dhp, int64_t H) {
+#pragma omp simd
+    for (int64_t k = 0; k < H; k++) {
+        float r = vsigmoid(ax[k] + ah[k]);
+        float z = vsigmoid(ax[H + k] + ah[H + k]);
+        float hn = ah[2 * H + k];
+        float n = vtanh(ax[2 * H + k] + r * hn);
+        float dn = dh[k] * (1.0f - z) * (1.0f - n * n);
+        float dz = dh[k] * (hprev[k] - n) * z * (1.0f - z);
+        float dr = dn * hn * r * (1.0f - r);
+        dxp[k] = dr; dxp[H + k] = dz; dxp[2 * H + k] = dn;
+        drec[k] = dr; drec[H + k] = dz; drec[2 * H + k] = dn * r;
+        dhp[k] = dh[k] * z;
+    }
+}
+
+static inline void rnn_bwd(int relu, const float *restrict h, const float *restrict dh, float *restrict dxp,
+                           int64_t H) {
+    if (relu) {
+#pragma omp simd
+        for (int64_t k = 0; k < H; k++) dxp[k] = h[k] > 0.0f ? dh[k] : 0.0f;
+    } else {
+#pragma omp simd
+        for (int64_t k = 0; k < H; k++) dxp[k] = dh[k] * (1.0f - h[k] * h[k]);
+    }
+}
+
+/* ---- per-thread work */
+typedef struct {          /* a thread's scratch, RB rows */
+    float *ax, *ah, *xm, *hm, *zero;
+    const float *xs[RB], *hs[RB], *xmk[RB], *hmk[RB];
+    int64_t xgs, hgs;
+} scratch_t;
+
+static float *scratch_alloc(scratch_t *S, const job_t *J, size_t extra) {
+    const int64_t GH = J->G * J->H, F = J->F, H = J->H;
+    float *buf = calloc((size_t)(2 * RB * GH + RB * J->G * (F + H) + H) + extra, sizeof(float));
+    if (!buf) return NULL;
+    S->ax = buf; S->ah = S->ax + RB * GH; S->xm = S->ah + RB * GH; S->hm = S->xm + RB * J->G * F;
+    S->zero = S->hm + RB * J->G * H;
+    return buf;
+}
+
+/* Each row of a block is its own stream through x, h, c and dL/dh, 8 rows x 3-4 tensors: more
+ * streams than the hardware prefetcher follows, so loads stalled on memory (a fifth of the
+ * backward's time). Each step asks for the lines PF steps ahead (dir = +1 forward, -1 backward). */
+#define PF 6
+static inline void prefetch_rows(const float *base, int64_t row_floats, int64_t o, int64_t t, int64_t T,
+                                 int dir) {
+    const int64_t tp = t + dir * PF;
+    if (!base || tp < 0 || tp >= T) return;
+    const char *p = (const char *)(base + (o + dir * PF) * row_floats);
+    for (int64_t i = 0; i < row_floats * (int64_t)sizeof(float); i += 64) __builtin_prefetch(p + i);
+}
+
+/* the (masked) x_t and h_{t-1} each gate block of rows b0.. multiplies */
+static void gate_sources(scratch_t *S, const job_t *J, int64_t b0, int nr, int64_t t, int dir) {
+    const int64_t T = J->T, F = J->F, H = J->H, G = J->G;
+    for (int r = 0; r < nr; r++) {
+        const int64_t o = (b0 + r) * T + t;
+        const float *x = J->x + o * F, *hp = t ? J->out + (o - 1) * H : S->zero;
+        prefetch_rows(J->x, F, o, t, T, dir);
+        prefetch_rows(J->out, H, o, t, T, dir);
+        if (dir < 0) {
+            prefetch_rows(J->cs, H, o, t, T, dir);
+            prefetch_rows(J->dout, H, o, t, T, dir);
+        }
+        if (J->xmask) {
+            const float *m = J->xmask + (b0 + r) * J->xgates * F;
+            float *dst = S->xm + r * G * F;
+            for (int64_t g = 0; g < J->xgates; g++)
+#pragma omp simd
+                for (int64_t f = 0; f < F; f++) dst[g * F + f] = x[f] * m[g * F + f];
+            S->xs[r] = dst; S->xmk[r] = m;
+        } else {
+            S->xs[r] = x; S->xmk[r] = NULL;
+        }
+        if (J->hmask) {
+            const float *m = J->hmask + (b0 + r) * G * H;
+            float *dst = S->hm + r * G * H;
+            for (int64_t g = 0; g < G; g++)
+#pragma omp simd
+                for (int64_t k = 0; k < H; k++) dst[g * H + k] = hp[k] * m[g * H + k];
+            S->hs[r] = dst; S->hmk[r] = m;
+        } else {
+            S->hs[r] = hp; S->hmk[r] = NULL;
+        }
+    }
+    S->xgs = J->xmask && J->xgates > 1 ? F : 0;
+    S->hgs = J->hmask ? H : 0;
+}
+
+/* ax (and ah for GRU) of rows b0.. at step t */
+ALWAYS_INLINE void preactivations(const int nr, scratch_t *S, const job_t *J) {
+    const int64_t GH = J->G * J->H, H = J->H;
+    const int gru = J->cell == GRU;
+    for (int r = 0; r < nr; r++) {
+        float *ax = S->ax + r * GH, *ah = S->ah + r * GH;
+        if (gru) {
+            memcpy(ax, J->bx, (size_t)GH * sizeof(float));
+            memcpy(ah, J->bh, (size_t)GH * sizeof(float));
+        } else {
+#pragma omp simd
+            for (int64_t j = 0; j < GH; j++) ax[j] = J->bx[j] + J->bh[j];
+        }
+    }
+    mv_block(nr, S->ax, S->xs, S->xgs, J->F, J->wxT, H, GH);
+    mv_block(nr, gru ? S->ah : S->ax, S->hs, S->hgs, H, J->whT, H, GH);
+}
+
+static void *forward_rows(void *arg) {
+    job_t *J = (job_t *)arg;
+    const int64_t T = J->T, H = J->H, GH = J->G * H;
+    scratch_t S;
+    float *buf = scratch_alloc(&S, J, (size_t)(2 * RB * H));
+    if (!buf) return (void *)1;
+    float *cbuf = S.zero + H;          /* LSTM c of each row when cs is not kept (inference) */
+    for (int64_t b0 = J->r0; b0 < J->r1; b0 += RB) {
+        const int nr = (int)(J->r1 - b0 < RB ? J->r1 - b0 : RB);
+        memset(cbuf, 0, (size_t)(2 * RB * H) * sizeof(float));
+        for (int64_t t = 0; t < T; t++) {
+            gate_sources(&S, J, b0, nr, t, 1);
+            if (nr == RB) preactivations(RB, &S, J);
+            else preactivations(nr, &S, J);
+            for (int r = 0; r < nr; r++) {
+                const int64_t o = (b0 + r) * T + t;
+                float *h = J->out + o * H, *ax = S.ax + r * GH;
+                const float *hp = t ? h - H : S.zero;
+                if (J->cell == LSTM) {
+                    float *c = J->cs ? J->cs + o * H : cbuf + ((t & 1) * RB + r) * H;
+                    const float *cp = !t ? S.zero : J->cs ? c - H : cbuf + (((t - 1) & 1) * RB + r) * H;
+                    lstm_fwd(ax, c, cp, h, H);
+                } else if (J->cell == GRU) {
+                    gru_fwd(ax, S.ah + r * GH, hp, h, H);
+                } else {
+                    rnn_fwd(J->cell == RNN_RELU, ax, h, H);
+                }
+            }
+        }
+    }
+    free(buf);
+    return NULL;
+}
+
+static void *backward_rows(void *arg) {
+    job_t *J = (job_t *)arg;
+    const int64_t T = J->T, F = J->F, H = J->H, G = J->G, GH = G * H;
+    scratch_t S;
+    float *buf = scratch_alloc(&S, J, (size_t)(2 * RB * GH + 3 * RB * H + F));
+    if (!buf) return (void *)1;
+    float *dxp = S.zero + H, *drec = dxp + RB * GH, *dh = drec + RB * GH, *dc = dh + RB * H,
+          *dhp = dc + RB * H, *tmp = dhp + RB * H;
+    const int gru = J->cell == GRU, lstm = J->cell == LSTM;
+    for (int64_t b0 = J->r0; b0 < J->r1; b0 += RB) {
+        const int nr = (int)(J->r1 - b0 < RB ? J->r1 - b0 : RB);
+        memset(dh, 0, (size_t)(2 * RB * H) * sizeof(float));   /* dh and dc */
+        if (J->dlast)
+            for (int r = 0; r < nr; r++) memcpy(dh + r * H, J->dlast + (b0 + r) * H, (size_t)H * sizeof(float));
+        for (int64_t t = T - 1; t >= 0; t--) {
+            gate_sources(&S, J, b0, nr, t, -1);
+            if (nr == RB) preactivations(RB, &S, J);
+            else preactivations(nr, &S, J);
+            for (int r = 0; r < nr; r++) {
+                const int64_t o = (b0 + r) * T + t;
+                const float *h = J->out + o * H;
+                float *dhr = dh + r * H, *dhpr = dhp + r * H, *dxr = dxp + r * GH, *ax = S.ax + r * GH;
+                if (J->dout) {
+                    const float *dy = J->dout + o * H;
+#pragma omp simd
+                    for (int64_t k = 0; k < H; k++) dhr[k] += dy[k];
+                }
+                if (lstm) lstm_bwd(ax, J->cs + o * H, t ? J->cs + (o - 1) * H : S.zero, dhr, dc + r * H, dxr, H);
+                else if (gru) gru_bwd(ax, S.ah + r * GH, t ? h - H : S.zero, dhr, dxr, drec + r * GH, dhpr, H);
+                else rnn_bwd(J->cell == RNN_RELU, h, dhr, dxr, H);
+                const float *dr = gru ? drec + r * GH : dxr;
+#pragma omp simd
+                for (int64_t j = 0; j < GH; j++) { J->dbx[j] += dxr[j]; J->dbh[j] += dr[j]; }
+                if (!gru) memset(dhpr, 0, (size_t)H * sizeof(float));
+            }
+            const float *dr = gru ? drec : dxp;
+            const float *const *hmk = J->hmask ? S.hmk : NULL;
+            if (nr == RB) {
+                outer_block(RB, J->dwxT, S.xs, S.xgs, F, dxp, H, GH);
+                outer_block(RB, J->dwhT, S.hs, S.hgs, H, dr, H, GH);
+                mtv_block(RB, dhp, dr, J->wh, hmk, H, G);
+            } else {
+                outer_block(nr, J->dwxT, S.xs, S.xgs, F, dxp, H, GH);
+                outer_block(nr, J->dwhT, S.hs, S.hgs, H, dr, H, GH);
+                mtv_block(nr, dhp, dr, J->wh, hmk, H, G);
+            }
+            if (J->dx) {
+                float *dxs[RB];
+                for (int r = 0; r < nr; r++) dxs[r] = J->dx + ((b0 + r) * T + t) * F;
+                mtv_rows(nr, dxs, dxp, J->wx, J->xmask ? S.xmk : NULL, J->xgates > 1 ? F : 0, F, H, G, tmp);
+            }
+            memcpy(dh, dhp, (size_t)(nr * H) * sizeof(float));
+        }
+    }
+    free(buf);
+    return NULL;
+}
+
+/* runs fn over the rows split between threads; backward partial sums (``partial`` floats per
+ * thread: dwxT, dbx, dwhT, dbh) of threads 1.. go to scratch and are added to thread 0's. */
+static int run(job_t *proto, int threads, void *(*fn)(void *), int64_t partial) {
+    const int64_t B = proto->B, GH = proto->G * proto->H, FG = proto->F * GH, HG = proto->H * GH;
+    if (threads < 1) threads = 1;
+    if (threads > B) threads = (int)(B > 0 ? B : 1);
+    job_t *jobs = calloc((size_t)threads, sizeof(job_t));
+    pthread_t *th = calloc((size_t)threads, sizeof(pthread_t));
+    char *started = calloc((size_t)threads, 1);
+    float *parts = partial && threads > 1 ? calloc((size_t)((threads - 1) * partial), sizeof(float)) : NULL;
+    if (!jobs || !th || !started || (partial && threads > 1 && !parts)) {
+        free(jobs); free(th); free(started); free(parts);
+        return 1;
+    }
+    int rc = 0;
+    for (int i = 0; i < threads; i++) {
+        jobs[i] = *proto;
+        jobs[i].r0 = B * i / threads;
+        jobs[i].r1 = B * (i + 1) / threads;
+        if (partial && i > 0) {
+            float *p = parts + (i - 1) * partial;
+            jobs[i].dwxT = p; jobs[i].dbx = p + FG; jobs[i].dwhT = p + FG + GH; jobs[i].dbh = p + FG + GH + HG;
+        }
+        if (i > 0 && pthread_create(&th[i], NULL, fn, &jobs[i]) == 0) started[i] = 1;
+    }
+    if (fn(&jobs[0])) rc = 1;
+    for (int i = 1; i < threads; i++) {
+        void *res = NULL;
+        if (started[i]) {
+            pthread_join(th[i], &res);
+            if (res) rc = 1;
+        } else if (fn(&jobs[i])) {    /* could not start a thread: do its rows here */
+            rc = 1;
+        }
+    }
+    for (int i = 1; parts && i < threads; i++) {
+        const float *p = parts + (i - 1) * partial;
+        for (int64_t j = 0; j < FG; j++) proto->dwxT[j] += p[j];
+        for (int64_t j = 0; j < GH; j++) proto->dbx[j] += p[FG + j];
+        for (int64_t j = 0; j < HG; j++) proto->dwhT[j] += p[FG + GH + j];
+        for (int64_t j = 0; j < GH; j++) proto->dbh[j] += p[FG + GH + HG + j];
+    }
+    free(jobs); free(th); free(started); free(parts);
+    return rc;
+}
+
+static job_t make_job(int cell, int64_t B, int64_t T, int64_t F, int64_t H, int64_t G, const float *x,
+                      const float *wx, const float *wxT, const float *bx, const float *xmask, int xgates,
+                      const float *wh, const float *whT, const float *bh, const float *hmask) {
+    job_t J;
+    memset(&J, 0, sizeof J);
+    J.cell = cell; J.B = B; J.T = T; J.F = F; J.H = H; J.G = G; J.x = x;
+    J.wx = wx; J.wxT = wxT; J.bx = bx; J.xmask = xmask; J.xgates = xgates;
+    J.wh = wh; J.whT = whT; J.bh = bh; J.hmask = hmask;
+    return J;
+}
+
+/* returns 0, 1 (out of memory) or 2 (H not a multiple of VL) */
+int rnn_forward(int cell, int64_t B, int64_t T, int64_t F, int64_t H, int64_t G, const float *x,
+                const float *wxT, const float *bx, const float *xmask, int xgates, const float *whT,
+                const float *bh, const float *hmask, float *out, float *cs, int threads) {
+    if (H % VL) return 2;
+    job_t J = make_job(cell, B, T, F, H, G, x, NULL, wxT, bx, xmask, xgates, NULL, whT, bh, hmask);
+    J.out = out; J.cs = cs;
+    return run(&J, threads, forward_rows, 0);
+}
+
+/* dwxT (F x GH), dbx, dwhT (H x GH), dbh are added to (the caller zeroes them); dx, if not
+ * NULL, is added to (zeroed by the caller). */
+int rnn_backward(int cell, int64_t B, int64_t T, int64_t F, int64_t H, int64_t G, const float *x,
+                 const float *wx, const float *wxT, const float *bx, const float *xmask, int xgates,
+                 const float *wh, const float *whT, const float *bh, const float *hmask,
+                 const float *out, const float *cs, const float *dout, const float *dlast,
+                 float *dx, float *dwxT, float *dbx, float *dwhT, float *dbh, int threads) {
+    if (H % VL) return 2;
+    job_t J = make_job(cell, B, T, F, H, G, x, wx, wxT, bx, xmask, xgates, wh, whT, bh, hmask);
+    J.out = (float *)out; J.cs = (float *)cs; J.dout = dout; J.dlast = dlast;
+    J.dx = dx; J.dwxT = dwxT; J.dbx = dbx; J.dwhT = dwhT; J.dbh = dbh;
+    return run(&J, threads, backward_rows, (F + H + 2) * G * H);
+}
