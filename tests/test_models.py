@@ -65,10 +65,12 @@ def test_lengths_take_the_last_true_step(cell):
     for b, n in enumerate(lengths.tolist()):
         alone = m(x[b:b + 1, :n])
         torch.testing.assert_close(out[b:b + 1], alone, atol=1e-6, rtol=0)
-    torch.testing.assert_close(m(x, lengths, path="stepwise"), out, atol=1e-5, rtol=0)
+    for path in ("stepwise", "stock", "native"):
+        torch.testing.assert_close(m(x, lengths, path=path), out, atol=1e-5, rtol=0)
     ms = build_model(ModelSpec(cell, 3, 6, 2, layers=2, return_sequences=True)).eval()
-    a, b = ms(x, lengths), ms(x, lengths, path="stepwise")
+    a, b = ms(x, lengths, path="stock"), ms(x, lengths, path="stepwise")
     torch.testing.assert_close(a, b, atol=1e-5, rtol=0)
+    torch.testing.assert_close(ms(x, lengths, path="native"), b, atol=1e-5, rtol=0)
     # past its end a sequence outputs the head's bias only (zero state), on both paths
     torch.testing.assert_close(a[2, 2:], ms.head.bias.expand(6, 2), atol=1e-6, rtol=0)
 
@@ -109,7 +111,11 @@ def test_kernel_parameters_are_input_kernels_and_dense_kernel():
     assert len(ks) == 3
 
 
-def test_path_attribute():
+def test_path_attribute(monkeypatch):
+    # on CPU the native kernel runs every variant (a C compiler is part of the test setup)
+    for kw in ({}, {"dropout": 0.3}, {"recurrent_dropout": 0.3}):
+        assert build_model(ModelSpec("lstm", 3, 4, 2, **kw)).path == "native"
+    monkeypatch.setenv("RNNBENCH_RNN_KERNEL", "torch")
     assert build_model(ModelSpec("lstm", 3, 4, 2)).path == "stock"
     assert build_model(ModelSpec("lstm", 3, 4, 2, dropout=0.3)).path == "stock"
     assert build_model(ModelSpec("lstm", 3, 4, 2, recurrent_dropout=0.3)).path == "stepwise"
@@ -183,6 +189,7 @@ def test_stepwise_equals_stock(cell, layers):
         mode()
         a, b = m(x, path="stock"), m(x, path="stepwise")
         torch.testing.assert_close(a, b, atol=1e-5, rtol=0)
+        torch.testing.assert_close(m(x, path="native"), b, atol=1e-5, rtol=0)
     logits, hs = m.eval().hidden_states(x)
     torch.testing.assert_close(logits, m(x), atol=1e-5, rtol=0)
     assert len(hs) == 9 and hs[0].shape == (5, 6)
@@ -211,7 +218,7 @@ def _identity_relu_model(w_hh, **kw):
     return m.train()
 
 
-@pytest.mark.parametrize("path", ["stock", "stepwise"])
+@pytest.mark.parametrize("path", ["stock", "stepwise", "native"])
 def test_input_dropout_one_mask_per_sequence(path):
     torch.manual_seed(0)
     m = _identity_relu_model(torch.zeros(6, 6), dropout=0.5)
@@ -225,12 +232,14 @@ def test_input_dropout_one_mask_per_sequence(path):
     torch.testing.assert_close(h[kept], 2.0 * x[kept])          # inverted dropout scale 1/(1-p)
 
 
-def test_recurrent_dropout_one_mask_per_sequence():
+@pytest.mark.parametrize("kernel", ["native", "torch"])
+def test_recurrent_dropout_one_mask_per_sequence(kernel, monkeypatch):
+    monkeypatch.setenv("RNNBENCH_RNN_KERNEL", kernel)
     torch.manual_seed(0)
     m = _identity_relu_model(torch.eye(6), recurrent_dropout=0.5)
     x = torch.ones(8, 10, 6)
     h = m(x)                          # h_t = 1 + 2 * m * h_{t-1}: dropped units stay at 1
-    assert m.path == "stepwise"
+    assert m.path == ("native" if kernel == "native" else "stepwise")
     stuck = h[:, 1:] == 1.0
     assert torch.all(stuck == stuck[:, :1])                    # same units dropped at every step
     assert stuck.any() and (~stuck).any()

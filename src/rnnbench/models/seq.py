@@ -2,15 +2,19 @@
 
 One readable model: [Embedding] -> L recurrent layers -> Dense head (logits).
 
-Two ways of running the same parameters (each layer is a one-layer stock ``nn.RNN``/``nn.LSTM``/
+Three ways of running the same parameters (each layer is a one-layer stock ``nn.RNN``/``nn.LSTM``/
 ``nn.GRU``, so its weight tensors are the single source of truth):
 
-* stock (``path`` 'cudnn' on a GPU, 'stock' on CPU) whenever ``recurrent_dropout == 0``. Keras'
-  ``dropout`` (a variational mask on the layer inputs, the same at every step) needs no step loop:
-  the layer input is multiplied by one (B, 1, F) mask before the fused kernel.
-* 'stepwise' when ``recurrent_dropout > 0``: the input projection of all steps is one matmul and
-  only the recurrence is stepped (TorchScript-compiled loop, see ``_LOOPS``), with the mask on
-  h_{t-1} drawn once per sequence.
+* 'native' on CPU (when the C kernel builds; ``RNNBENCH_RNN_KERNEL=torch`` turns it off): one
+  fused kernel per layer, input projection + recurrence + gates, forward and backward
+  (``native_rnn.py`` / ``recurrence.c``), with Keras' dropout masks (below) applied inside.
+* stock (``path`` 'cudnn' on a GPU, 'stock' on CPU without the kernel) whenever
+  ``recurrent_dropout == 0``. Keras' ``dropout`` (a variational mask on the layer inputs, the
+  same at every step) needs no step loop: the layer input is multiplied by one (B, 1, F) mask
+  before the fused kernel.
+* 'stepwise' (GPU, or CPU without the kernel) when ``recurrent_dropout > 0``: the input
+  projection of all steps is one matmul and only the recurrence is stepped (TorchScript-compiled
+  loop, see ``_LOOPS``), with the mask on h_{t-1} drawn once per sequence.
 
 Where PyTorch's stock layers differ from the lecture / Keras (all handled or documented here):
 
@@ -45,6 +49,7 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from . import initializers as inits
+from . import native_rnn
 
 # cell -> (number of gate blocks G, torch nn.RNN nonlinearity)
 CELLS = {
@@ -313,10 +318,13 @@ class SequenceModel(nn.Module):
 
     @property
     def path(self) -> str:
-        """Kernel path used in training: 'stepwise' with recurrent dropout, else 'cudnn'/'stock'."""
+        """Kernel path used in training: 'native' on CPU when the C kernel is available, else
+        'stepwise' with recurrent dropout, else 'cudnn' / 'stock'."""
+        on_cuda = self.head.weight.is_cuda
+        if not on_cuda and self.head.weight.dtype == torch.float32 and native_rnn.status()[0]:
+            return "native"
         if self.spec.recurrent_dropout > 0:
             return "stepwise"
-        on_cuda = self.head.weight.is_cuda
         return "cudnn" if on_cuda and torch.backends.cudnn.is_available() and torch.backends.cudnn.enabled else "stock"
 
     # ------------------------------------------------------------ running
@@ -366,6 +374,14 @@ class SequenceModel(nn.Module):
             return None
         return _dropout_mask(x, (x.shape[0], self.gates, self.spec.hidden), self.spec.recurrent_dropout)
 
+    def _native_layer(self, i: int, x: Tensor) -> Tuple[Tensor, Tensor]:
+        """(all h_t, h_T) through the C kernel, with the same masks the stock / stepwise paths
+        draw (one shared input mask, or one per gate with recurrent dropout, as Keras)."""
+        layer = self.rnns[i]
+        xmask = self._input_masks(x, x.shape[-1], self.gates if self.spec.recurrent_dropout > 0 else 1)
+        return native_rnn.layer(self.spec.cell, x, layer.weight_ih_l0, layer.bias_ih_l0, layer.weight_hh_l0,
+                                layer.bias_hh_l0, xmask, self._rec_mask(x))
+
     def _step_layer(self, i: int, x: Tensor) -> Tensor:
         layer = self.rnns[i]
         gx = self._projections(i, x, stepwise_masks=self.spec.recurrent_dropout > 0)
@@ -392,19 +408,31 @@ class SequenceModel(nn.Module):
         """x: (B, T, F) float or (B, T) int ids -> logits (B, out) or (B, T, out).
 
         ``lengths`` (B,): true lengths of right-padded sequences. ``path``: None = automatic
-        ('stepwise' when training with recurrent dropout, else the stock kernel; without masks
-        both compute the same function), or force 'stepwise' / 'stock' (tests, benchmarks).
+        (``self.path``: 'native' on CPU, else 'stepwise' when training with recurrent dropout,
+        else the stock kernel; without masks all compute the same function), or force
+        'native' / 'stepwise' / 'stock' (tests, benchmarks). The native path runs padded steps
+        too (the recurrence is causal, so h at a sequence's last real step is the same); the
+        stock path packs them away.
         """
-        if path not in (None, "stepwise", "stock"):
-            raise ValueError(f"path must be None, 'stepwise' or 'stock', got {path!r}")
+        if path not in (None, "native", "stepwise", "stock"):
+            raise ValueError(f"path must be None, 'native', 'stepwise' or 'stock', got {path!r}")
         h = self._embed(x)
         if lengths is not None:
             lengths = torch.as_tensor(lengths)
-        stepwise = path == "stepwise" or (path is None and self.training and self.spec.recurrent_dropout > 0)
+        if path is None:
+            path = "native" if self.path == "native" else \
+                "stepwise" if self.training and self.spec.recurrent_dropout > 0 else "stock"
         if path == "stock" and self.training and self.spec.recurrent_dropout > 0:
             raise ValueError("the stock kernel cannot apply recurrent dropout; use path='stepwise'")
+        if path == "native":
+            last = None
+            for i in range(len(self.rnns)):
+                h, last = self._native_layer(i, h)
+            if not self.spec.return_sequences and lengths is None:
+                return self.head(last)      # h_T alone: the backward never sees a (B, T, H) gradient
+            return self._head(h, lengths)
         for i in range(len(self.rnns)):
-            h = self._step_layer(i, h) if stepwise else self._stock_layer(i, h, lengths)
+            h = self._step_layer(i, h) if path == "stepwise" else self._stock_layer(i, h, lengths)
         return self._head(h, lengths)
 
     def forward_chunk(self, x: Tensor, state: Optional[list] = None) -> Tuple[Tensor, list]:

@@ -1,0 +1,145 @@
+"""The native CPU recurrence (recurrence.c): same function and same gradients as the torch step
+loop for every cell, with Keras' dropout masks, padded hidden sizes, stacked layers; fallback and
+error behaviour."""
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from rnnbench.models import native_rnn, seq
+from rnnbench.models.seq import ModelSpec, build_model
+
+CELLS = ["rnn_tanh", "irnn", "lstm", "gru"]
+
+
+def _reference(cell, x, w_ih, b_ih, w_hh, b_hh, xmask, hmask):
+    """The torch step loop of seq.py on the same parameters and masks, (B, T, H)."""
+    g = w_hh.shape[0] // w_hh.shape[1]
+    if xmask is None:
+        gx = F.linear(x, w_ih, b_ih)
+    elif xmask.shape[1] == 1:
+        gx = F.linear(x * xmask, w_ih, b_ih)
+    else:
+        xm = x.unsqueeze(2) * xmask.unsqueeze(1)
+        gx = torch.einsum("btgf,ghf->btgh", xm, w_ih.view(g, -1, x.shape[2])).reshape(*x.shape[:2], -1) + b_ih
+    gx = gx.transpose(0, 1)
+    if cell in ("lstm", "gru"):
+        out = seq._PY_LOOPS[cell](gx, w_hh, b_hh, hmask)
+    else:
+        out = seq._PY_LOOPS["rnn"](gx, w_hh, b_hh, hmask, cell == "irnn")
+    return out.transpose(0, 1)
+
+
+def _rel(a, b):
+    return ((a - b).abs().max() / (b.abs().max() + 1e-6)).item()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _kernel():
+    lib, msg = native_rnn.load()
+    assert lib is not None, msg      # the test setup has a C compiler: a build failure is a bug
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("hidden", [16, 12, 32])           # 12: padded to 16 inside
+@pytest.mark.parametrize("masks", ["none", "shared", "per_gate"])
+def test_layer_matches_step_loop_values_and_gradients(cell, hidden, masks):
+    torch.manual_seed(hash((cell, hidden, masks)) % 1000)
+    g = seq.CELLS[cell][0]
+    b, t, f = 11, 6, 5                  # 11 rows: a full block of 8 and a partial one
+    x = torch.randn(b, t, f, requires_grad=True)
+    w_ih = (torch.randn(g * hidden, f) * 0.3).requires_grad_()
+    b_ih = (torch.randn(g * hidden) * 0.1).requires_grad_()
+    w_hh = (torch.randn(g * hidden, hidden) * 0.5 / hidden ** 0.5).requires_grad_()
+    b_hh = (torch.randn(g * hidden) * 0.1).requires_grad_()
+    xmask = hmask = None
+    if masks != "none":
+        xmask = (torch.rand(b, 1 if masks == "shared" else g, f) > 0.3).float() / 0.7
+        hmask = (torch.rand(b, g, hidden) > 0.3).float() / 0.7 if masks == "per_gate" else None
+    params = [x, w_ih, b_ih, w_hh, b_hh]
+    out, last = native_rnn.layer(cell, x, w_ih, b_ih, w_hh, b_hh, xmask, hmask)
+    ref = _reference(cell, x, w_ih, b_ih, w_hh, b_hh, xmask, hmask)
+    assert out.shape == (b, t, hidden) and last.shape == (b, hidden)
+    assert _rel(out, ref) < 1e-5
+    torch.testing.assert_close(last, out[:, -1])
+    dout, dlast = torch.randn_like(out), torch.randn_like(last)
+    got = torch.autograd.grad((out * dout).sum() + (last * dlast).sum(), params)
+    want = torch.autograd.grad((ref * dout).sum() + (ref[:, -1] * dlast).sum(), params, retain_graph=True)
+    for name, a, w in zip(["x", "W_ih", "b_ih", "W_hh", "b_hh"], got, want):
+        assert a.shape == w.shape
+        assert _rel(a, w) < 2e-5, name
+    # only h_T used (many-to-one) and only the sequence used (stacking) are the same backward
+    g_last = torch.autograd.grad(native_rnn.layer(cell, x, w_ih, b_ih, w_hh, b_hh, xmask, hmask)[1].sum(), params)
+    g_ref = torch.autograd.grad(ref[:, -1].sum(), params)
+    assert max(_rel(a, w) for a, w in zip(g_last, g_ref)) < 2e-5
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_model_native_equals_stepwise_in_training_with_dropout(cell):
+    """Whole model, 2 layers, Keras dropout + recurrent_dropout: same masks (same seed, same
+    drawing order), same loss, same gradient for every parameter."""
+    spec = ModelSpec(cell, 4, 16, 3, layers=2, dropout=0.3, recurrent_dropout=0.2, bias="single")
+    torch.manual_seed(0)
+    m = build_model(spec).train()
+    x, y = torch.randn(9, 7, 4), torch.randint(0, 3, (9,))
+    grads = {}
+    for path in ("native", "stepwise"):
+        m.zero_grad()
+        torch.manual_seed(5)
+        loss = F.cross_entropy(m(x, path=path), y)
+        loss.backward()
+        grads[path] = (loss.item(), [p.grad.clone() if p.grad is not None else None for p in m.parameters()])
+    assert grads["native"][0] == pytest.approx(grads["stepwise"][0], rel=1e-5)
+    for a, b in zip(grads["native"][1], grads["stepwise"][1]):
+        assert (a is None) == (b is None)       # bias='single': b_hh frozen on both paths
+        if a is not None:
+            assert _rel(a, b) < 2e-5
+
+
+def test_threads_do_not_change_the_result():
+    torch.manual_seed(0)
+    x = torch.randn(37, 9, 3)
+    w_ih, b_ih = torch.randn(128, 3) * 0.3, torch.zeros(128)
+    w_hh, b_hh = torch.randn(128, 32) * 0.1, torch.zeros(128)
+    n = torch.get_num_threads()
+    try:
+        outs = []
+        for threads in (1, 3):
+            torch.set_num_threads(threads)
+            outs.append(native_rnn.layer("lstm", x, w_ih, b_ih, w_hh, b_hh)[0])
+    finally:
+        torch.set_num_threads(n)
+    torch.testing.assert_close(outs[0], outs[1], atol=0, rtol=0)   # rows never mix: bit-identical
+
+
+def test_nan_stays_visible():
+    """A diverged run must show as NaN/Inf (recorded as 'diverged'), not be clamped away."""
+    x = torch.randn(4, 5, 3)
+    w_ih = torch.randn(64, 3)
+    w_ih[0, 0] = float("nan")
+    out, last = native_rnn.layer("lstm", x, w_ih, torch.zeros(64), torch.zeros(64, 16), torch.zeros(64))
+    assert torch.isnan(out).any() and torch.isnan(last).any()
+    big = native_rnn.layer("irnn", torch.full((2, 50, 1), 1e30), torch.ones(16, 1), torch.zeros(16),
+                           torch.eye(16) * 10, torch.zeros(16))[1]
+    assert not torch.isfinite(big).any()          # inf, then NaN from 0 * inf in the matmul
+
+
+def test_fallback_without_compiler_and_env_switch(monkeypatch):
+    monkeypatch.setattr(native_rnn, "load", lambda: (None, "no C compiler on PATH (test)"))
+    m = build_model(ModelSpec("gru", 3, 4, 2, recurrent_dropout=0.2))
+    assert m.path == "stepwise"
+    assert m.eval()(torch.randn(2, 5, 3)).shape == (2, 2)
+    monkeypatch.setenv("RNNBENCH_RNN_KERNEL", "native")
+    with pytest.raises(RuntimeError, match="no C compiler"):
+        _ = m.path
+    monkeypatch.setenv("RNNBENCH_RNN_KERNEL", "fast")
+    with pytest.raises(ValueError, match="RNNBENCH_RNN_KERNEL"):
+        _ = m.path
+
+
+def test_rejects_non_cpu_float32():
+    with pytest.raises(ValueError, match="CPU float32"):
+        native_rnn.layer("lstm", torch.randn(2, 3, 4, dtype=torch.float64), torch.randn(64, 4, dtype=torch.float64),
+                         torch.zeros(64, dtype=torch.float64), torch.randn(64, 16, dtype=torch.float64),
+                         torch.zeros(64, dtype=torch.float64))
