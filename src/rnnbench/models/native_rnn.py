@@ -35,10 +35,10 @@ VL = 16   # the kernel's vector width (floats): hidden sizes are padded to a mul
 
 def _declare(lib: ctypes.CDLL) -> None:
     P, i64, i32 = ctypes.c_void_p, ctypes.c_int64, ctypes.c_int32
-    lib.rnn_forward.argtypes = [i32, i64, i64, i64, i64, i64, P, P, P, P, i32, P, P, P, P, P, i32]
+    lib.rnn_forward.argtypes = [i32, i64, i64, i64, i64, i64, P, P, P, P, i32, P, P, P, P, P, P, i32]
     lib.rnn_forward.restype = ctypes.c_int
     lib.rnn_backward.argtypes = [i32, i64, i64, i64, i64, i64, P, P, P, P, P, i32, P, P, P, P,
-                                 P, P, P, P, P, P, P, P, P, i32]
+                                 P, P, P, P, P, P, P, P, P, P, i32]
     lib.rnn_backward.restype = ctypes.c_int
 
 
@@ -106,10 +106,12 @@ class _Layer(torch.autograd.Function):
         out = x.new_empty(B, T, Hp)
         need_grad = any(ctx.needs_input_grad[:5])
         cs = x.new_empty(B, T, Hp) if need_grad and code == CELL_CODES["lstm"] else None
+        act = x.new_empty(B, T, 4 * Hp) if need_grad and code >= CELL_CODES["lstm"] else None   # LSTM, GRU
         _check(lib.rnn_forward(code, B, T, Fin, Hp, G, _p(x), _p(wxT), _p(bx), _p(xm),
-                               1 if xm is None else xm.shape[1], _p(whT), _p(bh), _p(hm), _p(out), _p(cs), threads))
+                               1 if xm is None else xm.shape[1], _p(whT), _p(bh), _p(hm), _p(out), _p(cs),
+                               _p(act), threads))
         ctx.meta = (code, threads, H, Hp, G)
-        ctx.save_for_backward(x, wx, wxT, bx, wh, whT, bh, xm, hm, out, cs)
+        ctx.save_for_backward(x, wx, wxT, bx, wh, whT, bh, xm, hm, out, cs, act)
         ctx.set_materialize_grads(False)
         if Hp != H:
             out = out[:, :, :H].contiguous()
@@ -120,7 +122,7 @@ class _Layer(torch.autograd.Function):
     def backward(ctx, dout, dlast):
         lib, _ = load()
         code, threads, H, Hp, G = ctx.meta
-        x, wx, wxT, bx, wh, whT, bh, xm, hm, out, cs = ctx.saved_tensors
+        x, wx, wxT, bx, wh, whT, bh, xm, hm, out, cs, act = ctx.saved_tensors
         B, T, Fin = x.shape
         pad = (lambda t: t) if Hp == H else (lambda t: F.pad(t, [0, Hp - H]))
         dout = None if dout is None else pad(dout).contiguous()
@@ -130,7 +132,7 @@ class _Layer(torch.autograd.Function):
         dbx, dbh = torch.zeros_like(bx), torch.zeros_like(bh)
         _check(lib.rnn_backward(code, B, T, Fin, Hp, G, _p(x), _p(wx), _p(wxT), _p(bx), _p(xm),
                                 1 if xm is None else xm.shape[1], _p(wh), _p(whT), _p(bh), _p(hm), _p(out), _p(cs),
-                                _p(dout), _p(dlast), _p(dx), _p(dwxT), _p(dbx), _p(dwhT), _p(dbh), threads))
+                                _p(act), _p(dout), _p(dlast), _p(dx), _p(dwxT), _p(dbx), _p(dwhT), _p(dbh), threads))
         need = ctx.needs_input_grad
         dw_ih = _unpad_rows(dwxT.t(), G, H, Hp) if need[1] else None
         dw_hh = _unpad_rows(dwhT.t()[:, :H], G, H, Hp) if need[3] else None
