@@ -35,7 +35,7 @@ VL = 16   # the kernel's vector width (floats): hidden sizes are padded to a mul
 
 def _declare(lib: ctypes.CDLL) -> None:
     P, i64, i32 = ctypes.c_void_p, ctypes.c_int64, ctypes.c_int32
-    lib.rnn_forward.argtypes = [i32, i64, i64, i64, i64, i64, P, P, P, P, i32, P, P, P, P, P, P, i32]
+    lib.rnn_forward.argtypes = [i32, i64, i64, i64, i64, i64, P, P, P, P, i32, P, P, P, P, P, P, P, i32]
     lib.rnn_forward.restype = ctypes.c_int
     lib.rnn_backward.argtypes = [i32, i64, i64, i64, i64, i64, P, P, P, P, P, i32, P, P, P, P,
                                  P, P, P, P, P, P, P, P, P, P, i32]
@@ -103,19 +103,19 @@ class _Layer(torch.autograd.Function):
         xm = None if xmask is None else xmask.contiguous()
         x = x.contiguous()
         wxT, whT = wx.t().contiguous(), wh.t().contiguous()
-        out = x.new_empty(B, T, Hp)
+        out, last = x.new_empty(B, T, Hp), x.new_empty(B, Hp)
         need_grad = any(ctx.needs_input_grad[:5])
         cs = x.new_empty(B, T, Hp) if need_grad and code == CELL_CODES["lstm"] else None
         act = x.new_empty(B, T, 4 * Hp) if need_grad and code >= CELL_CODES["lstm"] else None   # LSTM, GRU
         _check(lib.rnn_forward(code, B, T, Fin, Hp, G, _p(x), _p(wxT), _p(bx), _p(xm),
-                               1 if xm is None else xm.shape[1], _p(whT), _p(bh), _p(hm), _p(out), _p(cs),
-                               _p(act), threads))
+                               1 if xm is None else xm.shape[1], _p(whT), _p(bh), _p(hm), _p(out), _p(last),
+                               _p(cs), _p(act), threads))
         ctx.meta = (code, threads, H, Hp, G)
         ctx.save_for_backward(x, wx, wxT, bx, wh, whT, bh, xm, hm, out, cs, act)
         ctx.set_materialize_grads(False)
         if Hp != H:
-            out = out[:, :, :H].contiguous()
-        return out, out[:, -1].clone()
+            out, last = out[:, :, :H].contiguous(), last[:, :H].contiguous()
+        return out, last
 
     @staticmethod
     @torch.autograd.function.once_differentiable

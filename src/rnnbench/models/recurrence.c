@@ -67,43 +67,42 @@ typedef struct {
     int64_t B, T, F, H, G;
     const float *x, *wx, *wxT, *bx, *xmask;   /* wx: GH x F (torch W_ih), wxT: F x GH */
     const float *wh, *whT, *bh, *hmask;       /* wh: GH x H (torch W_hh), whT: H x GH */
-    float *out, *cs, *act;                /* h_t; LSTM c_t and gate activations (B x T x 4H; NULL
+    float *out, *last, *cs, *act;                /* h_t; LSTM c_t and gate activations (B x T x 4H; NULL
                                              in inference) */
     const float *dout, *dlast;            /* dL/dh_t (B x T x H, or NULL), dL/dh_T (B x H, or NULL) */
     float *dx, *dwxT, *dbx, *dwhT, *dbh;  /* dx may be NULL; the rest: this thread's partial sums */
     int64_t r0, r1;                       /* rows [r0, r1) */
 } job_t;
 
-/* ---- the matrix parts of a step for a block of nr <= RB rows. srcT holds what the rows multiply,
- * transposed: srcT[(g * K + k) * RB + r] is element k of row r's input to gate block g (gs = K:
- * one masked copy per gate; gs = 0: one copy for all gates). Transposed, the RB values of one k
- * are adjacent, so the inner loop broadcasts them from one pointer at constant offsets. */
+/* ---- the matrix parts of a step for a block of nr <= RB rows. src[r] + g * gs is what gate
+ * block g of row r multiplies (gs = 0: one vector for all gates, e.g. x_t itself in place;
+ * gs = K: a masked copy per gate). */
 
 /* a_r[0:GH] += W src_r   (wT: K x GH) */
-ALWAYS_INLINE void mv_block(const int nr, float *a, const float *srcT, int64_t gs, int64_t K,
+ALWAYS_INLINE void mv_block(const int nr, float *a, const float *const *src, int64_t gs, int64_t K,
                             const float *wT, int64_t H, int64_t GH) {
     for (int64_t jb = 0; jb < GH; jb += VL) {
-        const float *p = srcT + (jb / H) * gs * RB;
+        const int64_t go = (jb / H) * gs;
         vf acc[RB];
         for (int r = 0; r < nr; r++) acc[r] = vload(a + r * GH + jb);
         for (int64_t k = 0; k < K; k++) {
             const vf w = vload(wT + k * GH + jb);
-            for (int r = 0; r < nr; r++) acc[r] += p[k * RB + r] * w;
+            for (int r = 0; r < nr; r++) acc[r] += src[r][go + k] * w;
         }
         for (int r = 0; r < nr; r++) vstore(a + r * GH + jb, acc[r]);
     }
 }
 
 /* dwT[k, :] += Σ_r src_r(gate)[k] d_r   (dwT: K x GH, d: nr x GH) */
-ALWAYS_INLINE void outer_block(const int nr, float *dwT, const float *srcT, int64_t gs, int64_t K,
+ALWAYS_INLINE void outer_block(const int nr, float *dwT, const float *const *src, int64_t gs, int64_t K,
                                const float *d, int64_t H, int64_t GH) {
     for (int64_t jb = 0; jb < GH; jb += VL) {
-        const float *p = srcT + (jb / H) * gs * RB;
+        const int64_t go = (jb / H) * gs;
         vf dr[RB];
         for (int r = 0; r < nr; r++) dr[r] = vload(d + r * GH + jb);
         for (int64_t k = 0; k < K; k++) {
             vf acc = vload(dwT + k * GH + jb);
-            for (int r = 0; r < nr; r++) acc += p[k * RB + r] * dr[r];
+            for (int r = 0; r < nr; r++) acc += src[r][go + k] * dr[r];
             vstore(dwT + k * GH + jb, acc);
         }
     }
@@ -230,6 +229,7 @@ static inline void rnn_bwd(int relu, const float *restrict h, const float *restr
 /* ---- per-thread work */
 typedef struct {          /* a thread's scratch, RB rows */
     float *ax, *ah, *xm, *hm, *zero;
+    const float *xs[RB], *hs[RB];       /* what each row multiplies: x_t / h_{t-1} or masked copies */
     const float *xmk[RB], *hmk[RB];     /* each row's masks (or NULL) */
     int64_t xgs, hgs;                   /* gate strides of xm / hm: 0 (shared) or F / H */
 } scratch_t;
@@ -255,10 +255,10 @@ static inline void prefetch_rows(const float *base, int64_t row_floats, int64_t 
     for (int64_t i = 0; i < row_floats * (int64_t)sizeof(float); i += 64) __builtin_prefetch(p + i);
 }
 
-/* the (masked) x_t and h_{t-1} each gate block of rows b0.. multiplies, into xm / hm transposed */
+/* the (masked) x_t and h_{t-1} each gate block of rows b0.. multiplies */
 static void gate_sources(scratch_t *S, const job_t *J, int64_t b0, int nr, int64_t t, int dir) {
     const int64_t T = J->T, F = J->F, H = J->H, G = J->G;
-    const int64_t xg = J->xmask ? J->xgates : 1, hg = J->hmask ? G : 1;
+    const int64_t xg = J->xmask ? J->xgates : 1;
     for (int r = 0; r < nr; r++) {
         const int64_t o = (b0 + r) * T + t;
         const float *x = J->x + o * F, *hp = t ? J->out + (o - 1) * H : S->zero;
@@ -269,17 +269,27 @@ static void gate_sources(scratch_t *S, const job_t *J, int64_t b0, int nr, int64
             prefetch_rows(J->act, 4 * H, o, t, T, dir);
             prefetch_rows(J->dout, H, o, t, T, dir);
         }
-        const float *mx = J->xmask ? J->xmask + (b0 + r) * J->xgates * F : NULL;
-        const float *mh = J->hmask ? J->hmask + (b0 + r) * G * H : NULL;
-        for (int64_t g = 0; g < xg; g++)
-            for (int64_t f = 0; f < F; f++) S->xm[(g * F + f) * RB + r] = mx ? x[f] * mx[g * F + f] : x[f];
-        for (int64_t g = 0; g < hg; g++)
-            for (int64_t k = 0; k < H; k++) S->hm[(g * H + k) * RB + r] = mh ? hp[k] * mh[g * H + k] : hp[k];
-        S->xmk[r] = mx;
-        S->hmk[r] = mh;
+        S->xs[r] = x; S->xmk[r] = NULL;
+        S->hs[r] = hp; S->hmk[r] = NULL;
+        if (J->xmask) {
+            const float *m = J->xmask + (b0 + r) * xg * F;
+            float *dst = S->xm + r * G * F;
+            for (int64_t g = 0; g < xg; g++)
+#pragma omp simd
+                for (int64_t f = 0; f < F; f++) dst[g * F + f] = x[f] * m[g * F + f];
+            S->xs[r] = dst; S->xmk[r] = m;
+        }
+        if (J->hmask) {
+            const float *m = J->hmask + (b0 + r) * G * H;
+            float *dst = S->hm + r * G * H;
+            for (int64_t g = 0; g < G; g++)
+#pragma omp simd
+                for (int64_t k = 0; k < H; k++) dst[g * H + k] = hp[k] * m[g * H + k];
+            S->hs[r] = dst; S->hmk[r] = m;
+        }
     }
     S->xgs = xg > 1 ? F : 0;
-    S->hgs = hg > 1 ? H : 0;
+    S->hgs = J->hmask ? H : 0;
 }
 
 /* ax (and ah for GRU) of rows b0.. at step t */
@@ -296,8 +306,8 @@ ALWAYS_INLINE void preactivations(const int nr, scratch_t *S, const job_t *J) {
             for (int64_t j = 0; j < GH; j++) ax[j] = J->bx[j] + J->bh[j];
         }
     }
-    mv_block(nr, S->ax, S->xm, S->xgs, J->F, J->wxT, H, GH);
-    mv_block(nr, gru ? S->ah : S->ax, S->hm, S->hgs, H, J->whT, H, GH);
+    mv_block(nr, S->ax, S->xs, S->xgs, J->F, J->wxT, H, GH);
+    mv_block(nr, gru ? S->ah : S->ax, S->hs, S->hgs, H, J->whT, H, GH);
 }
 
 static void *forward_rows(void *arg) {
@@ -328,6 +338,7 @@ static void *forward_rows(void *arg) {
                 } else {
                     rnn_fwd(J->cell == RNN_RELU, ax, h, H);
                 }
+                if (t == T - 1 && J->last) memcpy(J->last + (b0 + r) * H, h, (size_t)H * sizeof(float));
             }
         }
     }
@@ -372,12 +383,12 @@ static void *backward_rows(void *arg) {
             const float *dr = gru ? drec : dxp;
             const float *const *hmk = J->hmask ? S.hmk : NULL;
             if (nr == RB) {
-                outer_block(RB, J->dwxT, S.xm, S.xgs, F, dxp, H, GH);
-                outer_block(RB, J->dwhT, S.hm, S.hgs, H, dr, H, GH);
+                outer_block(RB, J->dwxT, S.xs, S.xgs, F, dxp, H, GH);
+                outer_block(RB, J->dwhT, S.hs, S.hgs, H, dr, H, GH);
                 mtv_block(RB, dhp, dr, J->wh, hmk, H, G);
             } else {
-                outer_block(nr, J->dwxT, S.xm, S.xgs, F, dxp, H, GH);
-                outer_block(nr, J->dwhT, S.hm, S.hgs, H, dr, H, GH);
+                outer_block(nr, J->dwxT, S.xs, S.xgs, F, dxp, H, GH);
+                outer_block(nr, J->dwhT, S.hs, S.hgs, H, dr, H, GH);
                 mtv_block(nr, dhp, dr, J->wh, hmk, H, G);
             }
             if (J->dx) {
@@ -452,10 +463,11 @@ static job_t make_job(int cell, int64_t B, int64_t T, int64_t F, int64_t H, int6
 /* returns 0, 1 (out of memory) or 2 (H not a multiple of VL) */
 int rnn_forward(int cell, int64_t B, int64_t T, int64_t F, int64_t H, int64_t G, const float *x,
                 const float *wxT, const float *bx, const float *xmask, int xgates, const float *whT,
-                const float *bh, const float *hmask, float *out, float *cs, float *act, int threads) {
+                const float *bh, const float *hmask, float *out, float *last, float *cs, float *act,
+                int threads) {
     if (H % VL) return 2;
     job_t J = make_job(cell, B, T, F, H, G, x, NULL, wxT, bx, xmask, xgates, NULL, whT, bh, hmask);
-    J.out = out; J.cs = cs; J.act = act;
+    J.out = out; J.last = last; J.cs = cs; J.act = act;
     return run(&J, threads, forward_rows, 0);
 }
 
