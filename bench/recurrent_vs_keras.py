@@ -1,12 +1,16 @@
 """Seconds per epoch: our torch core against the Keras reference, same model, same data, one run.
 
-    python bench/recurrent_vs_keras.py [--data data/prepared/har-hapt.npz] [--epochs 3]
+    python bench/recurrent_vs_keras.py [--data data/prepared/har-hapt.npz] [--epochs 4] [--repeats 3]
 
 For each model (the lecture's HAR LSTM(32), GRU(32), IRNN(32), each without and with variational
-dropout) both backends train ``--epochs`` epochs at batch 1500 on the same prepared HAR file, in
-this process, alternating; the first epoch (graph building, warm-up) is reported apart and the
-rest averaged. Prints one line per model and the ratio keras/torch (> 1: torch is faster).
-Without ``--data`` the HAR windows are prepared from the mirror ($RNNBENCH_MIRROR).
+dropout) three trainers run ``--epochs`` epochs at batch 1500 on the same prepared HAR file, in
+this process, taking turns ``--repeats`` times: ours (the path rnnbench picks: 'native' on CPU),
+ours with torch's own layers (``RNNBENCH_RNN_KERNEL=torch``: stock fused layers / TorchScript step
+loop, the path before the native kernel) and Keras. Each training's first epoch (graph building,
+warm-up) is left out; the medians of the other epochs are printed with the ratios Keras/ours and
+torch-layers/ours (> 1: ours is faster) and each trainer's test accuracy of its last repeat (speed
+must not be bought with quality). Without ``--data`` the HAR windows are prepared from the mirror
+($RNNBENCH_MIRROR).
 """
 from __future__ import annotations
 
@@ -18,6 +22,7 @@ import tempfile
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+import rnnbench  # noqa: E402,F401  (before torch: sets libgomp's spin count, see rnnbench/__init__.py)
 
 MODELS = [
     ("lstm", 0.0, 0.0), ("lstm", 0.2, 0.2),
@@ -41,7 +46,8 @@ def har_file(path: str | None) -> Path:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", default=None)
-    p.add_argument("--epochs", type=int, default=3)
+    p.add_argument("--epochs", type=int, default=4, help="per training; the first is left out")
+    p.add_argument("--repeats", type=int, default=3, help="trainings per trainer and model, taking turns")
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--models", default=None, help="comma list of cell:dropout:recurrent_dropout")
     a = p.parse_args()
@@ -67,20 +73,31 @@ def main() -> None:
     print(f"HAR ({data.source}): {len(data.x_train)} train windows, batch 1500, {a.epochs} epochs; "
           f"torch on {describe_device(dev)}, Keras {tf.keras.__version__} on TensorFlow {tf.__version__}, "
           f"{a.threads} threads", flush=True)
-    print(f"{'model':<26}{'torch s/epoch':>14}{'keras s/epoch':>14}{'ratio k/t':>10}{'torch path':>12}"
-          f"{'torch 1st':>10}{'keras 1st':>10}")
+    print(f"{'model':<22}{'ours s/ep':>10}{'torch-layers':>13}{'keras s/ep':>11}{'keras/ours':>11}"
+          f"{'layers/ours':>12}{'path':>8}   test acc ours / layers / keras")
     for cell, do, rdo in models:
         spec = ModelSpec(cell=cell, input_size=9, hidden=32, output_size=6, dropout=do, recurrent_dropout=rdo)
-        seed_everything(0)
-        model = build_model(spec)
-        rt = fit(model, data, cfg, dev, log=lambda s: None)
-        rk = fit_keras(spec, data, cfg, log=lambda s: None)
-        t_ep = [r["seconds"] for r in rt.history]
-        k_ep = [r["seconds"] for r in rk.history]
-        t, k = statistics.mean(t_ep[1:] or t_ep), statistics.mean(k_ep[1:] or k_ep)
+        epochs = {"ours": [], "layers": [], "keras": []}
+        acc, path = {}, ""
+        for rep in range(a.repeats):
+            order = ["ours", "layers", "keras"]
+            for who in order[rep % 3:] + order[:rep % 3]:          # rotate who goes first
+                if who == "keras":
+                    r = fit_keras(spec, data, cfg, log=lambda s: None)
+                else:
+                    os.environ["RNNBENCH_RNN_KERNEL"] = "auto" if who == "ours" else "torch"
+                    seed_everything(0)
+                    model = build_model(spec)
+                    r = fit(model, data, cfg, dev, log=lambda s: None)
+                    if who == "ours":
+                        path = model.path
+                epochs[who] += [e["seconds"] for e in r.history[1:]]
+                acc[who] = r.final.get("test_accuracy", float("nan"))
+        os.environ.pop("RNNBENCH_RNN_KERNEL", None)
+        t, lt, k = (statistics.median(epochs[w]) for w in ("ours", "layers", "keras"))
         name = f"{cell}(32) drop {do:g}/{rdo:g}"
-        print(f"{name:<26}{t:>14.3f}{k:>14.3f}{k / t:>10.2f}{model.path:>12}{t_ep[0]:>10.2f}{k_ep[0]:>10.2f}",
-              flush=True)
+        print(f"{name:<22}{t:>10.3f}{lt:>13.3f}{k:>11.3f}{k / t:>11.2f}{lt / t:>12.2f}{path:>8}   "
+              f"{acc['ours']:.3f} / {acc['layers']:.3f} / {acc['keras']:.3f}", flush=True)
 
 
 if __name__ == "__main__":

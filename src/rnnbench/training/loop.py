@@ -25,6 +25,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .._malloc import keep_heap
 from .types import RunResult, TaskData
 
 EVAL_CHUNK = 4096
@@ -179,6 +180,8 @@ def fit(model, data: TaskData, cfg: dict[str, Any], device, log: Callable[[str],
     are saved every N epochs, and a run that finds the file resumes from it.
     """
     kind = data.kind
+    if torch.device(device).type == "cpu":
+        keep_heap()   # glibc: reuse freed batch buffers instead of faulting fresh pages in every batch
     model.to(device)
     t = _to_device(data, device)
     params = [p for p in model.parameters() if p.requires_grad]
