@@ -197,7 +197,7 @@ def test_hapt_missing_file(tmp_path):
 
 
 def test_hapt_bad_segment_and_shape(tmp_path):
-    d = make_hapt_dir(tmp_path / "raw", n_rows=1200)   # the 701..1400 segment runs past the end
+    make_hapt_dir(tmp_path / "raw", n_rows=1200)   # the 701..1400 segment runs past the end
     with pytest.raises(ValueError, match="out-of-range segment"):
         har.prepare_hapt(tmp_path / "raw", tmp_path / "h.npz")
     d2 = make_hapt_dir(tmp_path / "raw2")

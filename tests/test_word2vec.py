@@ -18,7 +18,7 @@ from rnnbench.word2vec.huffman import build_huffman
 from rnnbench.word2vec.params import Word2VecInputError, Word2VecParams
 from rnnbench.word2vec.sampling import NegativeSampler, context_matrix, subsample
 from rnnbench.word2vec.trainer import train
-from rnnbench.word2vec.vocab import build_vocab, keep_probabilities
+from rnnbench.word2vec.vocab import keep_probabilities
 
 MIRROR = Path(os.environ.get("RNNBENCH_MIRROR") or Path(__file__).resolve().parents[2] / "shared" / "datasets")
 

@@ -255,6 +255,14 @@ static inline void prefetch_rows(const float *base, int64_t row_floats, int64_t 
     for (int64_t i = 0; i < row_floats * (int64_t)sizeof(float); i += 64) __builtin_prefetch(p + i);
 }
 
+/* dst[g * n + i] = v[i] * m[g * n + i] for each of the mask's gate blocks; returns dst */
+static const float *mask_copy(const float *v, const float *m, int64_t gates, int64_t n, float *dst) {
+    for (int64_t g = 0; g < gates; g++)
+#pragma omp simd
+        for (int64_t i = 0; i < n; i++) dst[g * n + i] = v[i] * m[g * n + i];
+    return dst;
+}
+
 /* the (masked) x_t and h_{t-1} each gate block of rows b0.. multiplies */
 static void gate_sources(scratch_t *S, const job_t *J, int64_t b0, int nr, int64_t t, int dir) {
     const int64_t T = J->T, F = J->F, H = J->H, G = J->G;
@@ -272,20 +280,12 @@ static void gate_sources(scratch_t *S, const job_t *J, int64_t b0, int nr, int64
         S->xs[r] = x; S->xmk[r] = NULL;
         S->hs[r] = hp; S->hmk[r] = NULL;
         if (J->xmask) {
-            const float *m = J->xmask + (b0 + r) * xg * F;
-            float *dst = S->xm + r * G * F;
-            for (int64_t g = 0; g < xg; g++)
-#pragma omp simd
-                for (int64_t f = 0; f < F; f++) dst[g * F + f] = x[f] * m[g * F + f];
-            S->xs[r] = dst; S->xmk[r] = m;
+            S->xmk[r] = J->xmask + (b0 + r) * xg * F;
+            S->xs[r] = mask_copy(x, S->xmk[r], xg, F, S->xm + r * G * F);
         }
         if (J->hmask) {
-            const float *m = J->hmask + (b0 + r) * G * H;
-            float *dst = S->hm + r * G * H;
-            for (int64_t g = 0; g < G; g++)
-#pragma omp simd
-                for (int64_t k = 0; k < H; k++) dst[g * H + k] = hp[k] * m[g * H + k];
-            S->hs[r] = dst; S->hmk[r] = m;
+            S->hmk[r] = J->hmask + (b0 + r) * G * H;
+            S->hs[r] = mask_copy(hp, S->hmk[r], G, H, S->hm + r * G * H);
         }
     }
     S->xgs = xg > 1 ? F : 0;
