@@ -27,7 +27,7 @@ from pathlib import Path  # noqa: E402
 
 from rnnbench.data.fetch import fetch  # noqa: E402
 from rnnbench.device import resolve_device  # noqa: E402
-from rnnbench.word2vec.corpus import prepare, read_sentences  # noqa: E402
+from rnnbench.word2vec.corpus import LINE_TOKENS, prepare, read_sentences  # noqa: E402
 from rnnbench.word2vec.evaluate import Embeddings, analogies  # noqa: E402
 from rnnbench.word2vec.gensim_ref import train_gensim  # noqa: E402
 from rnnbench.word2vec.params import Word2VecParams  # noqa: E402
@@ -59,7 +59,8 @@ def main() -> None:
     fetch(a.corpus, raw, a.mirror)
     fetch("word-eval", Path(a.data) / "raw" / "word-eval", a.mirror)
     prefix = a.prefix or None
-    corpus = Path(a.data) / "prepared" / "word2vec" / f"{a.corpus}-{prefix or 'all'}.txt"
+    # the line length is in the name: a file prepared before a change of LINE_TOKENS is not reused
+    corpus = Path(a.data) / "prepared" / "word2vec" / f"{a.corpus}-{prefix or 'all'}-lines{LINE_TOKENS}.txt"
     if not corpus.exists():
         prepare(raw / CORPUS_FILES[a.corpus], corpus, prefix)
     questions = Path(a.data) / "raw" / "word-eval" / "questions-words.txt"
