@@ -25,6 +25,7 @@ from IPython.display import HTML, Markdown, display
 
 from rnnbench.report.doc import (config, page_assets, records, results_dir, show_figure, show_table, verdict_table,
                                  verdicts)
+from rnnbench.report.performance import targets
 
 page_assets()
 
@@ -153,8 +154,9 @@ show_figure("recurrent_grad_norm.png", "Largest gradient norm before clipping, p
 # ## Regularisation: variational dropout
 #
 # Gal & Ghahramani (2016), as Keras implements it: one mask per sequence, the same at every step, on
-# the inputs (`dropout`) and on the hidden state (`recurrent_dropout`). Input dropout keeps the fused
-# (cuDNN) kernel; recurrent dropout runs our step loop (`path` column).
+# the inputs (`dropout`) and on the hidden state (`recurrent_dropout`). On CPU every variant runs our
+# fused C kernel with the masks inside (`path` = native); on a GPU input dropout keeps cuDNN and
+# recurrent dropout runs our step loop (`path` = stepwise).
 
 # %%
 #| echo: false
@@ -299,6 +301,19 @@ show_table("embedding_data.csv", "IMDb as ids: subsets, truncation, out-of-vocab
 show_table("embedding_accuracy.csv", "IMDb test accuracy per embedding strategy (mean ± std over seeds)",
            columns=["cell", "strategy", "hidden", "embedding_dim", "trainable_params", "trainable_embedding_params",
                     "test_accuracy", "runs", "diverged", "epochs", "best_epoch_mean", "lecture_figure", "source"])
+
+# %% [markdown]
+# ## Performance targets
+#
+# The speed goals of the project, judged from this run's own measurements: our trainer beside
+# Keras and our word2vec beside gensim on the same work (the rows above), on the machine named.
+# Targets that need a GPU, or a whole-DAG wall time (`bench/pipeline.py`), say *not measured*
+# when this run did not measure them.
+
+# %%
+#| echo: false
+PERF = targets(RECS, results_dir() / "tables")
+display(HTML(PERF.to_html(index=False, classes="rnnbench-table", border=0)))
 
 # %% [markdown]
 # ## Provenance

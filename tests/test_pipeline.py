@@ -20,6 +20,7 @@ def test_report_html_exists_and_holds_the_har_table(tiny_run):
     assert "Summary of verdicts" in html and "data:image/png;base64" in html
     assert "render path" not in html  # a log line, not report text
     assert "Diverged runs (a result, not a failure)" in html and "adding_explode" in html
+    assert "Performance targets" in html and "HAR: our training ≥ 2× Keras" in html and "not measured" in html
 
 
 def test_every_run_recorded_and_aggregated(tiny_run):
@@ -32,6 +33,7 @@ def test_every_run_recorded_and_aggregated(tiny_run):
     runs = pd.read_csv(tiny_run / "tables" / "recurrent_runs.csv")
     assert set(runs["cell"]) == {"lstm", "gru", "rnn_tanh", "irnn", "nprnn"}
     assert (runs[runs["task"] == "har"]["source"] == "HAPT raw recordings (HAR-equivalent windows)").all()
+    assert (runs[runs["backend"] == "torch"]["path"] == "native").all()     # CPU: the fused C kernel ran
     exploded = json.loads(next(tiny_run.glob("recurrent/adding_explode/**/metrics.json")).read_text())
     assert exploded["status"] == "diverged" and exploded["diverged_epoch"] == 1 and exploded["cause"]
     assert (runs[runs["grid"] == "adding_explode"]["status"] == "diverged").all()
