@@ -43,6 +43,10 @@ def main() -> None:
     ap.add_argument("--epochs", type=int, default=3)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--batch-words", type=int, default=None)
+    ap.add_argument("--alpha-decay", default="linear", choices=["linear", "corpus_file"],
+                    help="ours: linear (word2vec.c) or corpus_file (gensim corpus_file's per-worker schedule)")
+    ap.add_argument("--alpha-decay", default="linear", choices=["linear", "corpus_file"],
+                    help="ours: linear (word2vec.c) or corpus_file (gensim corpus_file's per-worker schedule)")
     ap.add_argument("--combos", default="cbow-ns,cbow-hs,skipgram-ns,skipgram-hs")
     ap.add_argument("--data", default="data")
     ap.add_argument("--mirror", default=None)
@@ -68,7 +72,8 @@ def main() -> None:
     n_tokens = sum(map(len, sentences))
     dev = resolve_device(a.device)
     extra = {"batch_words": a.batch_words} if a.batch_words else {}
-    print(f"corpus {a.corpus}, {n_tokens:,} tokens, epochs {a.epochs}, workers {a.workers}, torch device {dev}")
+    print(f"corpus {a.corpus}, {n_tokens:,} tokens, epochs {a.epochs}, workers {a.workers}, torch device {dev}, "
+          f"our alpha decay {a.alpha_decay}")
     backends = a.backends.split(",")
     # our implementation is "torch" in run records; with several paths, each is named by its path
     ours = backends if len(backends) > 1 else ["torch"]
@@ -77,7 +82,8 @@ def main() -> None:
     rows = []
     for combo in a.combos.split(","):
         arch, loss = combo.split("-")
-        p = Word2VecParams.for_combination(arch, loss, epochs=a.epochs, workers=a.workers, **extra)
+        p = Word2VecParams.for_combination(arch, loss, epochs=a.epochs, workers=a.workers,
+                                           alpha_decay=a.alpha_decay, **extra)
         runs: dict[str, list] = {k: [] for k in ours + ["gensim"]}
         for r in range(a.repeats):  # ours and gensim back to back, alternating who goes first
             order = [*zip(ours, backends), ("gensim", None)]

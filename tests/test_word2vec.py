@@ -266,3 +266,23 @@ def test_torch_and_gensim_run_records(ptb_and_eval, tmp_path):
     aggregate(["--outdir", str(tmp_path / "agg"), *(str(tmp_path / i / "metrics.json") for i in ("torch", "gensim"))])
     assert (tmp_path / "agg" / "tables" / "word2vec_summary.csv").exists()
     assert (tmp_path / "agg" / "figures" / "word2vec_pca_male_female.png").exists()
+
+
+@pytest.mark.parametrize("backend", ["native", "torch"])
+def test_alpha_decay_linear_and_gensim_corpus_file(backend):
+    """'linear' reaches alpha - (alpha - min_alpha) * e / E at the end of epoch e; 'corpus_file'
+    (gensim's corpus_file mode) only 1/workers of each epoch's step, then jumps at the next."""
+    sents, _ = planted_corpus(sentences=300)
+    ends = {}
+    for decay in ("linear", "corpus_file"):
+        p = Word2VecParams.for_combination("cbow", "ns", vector_size=8, min_count=1, epochs=2, workers=2,
+                                           alpha=0.02, min_alpha=0.0, alpha_decay=decay, batch_words=16)
+        res = train(sents, p, log=lambda m: None, backend=backend)
+        ends[decay] = [h["alpha_end"] for h in res.history]
+    per_epoch = 0.02 / 2
+    assert ends["linear"][0] == pytest.approx(0.02 - per_epoch, abs=0.002)
+    div = 2                                              # workers
+    assert ends["corpus_file"][0] == pytest.approx(0.02 - per_epoch / div, abs=0.002)
+    assert ends["corpus_file"][1] == pytest.approx(0.02 - per_epoch - per_epoch / div, abs=0.002)
+    with pytest.raises(Word2VecInputError, match="alpha_decay"):
+        Word2VecParams(alpha_decay="cosine").validate()

@@ -14,7 +14,7 @@ W2V_RUNS = [
     for seed in W2V.get("seeds", [])
 ]
 W2V_PARAMS = {k: W2V[k] for k in ("vector_size", "window", "min_count", "sample", "negative", "ns_exponent",
-                                  "alpha", "min_alpha", "epochs", "workers", "batch_words") if k in W2V}
+                                  "alpha", "min_alpha", "alpha_decay", "epochs", "workers", "batch_words") if k in W2V}
 
 
 def w2v_run(wildcards):

@@ -154,8 +154,8 @@ def train(sentences: list[list[str]], params: Word2VecParams, device="cpu", *,
             for start in range(0, n, params.batch_words):
                 stop = min(n, start + params.batch_words)
                 # progress of the raw corpus at this batch's first centre, like gensim's per-job alpha
-                done = epoch * raw_total + int(rp[start])
-                alpha = params.alpha - (params.alpha - params.min_alpha) * done / total
+                done = epoch * raw_total + int(rp[start]) / params.progress_divisor
+                alpha = max(params.min_alpha, params.alpha - (params.alpha - params.min_alpha) * done / total)
                 pos, valid = context_matrix(toks, snt, start, stop, params.window, gen)
                 rows, cols = valid.nonzero(as_tuple=True)
                 context = toks[pos[rows, cols]]
@@ -217,7 +217,10 @@ def _train_native(lib, sentences, params: Word2VecParams, model: Word2VecModel, 
         te = time.perf_counter()
         r = runner.epoch(sg=params.sg, hs=params.hs, negative=params.negative, window=params.window,
                          cbow_mean=params.cbow_mean, alpha=params.alpha, min_alpha=params.min_alpha,
-                         done_before=epoch * raw_total, total=total, threads=threads,
+                         # the kernel's alpha runs on (done_before + words done) / total: scaling both by
+                         # the divisor slows the within-epoch decay only (alpha_decay='corpus_file')
+                         done_before=epoch * raw_total * params.progress_divisor,
+                         total=total * params.progress_divisor, threads=threads,
                          seeds=[seed_of(epoch, t) for t in range(threads)])
         secs = time.perf_counter() - te
         if not r["threads_ok"]:
