@@ -45,8 +45,6 @@ def main() -> None:
     ap.add_argument("--batch-words", type=int, default=None)
     ap.add_argument("--alpha-decay", default="linear", choices=["linear", "corpus_file"],
                     help="ours: linear (word2vec.c) or corpus_file (gensim corpus_file's per-worker schedule)")
-    ap.add_argument("--alpha-decay", default="linear", choices=["linear", "corpus_file"],
-                    help="ours: linear (word2vec.c) or corpus_file (gensim corpus_file's per-worker schedule)")
     ap.add_argument("--combos", default="cbow-ns,cbow-hs,skipgram-ns,skipgram-hs")
     ap.add_argument("--data", default="data")
     ap.add_argument("--mirror", default=None)
