@@ -113,6 +113,13 @@ static inline void prefetch_row(const float *row, int64_t D) {
     __builtin_prefetch(end, 1, 3);
 }
 
+/* hierarchical softmax visits the output rows of the centre's Huffman path (up to ~25 random
+ * rows of syn1 for a rare word) once per context word: ask for them once per centre */
+static inline void prefetch_path(const shared_t *sh, int32_t word) {
+    const int32_t *pts = sh->points + (int64_t)word * sh->depth;
+    for (int32_t d = 0; d < sh->lengths[word]; d++) prefetch_row(sh->syn1 + (int64_t)pts[d] * sh->D, sh->D);
+}
+
 /* the output layers for input vector l1 and target word: update their weights, accumulate
  * the input's gradient step into neu1e */
 static inline void output_step(shared_t *sh, const float *l1, int32_t word, float alpha, float *neu1e,
@@ -195,6 +202,7 @@ static void *run_job(void *arg) {
             int64_t lo = pos - sh->window + b, hi = pos + sh->window - b;
             if (lo < 0) lo = 0;
             if (hi > n - 1) hi = n - 1;
+            if (sh->hs) prefetch_path(sh, word);
             if (sh->sg) {
                 for (int64_t c = lo; c <= hi; c++) {
                     if (c == pos) continue;
