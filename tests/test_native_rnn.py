@@ -130,6 +130,8 @@ def test_fallback_without_compiler_and_env_switch(monkeypatch):
     m = build_model(ModelSpec("gru", 3, 4, 2, recurrent_dropout=0.2))
     assert m.path == "stepwise"
     assert m.eval()(torch.randn(2, 5, 3)).shape == (2, 2)
+    with pytest.raises(RuntimeError, match="not available: no C compiler"):
+        m(torch.randn(2, 5, 3), path="native")
     monkeypatch.setenv("RNNBENCH_RNN_KERNEL", "native")
     with pytest.raises(RuntimeError, match="no C compiler"):
         _ = m.path

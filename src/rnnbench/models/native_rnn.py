@@ -148,5 +148,8 @@ def layer(cell: str, x: Tensor, w_ih: Tensor, b_ih: Tensor, w_hh: Tensor, b_hh: 
     ``hmask`` (B, G, H): recurrent-dropout mask; both already scaled by 1/(1-p)."""
     if x.device.type != "cpu" or x.dtype != torch.float32:
         raise ValueError(f"the native recurrence runs on CPU float32, got {x.device} {x.dtype}")
+    lib, msg = load()
+    if lib is None:
+        raise RuntimeError(f"the native recurrence is not available: {msg}")
     keep_heap()   # its large per-batch buffers would otherwise be fresh pages, faulted in every batch
     return _Layer.apply(x, w_ih, b_ih, w_hh, b_hh, xmask, hmask, CELL_CODES[cell], torch.get_num_threads())
