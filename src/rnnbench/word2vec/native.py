@@ -129,13 +129,20 @@ static inline void output_step(shared_t *sh, const float *l1, int32_t word, floa
         const int32_t len = sh->lengths[word];
         const int32_t *pts = sh->points + (int64_t)word * sh->depth;
         const uint8_t *cds = sh->codes + (int64_t)word * sh->depth;
-        for (int32_t d = 0; d < len; d++) {
-            float *l2 = sh->syn1 + (int64_t)pts[d] * D;
-            float f = dot(l1, l2, D);
-            if (f <= -MAX_EXP || f >= MAX_EXP) continue;
-            f = sh->exp_table[(int)((f + MAX_EXP) * (EXP_TABLE_SIZE / MAX_EXP / 2))];
-            float g = (1.0f - (float)cds[d] - f) * alpha;
-            update_pair(g, l1, l2, neu1e, D);
+        /* every dot product of the path first, then the updates: l1 is not changed inside the
+         * path and its nodes are distinct rows, so the result is the same as alternating, and the
+         * independent dot products overlap instead of each waiting for the previous update */
+        float fs[64];
+        for (int32_t d0 = 0; d0 < len; d0 += 64) {
+            const int32_t d1 = d0 + 64 < len ? d0 + 64 : len;
+            for (int32_t d = d0; d < d1; d++) fs[d - d0] = dot(l1, sh->syn1 + (int64_t)pts[d] * D, D);
+            for (int32_t d = d0; d < d1; d++) {
+                float f = fs[d - d0];
+                if (f <= -MAX_EXP || f >= MAX_EXP) continue;
+                f = sh->exp_table[(int)((f + MAX_EXP) * (EXP_TABLE_SIZE / MAX_EXP / 2))];
+                float g = (1.0f - (float)cds[d] - f) * alpha;
+                update_pair(g, l1, sh->syn1 + (int64_t)pts[d] * D, neu1e, D);
+            }
         }
     }
     if (sh->negative > 0) {
