@@ -65,6 +65,13 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     return path
 
 
+def read_csv(path: str | os.PathLike) -> pd.DataFrame | None:
+    """A table written by :func:`write_csv`, or None when it is absent or empty (a family that did
+    not run writes nothing)."""
+    path = Path(path)
+    return pd.read_csv(path) if path.exists() and path.stat().st_size else None
+
+
 def save_figure(fig, path: str | os.PathLike) -> Path:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

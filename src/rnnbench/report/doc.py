@@ -9,6 +9,8 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
 
+from .common import read_csv
+
 
 def results_dir() -> Path:
     return Path(os.environ.get("RNNBENCH_RESULTS", "results")).resolve()
@@ -20,8 +22,7 @@ def config() -> dict:
 
 
 def table(name: str) -> pd.DataFrame | None:
-    p = results_dir() / "tables" / name
-    return pd.read_csv(p) if p.exists() and p.stat().st_size else None
+    return read_csv(results_dir() / "tables" / name)
 
 
 def show_table(name: str, caption: str, columns: list[str] | None = None, floatfmt: str = "{:.4g}",
@@ -49,8 +50,8 @@ def show_figure(name: str, caption: str, empty: str = "not run in this configura
 
 
 def verdicts() -> pd.DataFrame:
-    frames = [pd.read_csv(p) for p in sorted((results_dir() / "tables").glob("verdicts_*.csv")) if p.stat().st_size]
-    frames = [f for f in frames if not f.empty]
+    frames = [read_csv(p) for p in sorted((results_dir() / "tables").glob("verdicts_*.csv"))]
+    frames = [f for f in frames if f is not None and not f.empty]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 

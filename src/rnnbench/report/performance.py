@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from .common import read_csv
+
 REACHED, MISSED, UNMEASURED = "reached", "not reached", "not measured"
 
 
@@ -22,17 +24,12 @@ def _on_gpu(devices: list[str]) -> bool:
     return any(d.startswith("cuda") for d in devices)
 
 
-def _read(tables: Path, name: str) -> pd.DataFrame | None:
-    p = tables / name
-    return pd.read_csv(p) if p.exists() and p.stat().st_size else None
-
-
 def targets(recs: list[dict], tables: str | Path) -> pd.DataFrame:
     """One row per target: target, measured, where, verdict (reached / not reached / not measured)."""
     tables = Path(tables)
     rows: list[dict] = []
 
-    tk = _read(tables, "torch_vs_keras.csv")
+    tk = read_csv(tables / "torch_vs_keras.csv")
     devs = _devices(recs, family="recurrent", task="har", backend="torch")
     if tk is not None and not tk.empty and "speedup_torch_over_keras" in tk:
         s = tk["speedup_torch_over_keras"].astype(float)
@@ -44,7 +41,7 @@ def targets(recs: list[dict], tables: str | Path) -> pd.DataFrame:
         rows.append({"target": "HAR: our training ≥ 2× Keras' speed", "measured": "no Keras run in this configuration",
                      "where": "", "verdict": UNMEASURED})
 
-    ws = _read(tables, "word2vec_summary.csv")
+    ws = read_csv(tables / "word2vec_summary.csv")
     wdevs = _devices(recs, family="word2vec", impl="torch")
     gpu = _on_gpu(wdevs)
     need = 20.0 if gpu else 1.0
