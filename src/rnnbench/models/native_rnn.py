@@ -18,6 +18,7 @@ reason is in :func:`status`.
 from __future__ import annotations
 
 import ctypes
+import functools
 import os
 from pathlib import Path
 from typing import Optional, Tuple
@@ -37,13 +38,18 @@ def _declare(lib: ctypes.CDLL) -> None:
     P, i64, i32 = ctypes.c_void_p, ctypes.c_int64, ctypes.c_int32
     lib.rnn_forward.argtypes = [i32, i64, i64, i64, i64, i64, P, P, P, P, i32, P, P, P, P, P, P, P, i32]
     lib.rnn_forward.restype = ctypes.c_int
-    lib.rnn_backward.argtypes = [i32, i64, i64, i64, i64, i64, P, P, P, P, P, i32, P, P, P, P,
+    lib.rnn_backward.argtypes = [i32, i64, i64, i64, i64, i64, P, P, P, i32, P, P,
                                  P, P, P, P, P, P, P, P, P, P, i32]
     lib.rnn_backward.restype = ctypes.c_int
 
 
+@functools.lru_cache(maxsize=None)
+def _source() -> str:
+    return Path(__file__).with_name("recurrence.c").read_text()
+
+
 def load() -> Tuple[Optional[ctypes.CDLL], str]:
-    source = (Path(__file__).with_name("recurrence.c")).read_text()
+    source = _source()   # read once: load() runs on every forward, backward and ``path`` query
     # -std=c99 turns off fused multiply-add contraction; the matmul loops want it (about 2x)
     return cbuild.load("recurrence", source, _declare, ["-ffp-contract=fast"])
 
@@ -111,7 +117,7 @@ class _Layer(torch.autograd.Function):
                                1 if xm is None else xm.shape[1], _p(whT), _p(bh), _p(hm), _p(out), _p(last),
                                _p(cs), _p(act), threads))
         ctx.meta = (code, threads, H, Hp, G)
-        ctx.save_for_backward(x, wx, wxT, bx, wh, whT, bh, xm, hm, out, cs, act)
+        ctx.save_for_backward(x, wx, wh, xm, hm, out, cs, act)
         ctx.set_materialize_grads(False)
         if Hp != H:
             out, last = out[:, :, :H].contiguous(), last[:, :H].contiguous()
@@ -122,17 +128,17 @@ class _Layer(torch.autograd.Function):
     def backward(ctx, dout, dlast):
         lib, _ = load()
         code, threads, H, Hp, G = ctx.meta
-        x, wx, wxT, bx, wh, whT, bh, xm, hm, out, cs, act = ctx.saved_tensors
+        x, wx, wh, xm, hm, out, cs, act = ctx.saved_tensors
         B, T, Fin = x.shape
         pad = (lambda t: t) if Hp == H else (lambda t: F.pad(t, [0, Hp - H]))
         dout = None if dout is None else pad(dout).contiguous()
         dlast = None if dlast is None else pad(dlast).contiguous()
         dx = torch.zeros_like(x) if ctx.needs_input_grad[0] else None
-        dwxT, dwhT = torch.zeros_like(wxT), torch.zeros_like(whT)
-        dbx, dbh = torch.zeros_like(bx), torch.zeros_like(bh)
-        _check(lib.rnn_backward(code, B, T, Fin, Hp, G, _p(x), _p(wx), _p(wxT), _p(bx), _p(xm),
-                                1 if xm is None else xm.shape[1], _p(wh), _p(whT), _p(bh), _p(hm), _p(out), _p(cs),
-                                _p(act), _p(dout), _p(dlast), _p(dx), _p(dwxT), _p(dbx), _p(dwhT), _p(dbh), threads))
+        dwxT, dwhT = wx.new_zeros(Fin, G * Hp), wh.new_zeros(Hp, G * Hp)
+        dbx, dbh = wx.new_zeros(G * Hp), wx.new_zeros(G * Hp)
+        _check(lib.rnn_backward(code, B, T, Fin, Hp, G, _p(x), _p(wx), _p(xm), 1 if xm is None else xm.shape[1],
+                                _p(wh), _p(hm), _p(out), _p(cs), _p(act), _p(dout), _p(dlast), _p(dx), _p(dwxT),
+                                _p(dbx), _p(dwhT), _p(dbh), threads))
         need = ctx.needs_input_grad
         dw_ih = _unpad_rows(dwxT.t(), G, H, Hp) if need[1] else None
         dw_hh = _unpad_rows(dwhT.t()[:, :H], G, H, Hp) if need[3] else None

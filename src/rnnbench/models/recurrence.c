@@ -65,10 +65,11 @@ static inline float vtanh(float x) { return 1.0f - 2.0f / (1.0f + vexp(2.0f * x)
 typedef struct {
     int cell, xgates;                     /* xgates: gate blocks of the input mask (1 or G) */
     int64_t B, T, F, H, G;
-    const float *x, *wx, *wxT, *bx, *xmask;   /* wx: GH x F (torch W_ih), wxT: F x GH */
-    const float *wh, *whT, *bh, *hmask;       /* wh: GH x H (torch W_hh), whT: H x GH */
-    float *out, *last, *cs, *act;                /* h_t; LSTM c_t and gate activations (B x T x 4H; NULL
-                                             in inference) */
+    const float *x, *wx, *wxT, *bx, *xmask;   /* wx: GH x F (torch W_ih; backward), wxT: F x GH (forward) */
+    const float *wh, *whT, *bh, *hmask;       /* wh: GH x H (torch W_hh; backward), whT: H x GH (forward) */
+    float *out, *last;                    /* every h_t (B x T x H); h_T (B x H, may be NULL) */
+    float *cs, *act;                      /* LSTM c_t (B x T x H), gate activations (B x T x 4H); NULL in
+                                             inference */
     const float *dout, *dlast;            /* dL/dh_t (B x T x H, or NULL), dL/dh_T (B x H, or NULL) */
     float *dx, *dwxT, *dbx, *dwhT, *dbh;  /* dx may be NULL; the rest: this thread's partial sums */
     int64_t r0, r1;                       /* rows [r0, r1) */
@@ -394,7 +395,7 @@ static void *backward_rows(void *arg) {
             if (J->dx) {
                 float *dxs[RB];
                 for (int r = 0; r < nr; r++) dxs[r] = J->dx + ((b0 + r) * T + t) * F;
-                mtv_rows(nr, dxs, dxp, J->wx, J->xmask ? S.xmk : NULL, J->xgates > 1 ? F : 0, F, H, G, tmp);
+                mtv_rows(nr, dxs, dxp, J->wx, J->xmask ? S.xmk : NULL, S.xgs, F, H, G, tmp);
             }
             memcpy(dh, dhp, (size_t)(nr * H) * sizeof(float));
         }
@@ -450,13 +451,11 @@ static int run(job_t *proto, int threads, void *(*fn)(void *), int64_t partial) 
 }
 
 static job_t make_job(int cell, int64_t B, int64_t T, int64_t F, int64_t H, int64_t G, const float *x,
-                      const float *wx, const float *wxT, const float *bx, const float *xmask, int xgates,
-                      const float *wh, const float *whT, const float *bh, const float *hmask) {
+                      const float *xmask, int xgates, const float *hmask) {
     job_t J;
     memset(&J, 0, sizeof J);
     J.cell = cell; J.B = B; J.T = T; J.F = F; J.H = H; J.G = G; J.x = x;
-    J.wx = wx; J.wxT = wxT; J.bx = bx; J.xmask = xmask; J.xgates = xgates;
-    J.wh = wh; J.whT = whT; J.bh = bh; J.hmask = hmask;
+    J.xmask = xmask; J.xgates = xgates; J.hmask = hmask;
     return J;
 }
 
@@ -466,20 +465,22 @@ int rnn_forward(int cell, int64_t B, int64_t T, int64_t F, int64_t H, int64_t G,
                 const float *bh, const float *hmask, float *out, float *last, float *cs, float *act,
                 int threads) {
     if (H % VL) return 2;
-    job_t J = make_job(cell, B, T, F, H, G, x, NULL, wxT, bx, xmask, xgates, NULL, whT, bh, hmask);
+    job_t J = make_job(cell, B, T, F, H, G, x, xmask, xgates, hmask);
+    J.wxT = wxT; J.bx = bx; J.whT = whT; J.bh = bh;
     J.out = out; J.last = last; J.cs = cs; J.act = act;
     return run(&J, threads, forward_rows, 0);
 }
 
-/* dwxT (F x GH), dbx, dwhT (H x GH), dbh are added to (the caller zeroes them); dx, if not
- * NULL, is added to (zeroed by the caller). */
+/* From the forward's out, cs and act (no recomputation: the biases and the transposed weights
+ * are not needed). dwxT (F x GH), dbx, dwhT (H x GH), dbh are added to (the caller zeroes them);
+ * dx, if not NULL, is added to (zeroed by the caller). */
 int rnn_backward(int cell, int64_t B, int64_t T, int64_t F, int64_t H, int64_t G, const float *x,
-                 const float *wx, const float *wxT, const float *bx, const float *xmask, int xgates,
-                 const float *wh, const float *whT, const float *bh, const float *hmask,
+                 const float *wx, const float *xmask, int xgates, const float *wh, const float *hmask,
                  const float *out, const float *cs, const float *act, const float *dout, const float *dlast,
                  float *dx, float *dwxT, float *dbx, float *dwhT, float *dbh, int threads) {
     if (H % VL) return 2;
-    job_t J = make_job(cell, B, T, F, H, G, x, wx, wxT, bx, xmask, xgates, wh, whT, bh, hmask);
+    job_t J = make_job(cell, B, T, F, H, G, x, xmask, xgates, hmask);
+    J.wx = wx; J.wh = wh;
     J.out = (float *)out; J.cs = (float *)cs; J.act = (float *)act; J.dout = dout; J.dlast = dlast;
     J.dx = dx; J.dwxT = dwxT; J.dbx = dbx; J.dwhT = dwhT; J.dbh = dbh;
     return run(&J, threads, backward_rows, (F + H + 2) * G * H);
