@@ -337,15 +337,19 @@ class SequenceModel(nn.Module):
             raise ValueError(f"expected (B, T, {self.spec.input_size}) float input, got {tuple(x.shape)}")
         return x
 
-    def _input_masks(self, x: Tensor, n_in: int, gates: int) -> Optional[Tensor]:
+    def _input_masks(self, x: Tensor) -> Optional[Tensor]:
+        """Keras' input-dropout mask for layer input x (B, T, F): (B, G, F), one per gate, with
+        recurrent_dropout > 0 (Keras then runs implementation=1); else (B, 1, F), shared. Every
+        path draws it here, so they draw the same masks from the same seed."""
         if not (self.training and self.spec.dropout > 0):
             return None
-        return _dropout_mask(x, (x.shape[0], gates, n_in), self.spec.dropout)
+        gates = self.gates if self.spec.recurrent_dropout > 0 else 1
+        return _dropout_mask(x, (x.shape[0], gates, x.shape[-1]), self.spec.dropout)
 
     def _stock_layer(self, i: int, x: Tensor, lengths: Optional[Tensor]) -> Tensor:
-        mask = self._input_masks(x, x.shape[-1], 1)
+        mask = self._input_masks(x)   # (B, 1, F): the stock path never runs with recurrent dropout
         if mask is not None:
-            x = x * mask                                   # (B, 1, F): same units every step
+            x = x * mask                                   # same units every step
         layer = self.rnns[i]
         if lengths is None:
             return layer(x)[0]
@@ -353,13 +357,12 @@ class SequenceModel(nn.Module):
         out, _ = layer(packed)
         return pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])[0]
 
-    def _projections(self, i: int, x: Tensor, stepwise_masks: bool) -> Tensor:
+    def _projections(self, i: int, x: Tensor) -> Tensor:
         """W_ih x_t + b_ih for all steps in one matmul -> (T, B, G*H)."""
         layer = self.rnns[i]
         w_ih, b_ih = layer.weight_ih_l0, layer.bias_ih_l0
         g, b, t, f = self.gates, x.shape[0], x.shape[1], x.shape[2]
-        # Keras with recurrent_dropout > 0: one input mask per gate; else one shared mask.
-        mask = self._input_masks(x, f, g if stepwise_masks else 1)
+        mask = self._input_masks(x)
         if mask is None:
             gx = F.linear(x, w_ih, b_ih)
         elif mask.shape[1] == 1:
@@ -378,13 +381,12 @@ class SequenceModel(nn.Module):
         """(all h_t, h_T) through the C kernel, with the same masks the stock / stepwise paths
         draw (one shared input mask, or one per gate with recurrent dropout, as Keras)."""
         layer = self.rnns[i]
-        xmask = self._input_masks(x, x.shape[-1], self.gates if self.spec.recurrent_dropout > 0 else 1)
         return native_rnn.layer(self.spec.cell, x, layer.weight_ih_l0, layer.bias_ih_l0, layer.weight_hh_l0,
-                                layer.bias_hh_l0, xmask, self._rec_mask(x))
+                                layer.bias_hh_l0, self._input_masks(x), self._rec_mask(x))
 
     def _step_layer(self, i: int, x: Tensor) -> Tensor:
         layer = self.rnns[i]
-        gx = self._projections(i, x, stepwise_masks=self.spec.recurrent_dropout > 0)
+        gx = self._projections(i, x)
         rm = self._rec_mask(x)
         w_hh, b_hh = layer.weight_hh_l0, layer.bias_hh_l0
         if self.spec.cell in ("lstm", "gru"):
@@ -469,7 +471,7 @@ class SequenceModel(nn.Module):
         for i in range(top):
             h = self._step_layer(i, h) if stepwise else self._stock_layer(i, h, None)
         layer = self.rnns[top]
-        gx = self._projections(top, h, stepwise_masks=self.spec.recurrent_dropout > 0)
+        gx = self._projections(top, h)
         rm = self._rec_mask(h)
         w_hh, b_hh = layer.weight_hh_l0, layer.bias_hh_l0
         state = gx.new_zeros(gx.shape[1], self.spec.hidden)
