@@ -88,3 +88,29 @@ def test_dry_run_of_shipped_configs(repo, configfile):
                            "--config", "results=/tmp/rnnbench-dryrun"], cwd=repo, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     assert "train" in proc.stdout and "report" in proc.stdout
+
+
+# One bad value per kind of range in the schema: `snakemake -n` refuses it before any job, and its
+# message names the key and the value. (The Snakefile validates the merged config in common.smk,
+# so the dry run exercises the same path as a real run.)
+@pytest.mark.parametrize("overlay,key,value", [
+    ("recurrent:\n  - {name: x, task: har, cells: [lstm], lr: -0.1}\n", "lr", "-0.1"),  # positive rate
+    ("recurrent:\n  - {name: x, task: har, cells: [lstm], clipvalue: [-1]}\n", "clipvalue", "-1"),  # positive clip
+    ("recurrent:\n  - {name: x, task: har, cells: [lstm], dropout: [1.5]}\n", "dropout", "1.5"),  # 0 <= p < 1
+    ("recurrent:\n  - {name: x, task: har, cells: [lstm], recurrent_dropout: 1.0}\n", "recurrent_dropout", "1.0"),
+    ("recurrent:\n  - {name: x, task: har, cells: [lstm], hidden: [0]}\n", "hidden", "0"),  # positive size
+    ("recurrent:\n  - {name: x, task: har, cells: [lstm], epochs: 0}\n", "epochs", "0"),  # positive count
+    ("names_data: {test_fraction: 1.2}\n", "test_fraction", "1.2"),  # probability in [0, 1]
+    ("word2vec: {sample: -0.001}\n", "sample", "-0.001"),  # probability threshold in [0, 1]
+])
+def test_snakemake_dry_run_refuses_out_of_range_values_naming_key_and_value(repo, tmp_path, overlay, key, value):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(overlay)
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "-n", "--cores", "1", "--configfile", str(bad),
+                           "--config", f"results={tmp_path}/results"],
+                          cwd=repo, capture_output=True, text=True)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0, out[-2000:]
+    assert "Error validating config file" in out, out[-2000:]
+    assert f"['{key}']" in out and value in out, out[-2000:]
+    assert not (tmp_path / "results").exists()
