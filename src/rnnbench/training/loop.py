@@ -292,6 +292,11 @@ def fit(model, data: TaskData, cfg: dict[str, Any], device, log: Callable[[str],
     if status == "ok":
         test = evaluate(model, kind, t["x_test"], t["y_test"], t["l_test"])
         final = {f"test_{metric}": test[metric], "test_loss": test["loss"]}
+        if kind == "classification":
+            # the training set in eval mode (no dropout masks): the running train accuracy of the
+            # last epoch is measured under dropout, so it cannot show a train - test gap
+            train = evaluate(model, kind, t["x_train"], t["y_train"], t["l_train"])
+            final[f"train_eval_{metric}"] = train[metric]
         if history:
             final.update({k: v for k, v in history[-1].items() if k.startswith("val_") or k.startswith("train_")})
     if best_state is not None:
