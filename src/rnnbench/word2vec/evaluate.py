@@ -55,6 +55,13 @@ class Embeddings:
         top = np.argsort(-sims)[:topn]
         return [(self.words[i], float(sims[i])) for i in top if np.isfinite(sims[i])]
 
+    def rank_of(self, target: str, positive=(), negative=()) -> int | None:
+        """1-based rank of ``target`` in :meth:`most_similar` over the whole vocabulary (the
+        lecture's king − man + woman → queen, however far down queen is); None when a word is
+        missing."""
+        full = self.most_similar(positive, negative, topn=len(self.words))
+        return next((i + 1 for i, (w, _) in enumerate(full) if w == target), None)
+
 
 def _read_questions(path: str | Path) -> list[tuple[str, list[list[str]]]]:
     sections: list[tuple[str, list[list[str]]]] = []
@@ -159,6 +166,7 @@ def evaluate_all(emb: Embeddings, eval_dir: str | Path, similar_words=SIMILAR_WO
         "simlex999": word_pairs(emb, eval_dir / "simlex999.txt"),
         "most_similar": {w: emb.most_similar([w], topn=topn) for w in similar_words},
         "king_man_woman": emb.most_similar(["king", "woman"], ["man"], topn=5),
+        "queen_rank": emb.rank_of("queen", ["king", "woman"], ["man"]),
         "groups": group_vectors(emb),
     }
     missing = [w for w in similar_words if w not in emb.index]
