@@ -1,0 +1,175 @@
+"""The claims register and the verdict engine, on synthetic run records."""
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from rnnbench import claims as C
+from rnnbench.report import claims as E
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def record(tmp: Path, run_id: str, *, grid="g", cell="lstm", seed=0, test=0.9, val=None, family="recurrent",
+           metric="accuracy", status="ok", history=None, **cfg) -> dict:
+    d = tmp / run_id.replace("/", "_")
+    d.mkdir(parents=True)
+    hist = history if history is not None else [test]
+    with open(d / "history.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["epoch", f"val_{metric}"])
+        w.writerows([i + 1, v] for i, v in enumerate(hist))
+    final = {} if status == "diverged" else {f"test_{metric}": test, f"val_{metric}": val if val is not None else test,
+                                             f"train_eval_{metric}": cfg.pop("train", test)}
+    rec = {"run_id": run_id, "family": family, "grid": grid, "task": "har", "cell": cell, "seed": seed,
+           "status": status, "metric": metric, "final": final, "best": {f"test_{metric}": test},
+           "params": {"recurrent": 100, "head": 10, "total": 110},
+           "task_meta": {"class_names": list("abcdef"), "baseline_mse_measured": 0.167},
+           "config": {"layers": 1, "clipvalue": None, "lr": 0.001, **cfg}, "_path": str(d / "metrics.json")}
+    return rec
+
+
+def arm_runs(tmp, values, **kw):
+    return [record(tmp, f"{kw.get('cell', 'lstm')}{kw.get('clipvalue')}{kw.get('lr')}/s{i}", seed=i, test=v, **kw)
+            for i, v in enumerate(values)]
+
+
+def verdict_of(test, recs):
+    claim = C.Claim("x", "s", "q", "src", "effect", test)
+    return E.evaluate(claim, E.runs_frame(recs))
+
+
+A, B = C.Arm("recurrent", "g", {"cell": "lstm"}), C.Arm("recurrent", "g", {"cell": "gru"})
+
+
+@pytest.mark.parametrize("shift, expected", [(0.05, "supported"), (0.0, "undecided"), (-0.05, "contradicted")])
+def test_paired_effect_decides_by_the_interval(tmp_path, shift, expected):
+    rng = np.random.default_rng(1)
+    base = 0.8 + rng.normal(0, 0.02, 6)
+    noise = rng.normal(0, 0.005, 6)
+    recs = arm_runs(tmp_path, base + shift + noise, cell="lstm") + arm_runs(tmp_path, base, cell="gru")
+    row = verdict_of(C.Paired(A, B, "test_accuracy"), recs)
+    assert row["verdict"] == expected, row
+    assert row["n"] == 6
+
+
+def test_effects_need_five_paired_seeds(tmp_path):
+    recs = arm_runs(tmp_path, [0.9, 0.91, 0.92, 0.93], cell="lstm") + arm_runs(tmp_path, [0.5, 0.5, 0.5, 0.5],
+                                                                               cell="gru")
+    row = verdict_of(C.Paired(A, B, "test_accuracy"), recs)
+    assert row["verdict"] == "undecided" and "≥ 5" in row["why"]
+
+
+def test_pairs_are_matched_on_seed(tmp_path):
+    # the same values, but b's seeds shifted: only the common seeds pair up
+    recs = arm_runs(tmp_path, [0.9] * 6, cell="lstm") + [record(tmp_path, f"gru/s{i}", cell="gru", seed=i + 3, test=0.5)
+                                                         for i in range(6)]
+    row = verdict_of(C.Paired(A, B, "test_accuracy"), recs)
+    assert row["n"] == 3
+
+
+@pytest.mark.parametrize("values, expected", [([0.89, 0.90, 0.91, 0.90], "supported"),
+                                              ([0.80, 0.81, 0.80, 0.79], "contradicted"),
+                                              ([0.80, 0.95, 0.70, 0.99], "undecided"),
+                                              ([0.90], "undecided")])
+def test_figure_against_source_value(tmp_path, values, expected):
+    row = verdict_of(C.Near(A, "test_accuracy", 0.90, 0.03), arm_runs(tmp_path, values))
+    assert row["verdict"] == expected, row
+
+
+@pytest.mark.parametrize("diff, expected", [(0.0, "supported"), (0.2, "contradicted")])
+def test_equivalence(tmp_path, diff, expected):
+    rng = np.random.default_rng(2)
+    base = 0.8 + rng.normal(0, 0.02, 5)
+    recs = arm_runs(tmp_path, base + diff + rng.normal(0, 0.003, 5), cell="lstm") + arm_runs(tmp_path, base,
+                                                                                             cell="gru")
+    assert verdict_of(C.Equivalent(A, B, "test_accuracy", 0.03), recs)["verdict"] == expected
+
+
+def test_threshold_may_be_a_column_of_the_runs(tmp_path):
+    recs = arm_runs(tmp_path, [0.7, 0.71, 0.72])
+    for r in recs:
+        r["task_meta"]["majority_test_accuracy"] = 0.6
+    row = verdict_of(C.Beyond(A, "test_accuracy", "majority_baseline", "above"), recs)
+    assert row["verdict"] == "supported" and "0.6" in row["rule"]
+
+
+def test_a_diverged_adding_run_counts_at_the_baseline(tmp_path):
+    recs = [record(tmp_path, f"a/s{i}", seed=i, test=0.001, metric="mse") for i in range(3)]
+    recs.append(record(tmp_path, "a/s9", seed=9, metric="mse", status="diverged"))
+    runs = E.runs_frame(recs)
+    assert runs["test_mse"].iloc[-1] == pytest.approx(0.167)
+    row = E.evaluate(C.Claim("x", "s", "q", "src", "effect",
+                             C.Beyond(A, "log10_test_mse", np.log10(0.05), "below")), runs)
+    assert "3 of 4" in row["evidence"] and "1 diverged" in row["evidence"]
+
+
+def test_drop_statistic_and_divergence(tmp_path):
+    ok = record(tmp_path, "r/ok", history=[0.5, 0.8, 0.6, 0.85])
+    div = record(tmp_path, "r/div", history=[0.5, 0.9], status="diverged")
+    runs = E.runs_frame([ok, div])
+    assert runs["max_val_drop"].tolist() == pytest.approx([0.2, 0.9 - 1 / 6])
+
+
+def test_spread_uses_a_bootstrap_over_seeds_within_each_lr(tmp_path):
+    rng = np.random.default_rng(3)
+    recs = []
+    for lr, (mu_a, mu_b) in {0.01: (0.3, 0.85), 0.001: (0.85, 0.86), 0.0001: (0.5, 0.84)}.items():
+        recs += arm_runs(tmp_path, mu_a + rng.normal(0, 0.02, 5), cell="lstm", lr=lr)
+        recs += arm_runs(tmp_path, mu_b + rng.normal(0, 0.02, 5), cell="gru", lr=lr)
+    more = verdict_of(C.Spread(A, B, "test_accuracy"), recs)
+    less = verdict_of(C.Spread(B, A, "test_accuracy"), recs)
+    assert (more["verdict"], less["verdict"]) == ("supported", "contradicted")
+
+
+def test_a_claim_whose_runs_are_absent_is_not_run_and_says_which(tmp_path):
+    row = verdict_of(C.Paired(A, C.Arm("recurrent", "elsewhere"), "test_accuracy"), arm_runs(tmp_path, [0.9]))
+    assert row["verdict"] == "not run" and "recurrent/elsewhere" in row["why"]
+
+
+def test_register_is_well_formed():
+    ids = C.by_id()
+    assert len(ids) == len(C.REGISTER)
+    for c in C.REGISTER:
+        assert c.quote and c.source and c.section
+        assert (c.test is None) == (c.not_run is not None)
+    with pytest.raises(ValueError, match="either a test or a not_run"):
+        C.Claim("bad", "s", "q", "src", "effect", None)
+
+
+def _config(path: Path) -> dict:
+    return yaml.safe_load(path.read_text())
+
+
+def test_every_claim_runs_in_the_default_config_and_every_family_has_claims():
+    cfg = _config(ROOT / "config" / "config.yaml")
+    grids = {fam: {e["name"] for e in cfg.get(fam) or []} for fam in ("recurrent", "names", "music", "embedding")}
+    for claim in C.REGISTER:
+        for arm in claim.arms():
+            if arm.family == "word2vec":
+                assert cfg.get("word2vec"), claim.id
+            else:
+                assert arm.grid in grids[arm.family], f"{claim.id}: grid {arm.grid} not in config/config.yaml"
+    families = {a.family for c in C.REGISTER for a in c.arms()}
+    ran = {f for f, g in grids.items() if g} | ({"word2vec"} if cfg.get("word2vec") else set())
+    assert ran <= families, f"families without a claim: {ran - families}"
+
+
+def test_cli_writes_the_claims_table(tmp_path):
+    recs = arm_runs(tmp_path / "runs", [0.9, 0.91])
+    paths = []
+    for r in recs:
+        p = Path(r.pop("_path"))
+        p.write_text(json.dumps(r))
+        paths.append(str(p))
+    E.main(["--outdir", str(tmp_path / "out"), "--scale", "test", *paths])
+    import pandas as pd
+
+    t = pd.read_csv(tmp_path / "out" / "tables" / "claims.csv")
+    assert list(t["id"]) == [c.id for c in C.REGISTER]
+    assert set(t["verdict"]) <= set(E.VERDICTS)
