@@ -16,6 +16,7 @@ include: "workflow/rules/names.smk"
 include: "workflow/rules/music.smk"
 include: "workflow/rules/embedding.smk"
 include: "workflow/rules/word2vec.smk"
+include: "workflow/rules/claims.smk"
 include: "workflow/rules/report.smk"
 
 

@@ -1,6 +1,6 @@
 # %% [markdown]
 # ---
-# title: "rnnbench: Recurrent Neural Networks, part 2 — reproduced"
+# title: "rnnbench: Recurrent Neural Networks, part 2 — the lecture's claims, tested"
 # format:
 #   html:
 #     embed-resources: true
@@ -42,7 +42,35 @@ display(Markdown(
     f"{len(RECS)} run records read from `{results_dir()}`."))
 
 # %% [markdown]
-# ## Summary of verdicts
+# ## The lecture's claims
+#
+# Every claim of the lecture that a run can check is an entry of the claims register
+# (`rnnbench.claims`): the lecture's words, the runs that test it, a statistic over seeds and a
+# decision rule. *supported* / *contradicted*: the 95 % interval (t over seeds; paired over the same
+# seeds for effects, which need ≥ 5 pairs) excludes the other answer; *undecided*: it does not, and
+# the row says what would settle it; *not run*: no run of this configuration tests it, or it cannot
+# run here (the reason is given).
+
+# %%
+#| echo: false
+from rnnbench.report.doc import claims_view, table
+
+CL = table("claims.csv")
+if CL is None or CL.empty:
+    display(Markdown("*No claims table: the claims aggregation did not run in this configuration.*"))
+else:
+    n = CL["verdict"].value_counts()
+    ran = len(CL) - int(n.get("not run", 0))
+    decided = int(n.get("supported", 0) + n.get("contradicted", 0))
+    display(Markdown(
+        f"Of the **{len(CL)}** claims in the register, **{ran}** were tested by runs of this configuration "
+        f"(scale `{SCALE}`): **{int(n.get('supported', 0))} supported**, **{int(n.get('contradicted', 0))} "
+        f"contradicted**, **{int(n.get('undecided', 0))} undecided**; {len(CL) - ran} not run. "
+        + (f"The runs decide {decided} of the {ran} claims they test ({decided / ran:.0%})." if ran else "")))
+    claims_view(CL)
+
+# %% [markdown]
+# ## Source figures beside ours
 #
 # *agrees*: |ours − source| ≤ tolerance; *differs*: outside it; *not run*: no run in this
 # configuration produced the figure. The `scale` column says at which scale ours was measured.
@@ -92,6 +120,8 @@ show_figure("grad_vs_distance.png", "Gradient norm against distance, per cell (s
 # %% [markdown]
 # ### IR-NN, np-RNN and LSTM (the lecture's comparison slide)
 #
+# <a id="talathi"></a>
+#
 # The slide quotes Talathi & Vartak (2016), Table 3, on UCF101 video classification — a task not
 # run here. We redo the *comparison* on our tasks: the metric, the parameter ratio (measured from
 # the models), and the sensitivity to parameters measured as the spread over seeds and over a
@@ -106,6 +136,8 @@ show_table("irnn_nprnn_lstm.csv", "IR-NN / np-RNN / LSTM on our tasks beside Tal
 # %% [markdown]
 # ### The adding problem
 #
+# <a id="adding"></a>
+#
 # Le et al. (2015), §4.1: two input channels (uniform numbers, and two markers — one in each half);
 # the target is the sum of the two marked numbers. Always predicting 1 gives MSE ≈ 1/6 in
 # expectation (the issue quotes 0.1767); `baseline_mse` is that baseline measured on each run's test set.
@@ -116,6 +148,8 @@ show_table("adding.csv", "Adding problem: test MSE per cell and sequence length,
 
 # %% [markdown]
 # ## LSTM and GRU on Human Activity Recognition
+#
+# <a id="har"></a>
 #
 # The lecture's Keras model: `LSTM(32, kernel_regularizer=l2(0.005))` → `Dense(6, softmax)`, Adam,
 # batch 1500, 200 epochs, ~90 % test accuracy. Our torch model has the same structure; the L2 term is
@@ -140,6 +174,8 @@ show_table("har_params.csv", "Trainable parameters: ours (torch) and the Keras r
 # %% [markdown]
 # ### Comparing different runs of the same model
 #
+# <a id="clip"></a>
+#
 # The lecture's slide shows several runs of one LSTM(32) with and without gradient clipping: without
 # clipping, exploding gradients make some runs drop. Below: validation accuracy per epoch, one line per
 # seed, coloured by clipping; and the largest gradient norm before clipping in each epoch.
@@ -152,6 +188,8 @@ show_figure("recurrent_grad_norm.png", "Largest gradient norm before clipping, p
 
 # %% [markdown]
 # ## Regularisation: variational dropout
+#
+# <a id="dropout"></a>
 #
 # Gal & Ghahramani (2016), as Keras implements it: one mask per sequence, the same at every step, on
 # the inputs (`dropout`) and on the hidden state (`recurrent_dropout`). On CPU every variant runs our
@@ -174,6 +212,8 @@ show_table("torch_vs_keras.csv", "Same model, same data, same seed: torch and Ke
 
 # %% [markdown]
 # ## Word embeddings: word2vec
+#
+# <a id="word2vec"></a>
 #
 # CBOW and skip-gram, each with hierarchical softmax and with negative sampling, in our PyTorch core
 # and in gensim with the same hyper-parameters on the same corpus.
@@ -229,6 +269,8 @@ for group, caption in [("male_female", "Male–female"), ("verb_tense", "Verb te
 # %% [markdown]
 # ## Name → gender (many-to-one)
 #
+# <a id="names"></a>
+#
 # The lecture's recap: a name, character by character, into a recurrent layer; the last step
 # (the END symbol) feeds a Dense layer with two outputs. Characters are one-hot vectors over the
 # lecture's alphabet — `a`–`z`, `A`–`Z`, space, `'`, `-` and END: 56 symbols, exactly the characters of
@@ -245,6 +287,8 @@ show_table("names_accuracy.csv", "Name → gender: test accuracy per cell and en
 
 # %% [markdown]
 # ## Polyphonic music: tanh RNN, LSTM and GRU (Chung et al. 2014)
+#
+# <a id="music"></a>
 #
 # The lecture's "similar performance with GRU as with LSTM" slide cites Chung, Gulcehre, Cho and
 # Bengio (2014). Their music task: predict the next step of an 88-key piano roll (MIDI 21–108) from
@@ -276,6 +320,8 @@ show_figure("music_nll.png", "Test NLL per step: Chung et al. 2014 (grey) and ou
 
 # %% [markdown]
 # ## Using an embedding layer: IMDb sentiment
+#
+# <a id="imdb"></a>
 #
 # The lecture's three strategies, on real IMDb reviews (the labelled half of aclImdb v1, Maas et
 # al. 2011), with an Embedding → LSTM / GRU → Dense(2) classifier: **(a)** the embedding trained from

@@ -234,6 +234,8 @@ def _exact_statistic(name: str, g: pd.DataFrame) -> tuple[Any, str]:
         cfg = g.iloc[0]["_config"]
         c = keras_counts(cfg, n_inputs=9, n_outputs=6)
         got = (c.get("recurrent"), c.get("head"), c.get("total"))
+        if not all(isinstance(x, int) for x in got):
+            return None, f"Keras' count is not available here: {c.get('total')}"
         return got, (f"Keras' model.summary() of the model run {g.iloc[0]['run_id']} trained: "
                      f"{got[0]} + {got[1]} = {got[2]} (our PyTorch layer: {g.iloc[0]['params_total']}, "
                      "two bias vectors per gate)")

@@ -120,3 +120,32 @@ def verdict_table(df: pd.DataFrame) -> None:
     body = "".join("<tr>" + "".join(cell(c, r[c]) for c in cols) + "</tr>" for _, r in df.iterrows())
     display(HTML(f'<table id="verdict-summary" class="rnnbench-table sortable"><thead><tr>{head}</tr></thead>'
                  f"<tbody>{body}</tbody></table>"))
+
+
+CLAIM_STYLE = {"supported": "#cdebcd", "contradicted": "#f6cfc9", "undecided": "#f7ecc4", "not run": "#eeeeee"}
+
+
+def claims_view(df: pd.DataFrame) -> None:
+    """The claims table the report opens with: one row per claim of the register, coloured by verdict,
+    each linking to the section that shows its runs."""
+    import html as h
+
+    def esc(v) -> str:
+        return "" if v is None or (isinstance(v, float) and v != v) else h.escape(str(v))
+
+    rows = []
+    for _, r in df.iterrows():
+        link = f'<a href="#{esc(r["anchor"])}">§</a>' if esc(r.get("anchor")) else ""
+        rows.append(
+            "<tr>"
+            f'<td><code>{esc(r["id"])}</code><br><small>{esc(r["section"])}</small></td>'
+            f'<td>“{esc(r["quote"])}”<br><small>{esc(r["source"])}</small></td>'
+            f'<td><small>{esc(r["runs"])}</small></td>'
+            f'<td class="verdict" style="background:{CLAIM_STYLE.get(str(r["verdict"]), "#fff")}">'
+            f'<b>{esc(r["verdict"])}</b></td>'
+            f'<td>{esc(r["evidence"])}<br><small>{esc(r["statistic"])}; {esc(r["rule"])}</small></td>'
+            f'<td><small>{esc(r["why"])}</small></td><td>{link}</td></tr>')
+    head = "".join(f"<th>{c}</th>" for c in ("claim", "lecture", "runs", "verdict", "evidence (95 % CI)",
+                                              "why / what would settle it", "runs shown"))
+    display(HTML(f'<table id="claims-table" class="rnnbench-table sortable"><thead><tr>{head}</tr></thead>'
+                 f'<tbody>{"".join(rows)}</tbody></table>'))
