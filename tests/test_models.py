@@ -112,9 +112,11 @@ def test_kernel_parameters_are_input_kernels_and_dense_kernel():
 
 
 def test_path_attribute(monkeypatch):
-    # on CPU the native kernel runs every variant (a C compiler is part of the test setup)
+    # on CPU the native kernel can run every variant (a C compiler is part of the test setup);
+    # with kernel 'auto' the path is measured at the first batch
     for kw in ({}, {"dropout": 0.3}, {"recurrent_dropout": 0.3}):
-        assert build_model(ModelSpec("lstm", 3, 4, 2, **kw)).path == "native"
+        assert build_model(ModelSpec("lstm", 3, 4, 2, kernel="native", **kw)).path == "native"
+        assert build_model(ModelSpec("lstm", 3, 4, 2, **kw)).path == "auto"
     monkeypatch.setenv("RNNBENCH_RNN_KERNEL", "torch")
     assert build_model(ModelSpec("lstm", 3, 4, 2)).path == "stock"
     assert build_model(ModelSpec("lstm", 3, 4, 2, dropout=0.3)).path == "stock"
@@ -257,8 +259,9 @@ def test_stepwise_masks_are_drawn_once_per_sequence_and_layer(cell, monkeypatch)
         shapes.append(tuple(shape))
         return real(ref, shape, p)
 
-    monkeypatch.setattr(seq, "_dropout_mask", spy)
     m = build_model(ModelSpec(cell, 4, 5, 2, layers=2, dropout=0.2, recurrent_dropout=0.3)).train()
+    m(torch.randn(3, 7, 4))     # kernel 'auto': the first batch of a shape also times both paths
+    monkeypatch.setattr(seq, "_dropout_mask", spy)
     out = m(torch.randn(3, 7, 4))
     g = CELLS[cell][0]
     # per layer: one input mask and one recurrent mask, per gate as Keras implementation=1; no T axis

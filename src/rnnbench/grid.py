@@ -52,6 +52,7 @@ DEFAULTS: dict[str, Any] = {
     "input_std": 0.001,
     "diagnostics": True,
     "patience": None,
+    "kernel": "auto",
 }
 
 

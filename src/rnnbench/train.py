@@ -60,6 +60,7 @@ def model_spec(spec: dict[str, Any], data: TaskData):
         dropout=float(spec["dropout"]), recurrent_dropout=float(spec["recurrent_dropout"]),
         bias=spec["bias"], irnn_gain=float(spec["irnn_gain"]), input_std=float(spec["input_std"]),
         init=spec["init"], vocab_size=data.vocab_size, embedding_dim=spec.get("embedding_dim"),
+        kernel=spec.get("kernel") or "auto",
     )
 
 
@@ -103,6 +104,7 @@ def run(spec: dict[str, Any], data_path: str | None, outdir: str | Path, device_
     cfg = train_config(spec)
     diagnostics: dict[str, Any] = {}
     params: dict[str, Any] = {}
+    kernel: dict[str, Any] | None = None
     if spec["backend"] == "keras":
         from .training.keras_fit import fit_keras
 
@@ -129,6 +131,7 @@ def run(spec: dict[str, Any], data_path: str | None, outdir: str | Path, device_
         result = fit(model, data, cfg, device, log=log.info, checkpoint=ckpt)
         if spec.get("diagnostics", True) and result.status == "ok":
             diagnostics["grad_vs_distance_final"] = grad_vs_distance(model, data, device)
+        kernel = model.kernel_record()   # which path ran per shape, and the timings it was chosen by
         if ckpt is not None and ckpt.exists():
             ckpt.unlink()  # the run finished: its record supersedes the checkpoint
     record = {
@@ -148,6 +151,7 @@ def run(spec: dict[str, Any], data_path: str | None, outdir: str | Path, device_
         "best": result.best,
         "params": params,
         "path": result.path,
+        "kernel": kernel,
         "epochs_run": len(result.history),
         "train_seconds": result.seconds,
         "wall_seconds": time.perf_counter() - t0,

@@ -1,25 +1,25 @@
-"""The CPU path of the recurrent layers: ``recurrence.c`` (one whole layer, input projection +
-recurrence + gates fused per step, forward and backward) as a ``torch.autograd.Function``.
+"""The CPU path of the recurrent layers: ``kernels/recurrence.c`` (one whole layer, input
+projection + recurrence + gates fused per step, forward and backward) as a
+``torch.autograd.Function``.
 
 It takes the layer's own torch parameters (W_ih, b_ih, W_hh, b_hh, torch gate layouts) and
 Keras' variational-dropout masks, so autograd still owns the parameters, the embedding and the
 layers around it; gradients come back for all four tensors and for the layer input.
 
-Hidden sizes that are not a multiple of 16 (the kernel's vector width) are padded with units
+Hidden sizes that are not a multiple of the kernel's vector width (``vector_width()``: 16 floats
+in an AVX-512 build, 8 with AVX2, 4 otherwise; read from the built library) are padded with units
 whose weights and biases are zero: such a unit's pre-activations are 0 at every step, so its h
 (and LSTM c) stays exactly 0 — tanh(0) = relu(0) = 0, LSTM c = σ(0)·0 + σ(0)·tanh(0) = 0, GRU
 h = σ(0)·0 + σ(0)·tanh(0) = 0 — and, with zero weights out of it, it changes nothing.
 
-Selected automatically on CPU (``SequenceModel.path`` reports 'native'); ``RNNBENCH_RNN_KERNEL``
-= 'torch' turns it off (stock fused kernels / TorchScript step loop), 'native' makes a build
-failure an error. If the kernel cannot be built (no C compiler), the torch path is used and the
-reason is in :func:`status`.
+When it runs instead of torch's own layers is decided in :mod:`.kernels` (one place, with
+its conditions). If the kernel cannot be built (no C compiler, its source missing from an
+install), :func:`load` returns the reason and the torch path runs.
 """
 from __future__ import annotations
 
 import ctypes
 import functools
-import os
 from pathlib import Path
 from typing import Optional, Tuple
 
@@ -31,7 +31,7 @@ from .. import cbuild
 from .._malloc import keep_heap
 
 CELL_CODES = {"rnn_tanh": 0, "irnn": 1, "nprnn": 1, "lstm": 2, "gru": 3}
-VL = 16   # the kernel's vector width (floats): hidden sizes are padded to a multiple of it
+SOURCE = Path(__file__).with_name("kernels") / "recurrence.c"
 
 
 def _declare(lib: ctypes.CDLL) -> None:
@@ -41,24 +41,42 @@ def _declare(lib: ctypes.CDLL) -> None:
     lib.rnn_backward.argtypes = [i32, i64, i64, i64, i64, i64, P, P, P, i32, P, P,
                                  P, P, P, P, P, P, P, P, P, P, i32]
     lib.rnn_backward.restype = ctypes.c_int
+    lib.rnn_vector_width.restype = ctypes.c_int
+    lib.rnn_row_block.restype = ctypes.c_int
 
 
 @functools.lru_cache(maxsize=None)
-def _source() -> str:
-    return Path(__file__).with_name("recurrence.c").read_text()
+def _source() -> Tuple[Optional[str], str]:
+    try:
+        return SOURCE.read_text(), ""
+    except OSError as e:   # e.g. an install that left out the package data
+        return None, f"the recurrence kernel's source is missing ({e})"
 
 
 def load() -> Tuple[Optional[ctypes.CDLL], str]:
-    source = _source()   # read once: load() runs on every forward, backward and ``path`` query
+    """(library, description) or (None, why it is unavailable); built once per process and
+    ``RNNBENCH_MARCH`` (see :mod:`rnnbench.cbuild`)."""
+    source, why = _source()   # read once: load() runs on every forward, backward and ``path`` query
+    if source is None:
+        return None, why
     # -std=c99 turns off fused multiply-add contraction; the matmul loops want it (about 2x)
     return cbuild.load("recurrence", source, _declare, ["-ffp-contract=fast"])
 
 
+def vector_width(lib: Optional[ctypes.CDLL] = None) -> int:
+    """Floats per vector of the built kernel: hidden sizes are padded to a multiple of it."""
+    lib = lib or load()[0]
+    if lib is None:
+        raise RuntimeError(f"the native recurrence is not available: {load()[1]}")
+    return int(lib.rnn_vector_width())
+
+
 def status() -> Tuple[bool, str]:
-    """(usable, why): the kernel is wanted (``RNNBENCH_RNN_KERNEL`` not 'torch') and built."""
-    choice = os.environ.get("RNNBENCH_RNN_KERNEL", "auto")
-    if choice not in ("auto", "native", "torch"):
-        raise ValueError(f"RNNBENCH_RNN_KERNEL must be 'auto', 'native' or 'torch', got {choice!r}")
+    """(usable, why) of the native path as ``RNNBENCH_RNN_KERNEL`` / the built library allow it;
+    the per-shape choice is :func:`rnnbench.models.kernels.choose`."""
+    from .kernels import env_kernel
+
+    choice = env_kernel() or "auto"
     if choice == "torch":
         return False, "RNNBENCH_RNN_KERNEL=torch"
     lib, msg = load()
@@ -94,12 +112,12 @@ class _Layer(torch.autograd.Function):
     """(x, W_ih, b_ih, W_hh, b_hh, x mask, h mask) -> (all h_t (B, T, H), h_T (B, H))."""
 
     @staticmethod
-    def forward(ctx, x, w_ih, b_ih, w_hh, b_hh, xmask, hmask, code: int, threads: int):
-        lib, _ = load()
+    def forward(ctx, x, w_ih, b_ih, w_hh, b_hh, xmask, hmask, code: int, threads: int, lib):
         B, T, Fin = x.shape
         H = w_hh.shape[1]
         G = w_hh.shape[0] // H
-        Hp = -(-H // VL) * VL
+        vl = vector_width(lib)
+        Hp = -(-H // vl) * vl
         with torch.no_grad():
             wx = _pad_rows(w_ih.detach(), G, H, Hp)                                  # (G*Hp, F)
             wh = _pad_rows(F.pad(w_hh.detach(), [0, Hp - H]), G, H, Hp)              # (G*Hp, Hp)
@@ -116,7 +134,7 @@ class _Layer(torch.autograd.Function):
         _check(lib.rnn_forward(code, B, T, Fin, Hp, G, _p(x), _p(wxT), _p(bx), _p(xm),
                                1 if xm is None else xm.shape[1], _p(whT), _p(bh), _p(hm), _p(out), _p(last),
                                _p(cs), _p(act), threads))
-        ctx.meta = (code, threads, H, Hp, G)
+        ctx.meta = (code, threads, H, Hp, G, lib)   # the backward runs the same build
         ctx.save_for_backward(x, wx, wh, xm, hm, out, cs, act)
         ctx.set_materialize_grads(False)
         if Hp != H:
@@ -126,8 +144,7 @@ class _Layer(torch.autograd.Function):
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, dout, dlast):
-        lib, _ = load()
-        code, threads, H, Hp, G = ctx.meta
+        code, threads, H, Hp, G, lib = ctx.meta
         x, wx, wh, xm, hm, out, cs, act = ctx.saved_tensors
         B, T, Fin = x.shape
         pad = (lambda t: t) if Hp == H else (lambda t: F.pad(t, [0, Hp - H]))
@@ -144,7 +161,7 @@ class _Layer(torch.autograd.Function):
         dw_hh = _unpad_rows(dwhT.t()[:, :H], G, H, Hp) if need[3] else None
         db_ih = _unpad_rows(dbx, G, H, Hp) if need[2] else None
         db_hh = _unpad_rows(dbh, G, H, Hp) if need[4] else None
-        return dx, dw_ih, db_ih, dw_hh, db_hh, None, None, None, None
+        return dx, dw_ih, db_ih, dw_hh, db_hh, None, None, None, None, None
 
 
 def layer(cell: str, x: Tensor, w_ih: Tensor, b_ih: Tensor, w_hh: Tensor, b_hh: Tensor,
@@ -158,4 +175,4 @@ def layer(cell: str, x: Tensor, w_ih: Tensor, b_ih: Tensor, w_hh: Tensor, b_hh: 
     if lib is None:
         raise RuntimeError(f"the native recurrence is not available: {msg}")
     keep_heap()   # its large per-batch buffers would otherwise be fresh pages, faulted in every batch
-    return _Layer.apply(x, w_ih, b_ih, w_hh, b_hh, xmask, hmask, CELL_CODES[cell], torch.get_num_threads())
+    return _Layer.apply(x, w_ih, b_ih, w_hh, b_hh, xmask, hmask, CELL_CODES[cell], torch.get_num_threads(), lib)

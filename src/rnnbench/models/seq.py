@@ -5,9 +5,10 @@ One readable model: [Embedding] -> L recurrent layers -> Dense head (logits).
 Three ways of running the same parameters (each layer is a one-layer stock ``nn.RNN``/``nn.LSTM``/
 ``nn.GRU``, so its weight tensors are the single source of truth):
 
-* 'native' on CPU (when the C kernel builds; ``RNNBENCH_RNN_KERNEL=torch`` turns it off): one
-  fused kernel per layer, input projection + recurrence + gates, forward and backward
-  (``native_rnn.py`` / ``recurrence.c``), with Keras' dropout masks (below) applied inside.
+* 'native' on CPU: one fused C kernel per layer, input projection + recurrence + gates, forward
+  and backward (``native_rnn.py`` / ``kernels/recurrence.c``), with Keras' dropout masks (below)
+  applied inside. When it runs instead of the two torch paths below (``kernel: auto`` measures
+  which is faster per shape) is written once in :mod:`rnnbench.models.kernels`.
 * stock (``path`` 'cudnn' on a GPU, 'stock' on CPU without the kernel) whenever
   ``recurrent_dropout == 0``. Keras' ``dropout`` (a variational mask on the layer inputs, the
   same at every step) needs no step loop: the layer input is multiplied by one (B, 1, F) mask
@@ -49,7 +50,7 @@ from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from . import initializers as inits
-from . import native_rnn
+from . import kernels, native_rnn
 
 # cell -> (number of gate blocks G, torch nn.RNN nonlinearity)
 CELLS = {
@@ -85,6 +86,9 @@ class ModelSpec:
         np-RNN always get their own recurrent/input initialisation.
     vocab_size, embedding_dim, padding_idx: when ``vocab_size`` is set, inputs are (B, T) int64
         ids through ``nn.Embedding(vocab_size, embedding_dim, padding_idx)`` first.
+    kernel: 'auto' (the C kernel where measured faster than torch's layers on this machine and
+        shape) | 'native' | 'torch' on CPU; conditions in :mod:`rnnbench.models.kernels`
+        (``RNNBENCH_RNN_KERNEL`` overrides it).
     """
 
     cell: str
@@ -102,8 +106,11 @@ class ModelSpec:
     vocab_size: Optional[int] = None
     embedding_dim: Optional[int] = None
     padding_idx: Optional[int] = 0
+    kernel: str = "auto"
 
     def __post_init__(self) -> None:
+        if self.kernel not in kernels.KERNELS:
+            raise ValueError(f"kernel must be one of {kernels.KERNELS}, got {self.kernel!r}")
         if self.cell not in CELLS:
             raise ValueError(f"unknown cell {self.cell!r}; expected one of {sorted(CELLS)}")
         for name in ("input_size", "hidden", "output_size", "layers"):
@@ -265,6 +272,8 @@ class SequenceModel(nn.Module):
                 layer = nn.RNN(n_in, spec.hidden, nonlinearity=nonlinearity, batch_first=True)
             self.rnns.append(layer)
         self.head = nn.Linear(spec.hidden, spec.output_size)
+        self.kernel_choices: dict[tuple, kernels.Choice] = {}   # (requested, shape key) -> what runs
+        self.kernel_choice: Optional[kernels.Choice] = None      # the latest in training
         self.reset_parameters()
 
     # ------------------------------------------------------------ parameters
@@ -316,16 +325,78 @@ class SequenceModel(nn.Module):
         biases. Keras l2 adds λ·Σw² to the loss (no 1/2)."""
         return [layer.weight_ih_l0 for layer in self.rnns] + [self.head.weight]
 
-    @property
-    def path(self) -> str:
-        """Kernel path used in training: 'native' on CPU when the C kernel is available, else
-        'stepwise' with recurrent dropout, else 'cudnn' / 'stock'."""
-        on_cuda = self.head.weight.is_cuda
-        if not on_cuda and self.head.weight.dtype == torch.float32 and native_rnn.status()[0]:
-            return "native"
+    def _torch_path(self) -> str:
         if self.spec.recurrent_dropout > 0:
             return "stepwise"
+        on_cuda = self.head.weight.is_cuda
         return "cudnn" if on_cuda and torch.backends.cudnn.is_available() and torch.backends.cudnn.enabled else "stock"
+
+    def _native_possible(self) -> bool:
+        return not self.head.weight.is_cuda and self.head.weight.dtype == torch.float32
+
+    @property
+    def path(self) -> str:
+        """Kernel path in training: 'native', or torch's 'stepwise' (recurrent dropout) /
+        'cudnn' / 'stock'; with ``kernel: auto`` on CPU 'auto' until the first batch has been
+        measured (:mod:`.kernels`), then the path chosen for the latest batch shape."""
+        if not self._native_possible():
+            return self._torch_path()
+        req = kernels.requested(self.spec.kernel)
+        if self.kernel_choice is not None and self.kernel_choice.requested == req:
+            return "native" if self.kernel_choice.path == "native" else self._torch_path()
+        if req == "torch":
+            return self._torch_path()
+        lib, why = native_rnn.load()
+        if lib is None:
+            if req == "native":
+                raise RuntimeError(f"kernel: native requested but {why}")
+            return self._torch_path()
+        return "native" if req == "native" else "auto"
+
+    def kernel_record(self) -> dict:
+        """For the run record: the kernel asked for and, per measured shape, what ran and why."""
+        return {"requested": kernels.requested(self.spec.kernel),
+                "choices": [c.as_record() for c in self.kernel_choices.values()]}
+
+    def _choose(self, x: Tensor, lengths: Optional[Tensor]) -> str:
+        """'native' or 'torch' for this batch, by the rules of :mod:`.kernels` (measured once
+        per shape under ``kernel: auto``)."""
+        if not self._native_possible():
+            return "torch"
+        req = kernels.requested(self.spec.kernel)
+        train = self.training and torch.is_grad_enabled()
+        s = self.spec
+        key = kernels.shape_key(
+            s.cell, B=kernels._bucket(x.shape[0]), T=kernels._bucket(x.shape[1]), F=s.rnn_input_size,
+            H=s.hidden, layers=s.layers, seq=int(s.return_sequences), lengths=int(lengths is not None),
+            emb=int(s.vocab_size is not None), mode="train" if train else "infer",
+            dropout=s.dropout if train else 0.0, rdrop=s.recurrent_dropout if train else 0.0,
+            threads=torch.get_num_threads())
+        choice = self.kernel_choices.get((req, key))
+        if choice is None:
+            lib, build = native_rnn.load() if req != "torch" else (None, "")
+            choice = kernels.decide(req, key, lib, build, lambda: self._timed_batches(x, lengths, train))
+            self.kernel_choices[(req, key)] = choice
+        if train or self.kernel_choice is None:    # ``path`` reports the training path
+            self.kernel_choice = choice
+        return choice.path
+
+    def _timed_batches(self, x: Tensor, lengths: Optional[Tensor], train: bool) -> dict:
+        """One batch of each path for the measurement: forward + backward (gradients returned,
+        not accumulated into ``.grad``), or forward only in inference."""
+        params = [p for p in self.parameters() if p.requires_grad]
+
+        def batch(path: str):
+            def run() -> None:
+                if train and params:
+                    out = self(x, lengths, path=path)
+                    torch.autograd.grad(out.float().pow(2).mean(), params, allow_unused=True)
+                else:
+                    with torch.no_grad():
+                        self(x, lengths, path=path)
+            return run
+        torch_path = "stepwise" if self.training and self.spec.recurrent_dropout > 0 else "stock"
+        return {"native": batch("native"), "torch": batch(torch_path)}
 
     # ------------------------------------------------------------ running
     def _embed(self, x: Tensor) -> Tensor:
@@ -410,8 +481,8 @@ class SequenceModel(nn.Module):
         """x: (B, T, F) float or (B, T) int ids -> logits (B, out) or (B, T, out).
 
         ``lengths`` (B,): true lengths of right-padded sequences. ``path``: None = automatic
-        (``self.path``: 'native' on CPU, else 'stepwise' when training with recurrent dropout,
-        else the stock kernel; without masks all compute the same function), or force
+        ('native' where :mod:`.kernels` chooses it for this shape, else 'stepwise' when training
+        with recurrent dropout, else the stock kernel; without masks all compute the same function), or force
         'native' / 'stepwise' / 'stock' (tests, benchmarks). The native path runs padded steps
         too (the recurrence is causal, so h at a sequence's last real step is the same); the
         stock path packs them away.
@@ -422,7 +493,7 @@ class SequenceModel(nn.Module):
         if lengths is not None:
             lengths = torch.as_tensor(lengths)
         if path is None:
-            path = "native" if self.path == "native" else \
+            path = "native" if self._choose(x, lengths) == "native" else \
                 "stepwise" if self.training and self.spec.recurrent_dropout > 0 else "stock"
         if path == "stock" and self.training and self.spec.recurrent_dropout > 0:
             raise ValueError("the stock kernel cannot apply recurrent dropout; use path='stepwise'")

@@ -16,8 +16,8 @@
  * a thread carries a block of RB batch rows through all steps with the weights in L1 cache and
  * the block's accumulators in vector registers; the backward reads the stored h, c and gate
  * activations and accumulates the weight gradients per thread. Threads split the batch rows (pthreads, no OpenMP runtime). All float32, contiguous:
- * x B x T x F, out / cs B x T x H, act B x T x 4H. H must be a multiple of VL (the caller pads hidden units
- * with zero weights, which keeps them exactly 0).
+ * x B x T x F, out / cs B x T x H, act B x T x 4H. H must be a multiple of VL, which the caller learns
+ * from rnn_vector_width() (it pads hidden units with zero weights, which keeps them exactly 0).
  */
 #include <math.h>
 #include <pthread.h>
@@ -27,15 +27,30 @@
 
 enum { RNN_TANH = 0, RNN_RELU = 1, LSTM = 2, GRU = 3 };
 
+/* VL: floats per vector, the target's native register width (a wider generic vector is split
+ * into several registers by the compiler, and spills). RB: batch rows per block, whose RB
+ * accumulators + the weight vector + a broadcast must stay in registers (32 with AVX-512, 16
+ * with AVX2 / SSE / NEON). Both can be overridden with -DRNN_VL= / -DRNN_RB= to experiment;
+ * the wrapper asks the built library for them (rnn_vector_width, rnn_row_block). */
+#if defined(RNN_VL)
+#define VL RNN_VL
+#elif defined(__AVX512F__)
 #define VL 16
+#elif defined(__AVX__)
+#define VL 8
+#else
+#define VL 4      /* SSE, NEON, or anything else: 128-bit vectors (or scalar code the compiler splits) */
+#endif
+#if defined(RNN_RB)
+#define RB RNN_RB
+#elif defined(__AVX512F__)
+#define RB 8
+#else
+#define RB 8
+#endif
 typedef float vf __attribute__((vector_size(VL * sizeof(float))));
 static inline vf vload(const float *p) { vf v; memcpy(&v, p, sizeof v); return v; }
 static inline void vstore(float *p, vf v) { memcpy(p, &v, sizeof v); }
-#ifdef __AVX512F__
-#define RB 8      /* rows per block: 8 accumulators + operands fit the 32 vector registers */
-#else
-#define RB 4
-#endif
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
 /* exp on a vectorisable path (Cephes' expf: range reduction + degree-6 polynomial, ~1 ulp),
@@ -458,6 +473,9 @@ static job_t make_job(int cell, int64_t B, int64_t T, int64_t F, int64_t H, int6
     J.xmask = xmask; J.xgates = xgates; J.hmask = hmask;
     return J;
 }
+
+int rnn_vector_width(void) { return VL; }
+int rnn_row_block(void) { return RB; }
 
 /* returns 0, 1 (out of memory) or 2 (H not a multiple of VL) */
 int rnn_forward(int cell, int64_t B, int64_t T, int64_t F, int64_t H, int64_t G, const float *x,
