@@ -14,7 +14,8 @@
 #
 # Every comparison the lecture shows is a run here; each table puts the lecture's (or the cited
 # paper's) figure beside ours as mean ± std over seeds, with the tolerance used and a verdict.
-# This document reads only the aggregated tables and figures under the results folder.
+# This document reads only the tables, figures and run records the report rule declares as its
+# inputs; a section whose runs are absent from the configuration says so in one line.
 
 # %%
 #| echo: false
@@ -23,8 +24,8 @@ import os
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
-from rnnbench.report.doc import (config, page_assets, records, results_dir, show_figure, show_table, verdict_table,
-                                 verdicts)
+from rnnbench.report.doc import (config, declared_figures, page_assets, records, results_dir, section, show_figure,
+                                 show_table, table, verdict_table, verdicts)
 from rnnbench.report.performance import targets
 
 page_assets()
@@ -39,7 +40,7 @@ display(Markdown(
        "`config/full.yaml` runs the lecture's scale." if SCALE != "full" else
        "Full scale: the lecture's settings.")
     + f" Rendered through **{os.environ.get('RNNBENCH_RENDER_ENGINE', 'unknown')}**; "
-    f"{len(RECS)} run records read from `{results_dir()}`."))
+    f"{len(RECS)} run records read from `{results_dir()}` (the report rule's declared inputs)."))
 
 # %% [markdown]
 # ## The lecture's claims
@@ -115,7 +116,8 @@ if rows:
 
 # %%
 #| echo: false
-show_figure("grad_vs_distance.png", "Gradient norm against distance, per cell (single-layer runs)")
+if section(RECS, "no run of the recurrent study", "recurrent"):
+    show_figure("grad_vs_distance.png", "Gradient norm against distance, per cell (single-layer runs)")
 
 # %% [markdown]
 # ### IR-NN, np-RNN and LSTM (the lecture's comparison slide)
@@ -131,7 +133,8 @@ show_figure("grad_vs_distance.png", "Gradient norm against distance, per cell (s
 
 # %%
 #| echo: false
-show_table("irnn_nprnn_lstm.csv", "IR-NN / np-RNN / LSTM on our tasks beside Talathi & Vartak's UCF101 figures")
+if section(RECS, "no IRNN run of the recurrent study (the comparison is relative to IRNN)", "recurrent", cell="irnn"):
+    show_table("irnn_nprnn_lstm.csv", "IR-NN / np-RNN / LSTM on our tasks beside Talathi & Vartak's UCF101 figures")
 
 # %% [markdown]
 # ### The adding problem
@@ -140,11 +143,12 @@ show_table("irnn_nprnn_lstm.csv", "IR-NN / np-RNN / LSTM on our tasks beside Tal
 #
 # Le et al. (2015), §4.1: two input channels (uniform numbers, and two markers — one in each half);
 # the target is the sum of the two marked numbers. Always predicting 1 gives MSE ≈ 1/6 in
-# expectation (the issue quotes 0.1767); `baseline_mse` is that baseline measured on each run's test set.
+# expectation; `baseline_mse` is that baseline measured on each run's test set.
 
 # %%
 #| echo: false
-show_table("adding.csv", "Adding problem: test MSE per cell and sequence length, and whether it beats the baseline")
+if section(RECS, "no adding-problem run", "recurrent", task="adding"):
+    show_table("adding.csv", "Adding problem: test MSE per cell and sequence length, and whether it beats the baseline")
 
 # %% [markdown]
 # ## LSTM and GRU on Human Activity Recognition
@@ -157,7 +161,8 @@ show_table("adding.csv", "Adding problem: test MSE per cell and sequence length,
 
 # %%
 #| echo: false
-show_table("har_accuracy.csv", "HAR test accuracy beside the lecture's ~90 %")
+if section(RECS, "no HAR run", "recurrent", task="har"):
+    show_table("har_accuracy.csv", "HAR test accuracy beside the lecture's ~90 %")
 
 # %% [markdown]
 # **Parameter counts.** Keras' summary of the lecture's model: LSTM 5,376 + Dense 198 = 5,574.
@@ -169,7 +174,8 @@ show_table("har_accuracy.csv", "HAR test accuracy beside the lecture's ~90 %")
 
 # %%
 #| echo: false
-show_table("har_params.csv", "Trainable parameters: ours (torch) and the Keras reference beside the lecture's summary")
+if section(RECS, "no HAR run", "recurrent", task="har"):
+    show_table("har_params.csv", "Trainable parameters: ours (torch) and the Keras reference beside the lecture's summary")
 
 # %% [markdown]
 # ### Comparing different runs of the same model
@@ -182,9 +188,10 @@ show_table("har_params.csv", "Trainable parameters: ours (torch) and the Keras r
 
 # %%
 #| echo: false
-for p in sorted((results_dir() / "figures").glob("recurrent_curves_*.png")):
-    show_figure(p.name, f"Learning curves: {p.stem.replace('recurrent_curves_', '')}")
-show_figure("recurrent_grad_norm.png", "Largest gradient norm before clipping, per epoch")
+if section(RECS, "no run of the recurrent study", "recurrent"):
+    for name in declared_figures("recurrent_curves_"):
+        show_figure(name, f"Learning curves: {name[len('recurrent_curves_'):-len('.png')]}")
+    show_figure("recurrent_grad_norm.png", "Largest gradient norm before clipping, per epoch")
 
 # %% [markdown]
 # ## Regularisation: variational dropout
@@ -198,7 +205,8 @@ show_figure("recurrent_grad_norm.png", "Largest gradient norm before clipping, p
 
 # %%
 #| echo: false
-show_table("recurrent_summary.csv", "Every recurrent configuration: test metric mean ± std over seeds",
+if section(RECS, "no run of the recurrent study", "recurrent"):
+    show_table("recurrent_summary.csv", "Every recurrent configuration: test metric mean ± std over seeds",
                columns=["grid", "task", "source", "cell", "layers", "clip", "dropout", "recurrent_dropout",
                         "backend", "lr", "seq_len", "epochs", "metric", "test", "runs", "diverged",
                         "params_total", "seconds_mean", "path"])
@@ -208,7 +216,8 @@ show_table("recurrent_summary.csv", "Every recurrent configuration: test metric 
 
 # %%
 #| echo: false
-show_table("torch_vs_keras.csv", "Same model, same data, same seed: torch and Keras (test metric, training seconds)")
+if section(RECS, "no Keras reference run", "recurrent", backend="keras"):
+    show_table("torch_vs_keras.csv", "Same model, same data, same seed: torch and Keras (test metric, training seconds)")
 
 # %% [markdown]
 # ## Word embeddings: word2vec
@@ -220,15 +229,17 @@ show_table("torch_vs_keras.csv", "Same model, same data, same seed: torch and Ke
 
 # %%
 #| echo: false
-show_table("word2vec_summary.csv", "word2vec grid: quality and training speed, our torch core beside gensim "
-           "(mean over seeds; the last row is gensim's published text8 figure)",
-           columns=["source", "scale", "corpus", "corpus_tokens", "arch", "loss", "epochs",
-                    "analogy_total_pct_torch", "analogy_total_pct_gensim", "analogy_semantic_pct_torch",
-                    "analogy_semantic_pct_gensim", "analogy_syntactic_pct_torch", "analogy_syntactic_pct_gensim",
-                    "wordsim353_spearman_torch", "wordsim353_spearman_gensim", "simlex999_spearman_torch",
-                    "simlex999_spearman_gensim", "words_per_second_torch", "words_per_second_gensim",
-                    "speed_ratio_torch_over_gensim", "analogy_gap_points_torch_minus_gensim"])
-show_figure("word2vec_quality_speed.png", "Analogy accuracy against training words per second")
+W2V_RAN = section(RECS, "no word2vec run", "word2vec")
+if W2V_RAN:
+    show_table("word2vec_summary.csv", "word2vec grid: quality and training speed, our torch core beside gensim "
+               "(mean over seeds; the last row is gensim's published text8 figure)",
+               columns=["source", "scale", "corpus", "corpus_tokens", "arch", "loss", "epochs",
+                        "analogy_total_pct_torch", "analogy_total_pct_gensim", "analogy_semantic_pct_torch",
+                        "analogy_semantic_pct_gensim", "analogy_syntactic_pct_torch", "analogy_syntactic_pct_gensim",
+                        "wordsim353_spearman_torch", "wordsim353_spearman_gensim", "simlex999_spearman_torch",
+                        "simlex999_spearman_gensim", "words_per_second_torch", "words_per_second_gensim",
+                        "speed_ratio_torch_over_gensim", "analogy_gap_points_torch_minus_gensim"])
+    show_figure("word2vec_quality_speed.png", "Analogy accuracy against training words per second")
 
 # %% [markdown]
 # Analogy questions with a word outside the vocabulary (restricted to the 30,000 most frequent words,
@@ -241,15 +252,10 @@ show_figure("word2vec_quality_speed.png", "Analogy accuracy against training wor
 
 # %%
 #| echo: false
-show_table("word2vec_car.csv", "most_similar('car'): the lecture's gensim list beside each of our runs")
-N = None
-try:
-    import pandas as _pd
-
-    N = _pd.read_csv(results_dir() / "tables" / "word2vec_neighbours.csv")
-except FileNotFoundError:
-    pass
-if N is not None:
+if W2V_RAN:
+    show_table("word2vec_car.csv", "most_similar('car'): the lecture's gensim list beside each of our runs")
+N = table("word2vec_neighbours.csv") if W2V_RAN else None
+if N is not None and not N.empty:
     kmw = N[N["query"] == "king - man + woman"]
     if not kmw.empty:
         top = (kmw.sort_values("rank").groupby(["impl", "arch", "loss", "seed"], sort=False)
@@ -263,7 +269,7 @@ if N is not None:
 # %%
 #| echo: false
 for group, caption in [("male_female", "Male–female"), ("verb_tense", "Verb tense"),
-                       ("country_capital", "Country–capital")]:
+                       ("country_capital", "Country–capital")] if W2V_RAN else []:
     show_figure(f"word2vec_pca_{group}.png", f"{caption}: 2-D PCA of the word vectors")
 
 # %% [markdown]
@@ -281,9 +287,10 @@ for group, caption in [("male_female", "Male–female"), ("verb_tense", "Verb te
 
 # %%
 #| echo: false
-show_table("names_accuracy.csv", "Name → gender: test accuracy per cell and encoding (mean ± std over seeds)",
-           columns=["encoding", "cell", "hidden", "embedding_dim", "params_total", "test_accuracy", "runs",
-                    "diverged", "epochs", "majority_baseline", "lecture_figure", "source"])
+if section(RECS, "no name → gender run", "names"):
+    show_table("names_accuracy.csv", "Name → gender: test accuracy per cell and encoding (mean ± std over seeds)",
+               columns=["encoding", "cell", "hidden", "embedding_dim", "params_total", "test_accuracy", "runs",
+                        "diverged", "epochs", "majority_baseline", "lecture_figure", "source"])
 
 # %% [markdown]
 # ## Polyphonic music: tanh RNN, LSTM and GRU (Chung et al. 2014)
@@ -304,19 +311,30 @@ show_table("names_accuracy.csv", "Name → gender: test accuracy per cell and en
 # (steps 2..T of each sequence; padding excluded). Ours is the test NLL of the weights of the best
 # validation epoch. The tolerance for *agrees* is 0.3 nats, about the spread between the paper's
 # three cells on one dataset. Differences from the paper: no weight noise, a fixed learning rate
-# (the paper searched it per model), and at laptop scale few epochs and training on 100-step windows
-# of the training sequences, each from a zero state (validation and test sequences are always whole).
-# Truncated back-propagation through time with the state carried across windows (the lecture's
-# recap) is not used: the shared model has no initial-state input.
+# (the paper searched it per model), and the training schedule each grid of this configuration used,
+# listed below: whole sequences with full back-propagation through time, windows of the training
+# sequences each from a zero state (`train_chunk`), or truncated back-propagation through time with
+# the state carried across chunks but detached (`tbptt`, the lecture's recap). Validation and test
+# sequences are always whole.
 
 # %%
 #| echo: false
-show_table("music_nll.csv", "Test NLL per time step beside Chung et al. 2014, Table 2",
-           columns=["dataset", "cell", "hidden", "paper_units", "params_total", "params_recurrent", "paper_params",
-                    "paper_test_nll", "ours_test_nll", "tolerance", "verdict", "runs", "diverged", "epochs_run",
-                    "train_chunk", "source"])
-show_table("music_ranking.csv", "Which cell is best on each dataset, ours and the paper's")
-show_figure("music_nll.png", "Test NLL per step: Chung et al. 2014 (grey) and ours (blue, ± std over seeds)")
+if section(RECS, "no polyphonic-music run", "music"):
+    schedules = {}
+    for r in RECS:
+        if r.get("family") == "music":
+            c = r.get("config") or {}
+            schedules[r.get("grid") or c.get("grid")] = (
+                f"truncated BPTT in {c['tbptt']}-step chunks, the state carried across chunks" if c.get("tbptt")
+                else f"{c['train_chunk']}-step training windows, each from a zero state" if c.get("train_chunk")
+                else "whole sequences, full BPTT")
+    display(Markdown("\n".join(f"- `{g}`: {how}" for g, how in schedules.items())))
+    show_table("music_nll.csv", "Test NLL per time step beside Chung et al. 2014, Table 2",
+               columns=["dataset", "cell", "training", "hidden", "paper_units", "params_total", "params_recurrent",
+                        "paper_params", "paper_test_nll", "ours_test_nll", "tolerance", "verdict", "runs", "diverged",
+                        "epochs_run", "train_chunk", "source"])
+    show_table("music_ranking.csv", "Which cell is best on each dataset, ours and the paper's")
+    show_figure("music_nll.png", "Test NLL per step: Chung et al. 2014 (grey) and ours (blue, ± std over seeds)")
 
 # %% [markdown]
 # ## Using an embedding layer: IMDb sentiment
@@ -343,10 +361,12 @@ show_figure("music_nll.png", "Test NLL per step: Chung et al. 2014 (grey) and ou
 
 # %%
 #| echo: false
-show_table("embedding_data.csv", "IMDb as ids: subsets, truncation, out-of-vocabulary rate, word2vec coverage")
-show_table("embedding_accuracy.csv", "IMDb test accuracy per embedding strategy (mean ± std over seeds)",
-           columns=["cell", "strategy", "hidden", "embedding_dim", "trainable_params", "trainable_embedding_params",
-                    "test_accuracy", "runs", "diverged", "epochs", "best_epoch_mean", "lecture_figure", "source"])
+if section(RECS, "no IMDb embedding run", "embedding"):
+    show_table("embedding_data.csv", "IMDb as ids: subsets, truncation, out-of-vocabulary rate, word2vec coverage")
+    show_table("embedding_accuracy.csv", "IMDb test accuracy per embedding strategy (mean ± std over seeds)",
+               columns=["cell", "strategy", "hidden", "embedding_dim", "trainable_params",
+                        "trainable_embedding_params", "test_accuracy", "runs", "diverged", "epochs", "best_epoch_mean",
+                        "lecture_figure", "source"])
 
 # %% [markdown]
 # ## Performance targets
@@ -358,7 +378,7 @@ show_table("embedding_accuracy.csv", "IMDb test accuracy per embedding strategy 
 
 # %%
 #| echo: false
-PERF = targets(RECS, results_dir() / "tables")
+PERF = targets(RECS, table)
 display(HTML(PERF.to_html(index=False, classes="rnnbench-table", border=0)))
 
 # %% [markdown]
@@ -366,8 +386,6 @@ display(HTML(PERF.to_html(index=False, classes="rnnbench-table", border=0)))
 
 # %%
 #| echo: false
-import json
-
 if RECS:
     prov = [r.get("provenance", {}) for r in RECS]
     commits = sorted({p.get("git_commit") or "unknown" for p in prov})

@@ -20,8 +20,14 @@ SEQUENCE_FAMILIES = ("recurrent", "names", "music", "embedding")
 RUNS = {fam: expand_grid(config.get(fam), family=fam) for fam in SEQUENCE_FAMILIES}
 RECURRENT = RUNS["recurrent"]
 
-# Each family adds the aggregated files the report reads: {family: [paths]}.
+# What reaches the report, all of it declared (the report reads nothing else, never globs):
+# - REPORT_INPUTS["<family>"] = [...]: the family's aggregated tables and figures (its aggregation
+#   rule's outputs); every `verdicts_*.csv` among them joins the verdict summary;
+# - REPORT_RECORDS["<family>"] = [...]: the run records (metrics.json) the report summarises
+#   (run counts, provenance, performance targets).
+# Both are read when the DAG is built, so a rule file included after report.smk may register too.
 REPORT_INPUTS = {}
+REPORT_RECORDS = {}
 
 
 def gpu_resource(_wildcards=None):

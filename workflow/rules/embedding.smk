@@ -25,3 +25,4 @@ rule aggregate_embedding:
 
 if RUNS["embedding"]:
     REPORT_INPUTS["embedding"] = rules.aggregate_embedding.output
+    REPORT_RECORDS["embedding"] = all_runs("embedding")

@@ -26,3 +26,4 @@ rule aggregate_music:
 
 if RUNS["music"]:
     REPORT_INPUTS["music"] = rules.aggregate_music.output
+    REPORT_RECORDS["music"] = all_runs("music")

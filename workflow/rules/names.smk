@@ -23,3 +23,4 @@ rule aggregate_names:
 
 if RUNS["names"]:
     REPORT_INPUTS["names"] = rules.aggregate_names.output
+    REPORT_RECORDS["names"] = all_runs("names")

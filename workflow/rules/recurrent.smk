@@ -63,6 +63,10 @@ rule aggregate_recurrent:
                             category="Recurrent study"),
         talathi=report(f"{RESULTS}/tables/irnn_nprnn_lstm.csv", caption="../report/irnn_nprnn_lstm.rst",
                        category="Long-term dependencies"),
+        adding=report(f"{RESULTS}/tables/adding.csv", caption="../report/adding.rst",
+                      category="Long-term dependencies"),
+        torch_vs_keras=report(f"{RESULTS}/tables/torch_vs_keras.csv", caption="../report/torch_vs_keras.rst",
+                              category="Recurrent study"),
         grad=report(f"{RESULTS}/figures/grad_vs_distance.png", caption="../report/grad_vs_distance.rst",
                     category="Long-term dependencies"),
         gradnorm=report(f"{RESULTS}/figures/recurrent_grad_norm.png", caption="../report/grad_norm.rst",
@@ -84,3 +88,4 @@ rule aggregate_recurrent:
 
 if RECURRENT:
     REPORT_INPUTS["recurrent"] = rules.aggregate_recurrent.output
+    REPORT_RECORDS["recurrent"] = all_runs("recurrent")

@@ -1,11 +1,18 @@
-# Report: render reports/report.py (Quarto percent script) into one self-contained HTML file.
+# Report: render reports/report.py (Quarto percent script) into one self-contained HTML file, from
+# the declared tables/figures (REPORT_INPUTS) and run records (REPORT_RECORDS) alone.
 
 REPORT_HTML = f"{RESULTS}/report/report.html"
 
 
+def report_files(registry):
+    """Every path a family registered in REPORT_INPUTS or REPORT_RECORDS, in registration order."""
+    return [str(path) for paths in registry.values() for path in paths]
+
+
 rule report:
     input:
-        [path for paths in REPORT_INPUTS.values() for path in paths],
+        tables=lambda w: report_files(REPORT_INPUTS),
+        records=lambda w: report_files(REPORT_RECORDS),
         source="reports/report.py",
     output:
         html=REPORT_HTML,
@@ -20,4 +27,5 @@ rule report:
         runtime=20,
     shell:
         "python -m rnnbench.report.render --source {input.source} --results {RESULTS} "
-        "--engine {params.engine} --config-json {params.config_json:q} --out {output.html} > {log} 2>&1"
+        "--engine {params.engine} --config-json {params.config_json:q} --out {output.html} "
+        "--tables {input.tables} --records {input.records} > {log} 2>&1"

@@ -112,3 +112,4 @@ rule aggregate_word2vec:
 
 if W2V_RUNS:
     REPORT_INPUTS["word2vec"] = rules.aggregate_word2vec.output
+    REPORT_RECORDS["word2vec"] = rules.aggregate_word2vec.input

@@ -66,10 +66,15 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> Path:
 
 
 def read_csv(path: str | os.PathLike) -> pd.DataFrame | None:
-    """A table written by :func:`write_csv`, or None when it is absent or empty (a family that did
-    not run writes nothing)."""
+    """A table written by :func:`write_csv`, or None when it is absent or holds no columns (a frame
+    with no rows and no columns is written as an empty line); a header-only table is an empty frame."""
     path = Path(path)
-    return pd.read_csv(path) if path.exists() and path.stat().st_size else None
+    if not path.exists():
+        return None
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        return None
 
 
 def save_figure(fig, path: str | os.PathLike) -> Path:

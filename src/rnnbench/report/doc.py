@@ -1,7 +1,13 @@
-"""Helpers the report document uses: read aggregated tables and figures, show them the same way
-under Quarto and under the Jupyter path."""
+"""Helpers the report document uses: read the declared tables, figures and run records, show them
+the same way under Quarto and under the Jupyter path.
+
+The document reads only what the report rule declares as its inputs, listed in the manifest the
+renderer writes (``$RNNBENCH_MANIFEST``): a file left in the results folder by another config is
+not among them, so it never reaches the report.
+"""
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
@@ -9,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import HTML, Image, Markdown, display
 
+from ..records import read_records
 from .common import read_csv
 
 
@@ -21,8 +28,32 @@ def config() -> dict:
     return json.loads(raw) if raw else {}
 
 
+@functools.lru_cache(maxsize=1)
+def manifest() -> dict[str, list[str]]:
+    """The report's declared inputs: ``{"tables": [paths], "records": [paths]}``."""
+    path = os.environ.get("RNNBENCH_MANIFEST")
+    if not path:
+        raise RuntimeError("RNNBENCH_MANIFEST is not set: render the report with `python -m rnnbench.report.render "
+                           "--tables ... --records ...` (the Snakemake `report` rule does)")
+    return json.loads(Path(path).read_text())
+
+
+def declared(relpath: str) -> Path | None:
+    """The declared input at ``tables/<name>`` or ``figures/<name>`` of the results folder, or None."""
+    want = results_dir() / relpath
+    return next((Path(p) for p in manifest()["tables"] if Path(p) == want), None)
+
+
+def declared_figures(prefix: str) -> list[str]:
+    """Names of the declared figures whose name starts with ``prefix``, sorted."""
+    figs = results_dir() / "figures"
+    return sorted(Path(p).name for p in manifest()["tables"]
+                  if Path(p).parent == figs and Path(p).name.startswith(prefix))
+
+
 def table(name: str) -> pd.DataFrame | None:
-    return read_csv(results_dir() / "tables" / name)
+    p = declared(f"tables/{name}")
+    return read_csv(p) if p else None
 
 
 def show_table(name: str, caption: str, columns: list[str] | None = None, floatfmt: str = "{:.4g}",
@@ -41,8 +72,8 @@ def show_table(name: str, caption: str, columns: list[str] | None = None, floatf
 
 
 def show_figure(name: str, caption: str, empty: str = "not run in this configuration") -> None:
-    p = results_dir() / "figures" / name
-    if not p.exists():
+    p = declared(f"figures/{name}")
+    if p is None or not p.exists():
         display(Markdown(f"*{caption}: {empty}.*"))
         return
     display(Image(filename=str(p)))
@@ -50,17 +81,29 @@ def show_figure(name: str, caption: str, empty: str = "not run in this configura
 
 
 def verdicts() -> pd.DataFrame:
-    frames = [read_csv(p) for p in sorted((results_dir() / "tables").glob("verdicts_*.csv"))]
+    """Every declared ``verdicts_<family>.csv``, in one frame."""
+    paths = [Path(p) for p in manifest()["tables"] if Path(p).name.startswith("verdicts_") and p.endswith(".csv")]
+    frames = [read_csv(p) for p in paths]
     frames = [f for f in frames if f is not None and not f.empty]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
 
 def records() -> list[dict]:
-    out = []
-    for p in sorted(results_dir().glob("**/metrics.json")):
-        with open(p) as f:
-            out.append(json.load(f))
-    return out
+    """The run records the report rule was given (never a glob of the results folder)."""
+    return read_records(manifest()["records"])
+
+
+def section(recs: list[dict], absent: str, family: str, **match) -> bool:
+    """Whether any run record of ``family`` matching ``key=value`` (or ``key=(v1, v2...)``) is among
+    the report's inputs; when none is, the section says so in one line and the caller skips it."""
+    def hit(r: dict) -> bool:
+        return r.get("family") == family and all(
+            r.get(k) in v if isinstance(v, tuple) else r.get(k) == v for k, v in match.items())
+
+    if any(hit(r) for r in recs):
+        return True
+    display(Markdown(f"*Not run in this configuration: {absent}.*"))
+    return False
 
 
 VERDICT_STYLE = {"agrees": "#d8f0d8", "differs": "#f8dcd8", "not run": "#eeeeee"}

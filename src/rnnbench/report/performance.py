@@ -8,6 +8,7 @@ not of a run: ``bench/pipeline.py`` measures it.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Callable
 
 import pandas as pd
 
@@ -24,12 +25,14 @@ def _on_gpu(devices: list[str]) -> bool:
     return any(d.startswith("cuda") for d in devices)
 
 
-def targets(recs: list[dict], tables: str | Path) -> pd.DataFrame:
-    """One row per target: target, measured, where, verdict (reached / not reached / not measured)."""
-    tables = Path(tables)
+def targets(recs: list[dict], tables: str | Path | Callable[[str], pd.DataFrame | None]) -> pd.DataFrame:
+    """One row per target: target, measured, where, verdict (reached / not reached / not measured).
+    ``tables``: a folder of aggregated tables, or a reader from a table's name (the report's
+    :func:`rnnbench.report.doc.table`, which reads declared inputs only)."""
+    table = tables if callable(tables) else (lambda name: read_csv(Path(tables) / name))
     rows: list[dict] = []
 
-    tk = read_csv(tables / "torch_vs_keras.csv")
+    tk = table("torch_vs_keras.csv")
     devs = _devices(recs, family="recurrent", task="har", backend="torch")
     if tk is not None and not tk.empty and "speedup_torch_over_keras" in tk:
         s = tk["speedup_torch_over_keras"].astype(float)
@@ -41,7 +44,7 @@ def targets(recs: list[dict], tables: str | Path) -> pd.DataFrame:
         rows.append({"target": "HAR: our training ≥ 2× Keras' speed", "measured": "no Keras run in this configuration",
                      "where": "", "verdict": UNMEASURED})
 
-    ws = read_csv(tables / "word2vec_summary.csv")
+    ws = table("word2vec_summary.csv")
     wdevs = _devices(recs, family="word2vec", impl="torch")
     gpu = _on_gpu(wdevs)
     need = 20.0 if gpu else 1.0

@@ -5,8 +5,10 @@ Two paths, one source:
   ``pip install quarto-cli`` with internet);
 - otherwise jupytext (percent script → notebook) → nbclient (execute) → nbconvert (HTML with
   images inlined), which installs from PyPI alone.
-The log says which path ran. The document reads its inputs from ``$RNNBENCH_RESULTS`` and the
-resolved config from ``$RNNBENCH_CONFIG``.
+The log says which path ran. The document reads the files it is given and nothing else: the
+declared tables and figures (``--tables``) and run records (``--records``) go to it in a manifest
+(``$RNNBENCH_MANIFEST``, a JSON file of absolute paths); ``$RNNBENCH_RESULTS`` is the folder they
+are named relative to and ``$RNNBENCH_CONFIG`` the resolved config.
 """
 from __future__ import annotations
 
@@ -24,9 +26,17 @@ class RenderError(RuntimeError):
     pass
 
 
-def _env(results: Path, config_json: str | None, engine: str) -> dict[str, str]:
+def write_manifest(path: Path, tables: list[str], records: list[str]) -> Path:
+    """The report's inputs, as absolute paths: ``{"tables": [...], "records": [...]}``."""
+    path.write_text(json.dumps({"tables": [str(Path(p).resolve()) for p in tables],
+                                "records": [str(Path(p).resolve()) for p in records]}, indent=1))
+    return path
+
+
+def _env(results: Path, config_json: str | None, engine: str, manifest: Path) -> dict[str, str]:
     env = dict(os.environ)
     env["RNNBENCH_RESULTS"] = str(results.resolve())
+    env["RNNBENCH_MANIFEST"] = str(manifest.resolve())
     env["RNNBENCH_RENDER_ENGINE"] = engine
     if config_json:
         env["RNNBENCH_CONFIG"] = config_json
@@ -121,8 +131,10 @@ def _move_into_place(src: Path, out: Path) -> None:
 
 
 def render(source: str | os.PathLike, results: str | os.PathLike, out: str | os.PathLike,
-           engine: str = "auto", config_json: str | None = None) -> str:
-    """Render and return the path that ran: 'quarto' or 'jupyter'."""
+           engine: str = "auto", config_json: str | None = None, tables: list[str] | None = None,
+           records: list[str] | None = None) -> str:
+    """Render from the given tables/figures and run records alone; return the path that ran:
+    'quarto' or 'jupyter'."""
     source, results, out = Path(source), Path(results), Path(out)
     if not source.exists():
         raise RenderError(f"report source {source} does not exist")
@@ -132,11 +144,13 @@ def render(source: str | os.PathLike, results: str | os.PathLike, out: str | os.
         raise RenderError("report.engine is 'quarto' but the Quarto CLI is not on PATH "
                           "(conda install -c conda-forge quarto, or pip install quarto-cli with internet)")
     use = "quarto" if (engine == "quarto" or (engine == "auto" and quarto)) else "jupyter"
-    env = _env(results, config_json, use)
-    if use == "quarto":
-        render_quarto(source, out, env, quarto)  # type: ignore[arg-type]
-    else:
-        render_jupyter(source, out, env)
+    with tempfile.TemporaryDirectory(prefix="rnnbench-report-inputs-") as tmp:
+        manifest = write_manifest(Path(tmp) / "inputs.json", tables or [], records or [])
+        env = _env(results, config_json, use, manifest)
+        if use == "quarto":
+            render_quarto(source, out, env, quarto)  # type: ignore[arg-type]
+        else:
+            render_jupyter(source, out, env)
     print(f"report written to {out} (path: {use})", flush=True)
     return use
 
@@ -148,11 +162,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--out", required=True)
     p.add_argument("--engine", choices=["auto", "quarto", "jupyter"], default="auto")
     p.add_argument("--config-json", default=None)
+    p.add_argument("--tables", nargs="*", default=[], help="the declared tables and figures the report may read")
+    p.add_argument("--records", nargs="*", default=[], help="the run records (metrics.json) it summarises")
     a = p.parse_args(argv)
     if a.config_json:
         json.loads(a.config_json)  # fail here, not inside the kernel
     try:
-        render(a.source, a.results, a.out, a.engine, a.config_json)
+        render(a.source, a.results, a.out, a.engine, a.config_json, a.tables, a.records)
     except RenderError as e:
         raise SystemExit(f"error: {e}")
 
