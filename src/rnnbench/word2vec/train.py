@@ -75,6 +75,7 @@ def run(impl: str, arch: str, loss: str, seed: int, corpus: str, corpus_name: st
         "status": "ok",
         "device": device_desc,
         "backend": result.backend, "backend_detail": result.backend_detail,
+        "backend_choice": getattr(result, "backend_choice", None),
         "train_seconds": result.train_seconds, "vocab_seconds": result.vocab_seconds,
         "wall_seconds": wall, "eval_seconds": eval_seconds,
         "raw_words": result.raw_words, "effective_words": result.effective_words,
@@ -106,8 +107,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--params", default="{}", help="JSON of Word2VecParams fields (sg/hs/negative come from --arch/--loss)")
     ap.add_argument("--device", default="auto")
     ap.add_argument("--backend", default=None, choices=("auto", "native", "torch"),
-                    help="our trainer's path (default auto, or $RNNBENCH_W2V_BACKEND): native C kernel on CPU, "
-                         "else batched torch")
+                    help="our trainer's path (config word2vec.kernel; default auto: native C kernel on CPU where "
+                         "measured faster, else batched torch; a non-empty $RNNBENCH_W2V_BACKEND overrides it)")
     ap.add_argument("--restrict-vocab", type=int, default=30_000)
     ap.add_argument("--similar", default=None, help="comma-separated words for most_similar")
     ap.add_argument("--no-vectors", action="store_true", help="do not write vectors.bin")

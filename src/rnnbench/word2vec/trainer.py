@@ -9,8 +9,12 @@ Two paths, the same hyper-parameters and results semantics (recorded as ``backen
 - ``torch`` (GPUs, and CPU when the kernel cannot build, or when asked): batched, on any torch
   device (``rnnbench.device.resolve_device``), deterministic for a seed on CPU.
 
-``backend="auto"`` (default; ``$RNNBENCH_W2V_BACKEND`` overrides) picks native on CPU when it
-builds, else torch, logging why.
+``backend="auto"`` (the default, config ``word2vec.kernel``; a non-empty ``$RNNBENCH_W2V_BACKEND``
+overrides it) runs native on CPU when it builds and, for these hyper-parameters and threads, was
+measured faster than the torch path on this machine: one epoch of each on the corpus' first
+``AUTO_SAMPLE_TOKENS`` tokens, once per machine (cached beside the built library, as the
+recurrent kernels' choice in :mod:`rnnbench.models.kernels`). Otherwise torch, logging why; the
+record says which path ran and both timings (``backend_choice``).
 
 Torch path, one epoch: subsample the token stream (one draw per token), then walk it in batches of
 ``batch_words`` centre tokens; each batch draws its shrunk windows, builds every (centre,
@@ -19,6 +23,7 @@ alpha -> min_alpha (decayed over all epochs' raw words, as gensim does).
 """
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from dataclasses import dataclass, field
@@ -47,6 +52,7 @@ class TrainResult:
     history: list[dict] = field(default_factory=list)
     backend: str = "torch"         # which path trained: native / torch (/ gensim for the reference)
     backend_detail: str = ""       # compiler and flags, or why the native path was not used
+    backend_choice: dict | None = None   # backend 'auto': the measured choice (both timings)
 
     @property
     def words_per_second(self) -> float:
@@ -79,6 +85,12 @@ def encode(sentences: list[list[str]], vocab: Vocab) -> tuple[np.ndarray, np.nda
 
 
 BACKENDS = ("auto", "native", "torch")
+AUTO_SAMPLE_TOKENS = 100_000
+
+
+def env_backend() -> str | None:
+    """``$RNNBENCH_W2V_BACKEND`` if set and not empty."""
+    return (os.environ.get("RNNBENCH_W2V_BACKEND") or "").strip() or None
 
 
 def choose_backend(backend: str, dev: torch.device) -> tuple[str, str, object]:
@@ -103,14 +115,57 @@ def choose_backend(backend: str, dev: torch.device) -> tuple[str, str, object]:
     return "native", msg, lib
 
 
+def measured_choice(sentences: list[list[str]], params: Word2VecParams, lib, build: str):
+    """native or torch for ``params`` on this machine (a ``rnnbench.models.kernels.Choice``):
+    one epoch of each on the corpus' first ``AUTO_SAMPLE_TOKENS`` tokens, cached per machine."""
+    from ..models import kernels
+
+    sample, n = [], 0
+    for s in sentences:
+        sample.append(s)
+        n += len(s)
+        if n >= AUTO_SAMPLE_TOKENS:
+            break
+    p = dataclasses.replace(params, epochs=1)
+    key = kernels.shape_key("word2vec", sg=p.sg, hs=p.hs, negative=p.negative, window=p.window,
+                            D=p.vector_size, workers=p.workers, batch_words=p.batch_words,
+                            cbow_mean=p.cbow_mean, tokens=kernels._bucket(n))
+
+    def runs():
+        dev = torch.device("cpu")
+        quiet = lambda m: None  # noqa: E731
+        return {"native": lambda: _train(sample, p, dev, "native", build, lib, quiet),
+                "torch": lambda: _train(sample, p, dev, "torch", "", None, quiet)}
+    choice = kernels.decide("auto", key, lib, build, runs, repeats=1)
+    return choice, n
+
+
 def train(sentences: list[list[str]], params: Word2VecParams, device="cpu", *,
           log: Callable[[str], None] = print, backend: str | None = None) -> TrainResult:
     params.validate()
     raw_total = sum(len(s) for s in sentences)
     check_corpus(raw_total, params.window)
     dev = torch.device(device)
-    backend, backend_detail, lib = choose_backend(backend or os.environ.get("RNNBENCH_W2V_BACKEND", "auto"), dev)
+    requested = env_backend() or backend or "auto"
+    backend, backend_detail, lib = choose_backend(requested, dev)
+    choice = None
+    if requested == "auto" and backend == "native":
+        c, n = measured_choice(sentences, params, lib, backend_detail)
+        choice = {**c.as_record(), "sample_tokens": n,
+                  "native_words_per_second": n / c.native_ms * 1e3 if c.native_ms else None,
+                  "torch_words_per_second": n / c.torch_ms * 1e3 if c.torch_ms else None}
+        if c.path == "torch":
+            backend, lib = "torch", None
+        backend_detail = f"{backend_detail}; auto: {c.reason}"
     log(f"word2vec backend: {backend} ({backend_detail})")
+    result = _train(sentences, params, dev, backend, backend_detail, lib, log)
+    result.backend_choice = choice
+    return result
+
+
+def _train(sentences: list[list[str]], params: Word2VecParams, dev: torch.device, backend: str,
+           backend_detail: str, lib, log: Callable[[str], None]) -> TrainResult:
+    raw_total = sum(len(s) for s in sentences)
     if dev.type == "cpu":
         keep_heap()
         torch.set_num_threads(max(1, params.workers))

@@ -132,7 +132,7 @@ def time_paths(runs: dict[str, Callable[[], None]], repeats: int = REPEATS) -> d
 
 
 def decide(requested_kernel: str, key: str, lib, build: str,
-           runs: Callable[[], dict[str, Callable[[], None]]]) -> Choice:
+           runs: Callable[[], dict[str, Callable[[], None]]], repeats: int = REPEATS) -> Choice:
     """The path for ``key`` under ``requested_kernel`` ('auto' measures through ``runs()``, a
     dict 'native' / 'torch' -> one batch of each, unless the decision is cached)."""
     if requested_kernel == "torch":
@@ -150,7 +150,7 @@ def decide(requested_kernel: str, key: str, lib, build: str,
         import torch
 
         with torch.random.fork_rng(devices=[]):
-            ms = time_paths(runs())
+            ms = time_paths(runs(), repeats)
         faster = ms["native"] < (1.0 - MARGIN) * ms["torch"]
         entry = {"path": "native" if faster else "torch", "native_ms": round(ms["native"], 3),
                  "torch_ms": round(ms["torch"], 3), "measured": time.strftime("%Y-%m-%dT%H:%M:%S")}
