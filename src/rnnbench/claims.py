@@ -324,6 +324,13 @@ REGISTER: list[Claim] = [
           "lecture, 'word2vec - geometric operations'; statistic: rank of 'queen' among all words, top 5",
           "figure", Beyond(_w2v(impl="gensim", arch="cbow", loss="ns"), "queen_rank", 5.5, "below"),
           "a larger corpus (word2vec: prefix_tokens)", anchor="word2vec"),
+    *[Claim(f"w2v_offsets_{group}", W2V, f"the path from a point to the other captures a semantic relationship "
+            f"({label})", "lecture, 'word2vec - geometric operations' (the three pictures); statistic: mean cosine "
+            "between the group's pair offsets minus that of the same words wrongly paired", "shape",
+            Beyond(_w2v(impl="gensim", arch="cbow", loss="ns"), f"offset_excess_{group}", 0.0, "above"),
+            "a larger corpus or more seeds", anchor="word2vec")
+      for group, label in (("male_female", "male–female"), ("verb_tense", "verb tense"),
+                           ("country_capital", "country–capital"))],
     Claim("w2v_cbow_faster", W2V, "CBOW: from a bag of context words, predict a word [one prediction per window]",
           "Mikolov et al. 2013a (CBOW trains faster than skip-gram); words/s of our core, CBOW − skip-gram",
           "effect", Paired(_w2v(impl="ours", arch="cbow"), _w2v(impl="ours", arch="skipgram"), "words_per_second",

@@ -122,7 +122,8 @@ def word2vec_row(r: dict[str, Any]) -> dict[str, Any]:
             "analogy_semantic_pct": as_float((a.get("semantic") or {}).get("accuracy_pct")),
             "wordsim353_spearman": as_float((r.get("wordsim353") or {}).get("spearman")),
             "car_overlap": float(len(set(car) & set(LECTURE_CAR))) if car else float("nan"),
-            "queen_rank": as_float(r.get("queen_rank"))}
+            "queen_rank": as_float(r.get("queen_rank")),
+            **{f"offset_excess_{g}": as_float(o.get("excess")) for g, o in (r.get("offsets") or {}).items()}}
 
 
 def runs_frame(records: Iterable[dict[str, Any]]) -> pd.DataFrame:

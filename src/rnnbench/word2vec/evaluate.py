@@ -7,6 +7,7 @@
 - Spearman (and Pearson) correlation of cosine similarity with human scores on WordSim-353 and
   SimLex-999 (gensim's ``evaluate_word_pairs``: out-of-vocabulary pairs skipped and counted).
 - ``most_similar`` and king - man + woman (cosine on unit vectors, inputs excluded).
+- the lecture's word groups: how parallel each group's pair offsets are (:func:`offsets`).
 """
 from __future__ import annotations
 
@@ -157,6 +158,43 @@ def group_vectors(emb: Embeddings) -> dict[str, dict[str, list[float]]]:
     return out
 
 
+def offsets(emb: Embeddings, pairs: list[tuple[str, str]], n_null: int = 200, seed: int = 0) -> dict:
+    """Are the offsets of a word group parallel (the lecture's male–female, verb-tense and
+    country–capital pictures)? Mean cosine between the offset vectors v(b) − v(a) of the group's
+    pairs (unit vectors, as analogies use), against two nulls: the same words paired wrongly
+    (a derangement of the second words: the shared category direction alone) and random pairs of
+    frequent words. ``excess`` = true − wrongly paired: > 0 when the pairs carry a relation of their
+    own beyond "all capitals sit apart from all countries"."""
+    have = [(a, b) for a, b in pairs if a in emb.index and b in emb.index]
+    res = {"pairs": len(pairs), "used": len(have), "mean_cos": None, "mean_cos_mispaired": None,
+           "mean_cos_random": None, "excess": None}
+    if len(have) < 3:
+        return res
+    rng = np.random.default_rng(seed)
+    u = emb.unit
+
+    def mean_pairwise_cos(off: np.ndarray) -> float:
+        off = off / np.maximum(np.linalg.norm(off, axis=1, keepdims=True), 1e-12)
+        c = off @ off.T
+        return float(c[np.triu_indices(len(off), 1)].mean())
+
+    a = np.array([emb.index[x] for x, _ in have])
+    b = np.array([emb.index[y] for _, y in have])
+    true = mean_pairwise_cos(u[b] - u[a])
+    mis = []
+    for _ in range(n_null):
+        perm = rng.permutation(len(b))
+        while np.any(perm == np.arange(len(b))):
+            perm = rng.permutation(len(b))
+        mis.append(mean_pairwise_cos(u[b[perm]] - u[a]))
+    top = min(len(emb.words), 10_000)
+    rand = [mean_pairwise_cos(u[rng.integers(0, top, len(have))] - u[rng.integers(0, top, len(have))])
+            for _ in range(n_null)]
+    res.update(mean_cos=true, mean_cos_mispaired=float(np.mean(mis)), mean_cos_random=float(np.mean(rand)),
+               excess=true - float(np.mean(mis)))
+    return res
+
+
 def evaluate_all(emb: Embeddings, eval_dir: str | Path, similar_words=SIMILAR_WORDS,
                  restrict_vocab: int = 30_000, topn: int = 10) -> dict:
     eval_dir = Path(eval_dir)
@@ -168,6 +206,7 @@ def evaluate_all(emb: Embeddings, eval_dir: str | Path, similar_words=SIMILAR_WO
         "king_man_woman": emb.most_similar(["king", "woman"], ["man"], topn=5),
         "queen_rank": emb.rank_of("queen", ["king", "woman"], ["man"]),
         "groups": group_vectors(emb),
+        "offsets": {g: offsets(emb, pairs) for g, pairs in GROUPS.items()},
     }
     missing = [w for w in similar_words if w not in emb.index]
     res["most_similar_oov"] = missing
