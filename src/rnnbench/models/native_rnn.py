@@ -59,8 +59,10 @@ def load() -> Tuple[Optional[ctypes.CDLL], str]:
     source, why = _source()   # read once: load() runs on every forward, backward and ``path`` query
     if source is None:
         return None, why
-    # -std=c99 turns off fused multiply-add contraction; the matmul loops want it (about 2x)
-    return cbuild.load("recurrence", source, _declare, ["-ffp-contract=fast"])
+    # -std=c99 turns off fused multiply-add contraction; the matmul loops want it (about 2x).
+    # -fno-trapping-math lets gcc turn the gate loops' clamps into blends: without it they stay
+    # scalar wherever the target has no AVX-512 mask registers (AVX2, SSE; NaNs still propagate)
+    return cbuild.load("recurrence", source, _declare, ["-ffp-contract=fast", "-fno-trapping-math"])
 
 
 def vector_width(lib: Optional[ctypes.CDLL] = None) -> int:
