@@ -28,6 +28,7 @@ AXES = {
     "hidden": "hidden",
     "datasets": "dataset",
     "embedding": "embedding",
+    "recurrent_gain": "recurrent_gain",
 }
 # axes that always appear in the run id, in this order; others appear only when swept
 ID_ALWAYS = ("cell", "layers", "clip", "dropout", "recurrent_dropout", "backend")
@@ -49,6 +50,7 @@ DEFAULTS: dict[str, Any] = {
     "bias": "double",
     "init": "keras",
     "irnn_gain": 1.0,
+    "recurrent_gain": 1.0,
     "input_std": 0.001,
     "diagnostics": True,
     "patience": None,
@@ -82,7 +84,8 @@ def run_id(entry: str, spec: Mapping[str, Any], swept: set[str]) -> str:
         f"rdrop{_fmt(spec['recurrent_dropout'])}",
         spec["backend"],
     ]
-    for extra, tag in (("lr", "lr"), ("seq_len", "T"), ("hidden", "H"), ("dataset", ""), ("embedding", "emb")):
+    for extra, tag in (("lr", "lr"), ("seq_len", "T"), ("hidden", "H"), ("dataset", ""), ("embedding", "emb"),
+                       ("recurrent_gain", "g")):
         if extra in swept:
             parts.append(f"{tag}{_fmt(spec[extra])}")
     return f"{entry}/{'_'.join(parts)}/seed{spec['seed']}"

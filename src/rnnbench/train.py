@@ -1,8 +1,11 @@
 """One recurrent run: ``python -m rnnbench.train --spec JSON --data PATH --outdir DIR``.
 
 Loads the task, builds the model (torch core or the Keras reference), trains it with the one
-loop, measures the gradient-vs-distance diagnostic, and writes ``metrics.json`` +
-``history.csv``. A diverged run is a result: the job still succeeds.
+loop, measures the diagnostics of :mod:`rnnbench.models.diagnostics` (‖∂loss/∂h_t‖ against
+distance; for an LSTM also ∏ f_τ) at initialisation and after training, and writes
+``metrics.json`` + ``history.csv``. A diverged run is a result: the job still succeeds.
+``epochs: 0`` trains nothing: the record holds the initial model's test metric and the
+diagnostics at initialisation only.
 """
 from __future__ import annotations
 
@@ -59,7 +62,8 @@ def model_spec(spec: dict[str, Any], data: TaskData):
         layers=int(spec["layers"]), return_sequences=data.kind == "multilabel",
         dropout=float(spec["dropout"]), recurrent_dropout=float(spec["recurrent_dropout"]),
         bias=spec["bias"], irnn_gain=float(spec["irnn_gain"]), input_std=float(spec["input_std"]),
-        init=spec["init"], vocab_size=data.vocab_size, embedding_dim=spec.get("embedding_dim"),
+        init=spec["init"], recurrent_gain=float(spec.get("recurrent_gain", 1.0)),
+        vocab_size=data.vocab_size, embedding_dim=spec.get("embedding_dim"),
         kernel=spec.get("kernel") or "auto",
     )
 
@@ -115,8 +119,9 @@ def run(spec: dict[str, Any], data_path: str | None, outdir: str | Path, device_
         result: RunResult = fit_keras(mspec, data, cfg, log=log.info)
         params = dict(result.params)
     else:
+        from .models.diagnostics import measure_diagnostics
         from .models.seq import build_model, count_parameters
-        from .training.loop import fit, grad_vs_distance
+        from .training.loop import fit
 
         device = resolve_device(device_name)
         device_desc = describe_device(device)
@@ -126,11 +131,12 @@ def run(spec: dict[str, Any], data_path: str | None, outdir: str | Path, device_
             model.load_embedding(*pre)
         params = count_parameters(model)
         if spec.get("diagnostics", True):
-            diagnostics["grad_vs_distance_init"] = grad_vs_distance(model, data, device)
+            diagnostics.update(measure_diagnostics(model, data, device, "init"))
         ckpt = outdir / "checkpoint.pt" if spec.get("checkpoint_every") else None
         result = fit(model, data, cfg, device, log=log.info, checkpoint=ckpt)
-        if spec.get("diagnostics", True) and result.status == "ok":
-            diagnostics["grad_vs_distance_final"] = grad_vs_distance(model, data, device)
+        # epochs: 0 = diagnostics at initialisation only (the model is evaluated, never trained)
+        if spec.get("diagnostics", True) and result.status == "ok" and int(cfg["epochs"]) > 0:
+            diagnostics.update(measure_diagnostics(model, data, device, "final"))
         kernel = model.kernel_record()   # which path ran per shape, and the timings it was chosen by
         if ckpt is not None and ckpt.exists():
             ckpt.unlink()  # the run finished: its record supersedes the checkpoint

@@ -140,3 +140,21 @@ def nprnn_layer_(layer: torch.nn.RNN, input_std: float = 0.001,
     irnn_input_(layer.weight_ih_l0, input_std, generator)
     nprnn_(layer.weight_hh_l0, generator)
     _zero_bias(layer)
+
+
+@torch.no_grad()
+def gain_orthogonal_layer_(layer: torch.nn.RNN, gain: float = 1.0, input_std: float = 0.001,
+                           generator: torch.Generator | None = None) -> None:
+    """W_h = gain · Q (Q random orthogonal), W_x ~ N(0, input_std²), zero bias (``init: orthogonal``).
+
+    The lecture's scalar case made a matrix: every singular value of W_h is ``gain``, so in the
+    linear regime of tanh (small inputs, g'(z) ≈ 1) each step of back-propagation through time
+    scales ‖∂L/∂h‖ by exactly ``gain``: ``gain``^(t−s) over t − s steps (Saxe et al. 2014 use
+    scaled orthogonal matrices the same way).
+    """
+    if gain <= 0:
+        raise ValueError(f"gain must be > 0, got {gain!r}")
+    irnn_input_(layer.weight_ih_l0, input_std, generator)
+    orthogonal_(layer.weight_hh_l0, generator)
+    layer.weight_hh_l0.mul_(gain)
+    _zero_bias(layer)

@@ -82,8 +82,12 @@ class ModelSpec:
     irnn_gain: IRNN's identity scale (1.0).  input_std: IRNN/np-RNN input weight std (0.001,
         Le et al. 2015).
     init: 'keras' (glorot kernel, orthogonal recurrent, zero bias, LSTM forget bias 1, glorot
-        Dense, U(±0.05) embedding) | 'torch' (PyTorch's stock uniform(±1/sqrt(H))). IRNN and
-        np-RNN always get their own recurrent/input initialisation.
+        Dense, U(±0.05) embedding) | 'torch' (PyTorch's stock uniform(±1/sqrt(H))) |
+        'orthogonal' (rnn_tanh only: W_h = recurrent_gain · Q, Q random orthogonal, input weights
+        N(0, input_std²), zero bias, glorot Dense: the lecture's scalar picture w^(t−s) as a
+        matrix, with small inputs keeping tanh near its linear regime). IRNN and np-RNN always
+        get their own recurrent/input initialisation.
+    recurrent_gain: g of ``init: 'orthogonal'`` (1.0); any other value needs that init.
     vocab_size, embedding_dim, padding_idx: when ``vocab_size`` is set, inputs are (B, T) int64
         ids through ``nn.Embedding(vocab_size, embedding_dim, padding_idx)`` first.
     kernel: 'auto' (the C kernel where measured faster than torch's layers on this machine and
@@ -103,6 +107,7 @@ class ModelSpec:
     irnn_gain: float = 1.0
     input_std: float = 0.001
     init: str = "keras"
+    recurrent_gain: float = 1.0
     vocab_size: Optional[int] = None
     embedding_dim: Optional[int] = None
     padding_idx: Optional[int] = 0
@@ -123,8 +128,15 @@ class ModelSpec:
                 raise ValueError(f"{name} must be in [0, 1), got {v!r}")
         if self.bias not in ("double", "single"):
             raise ValueError(f"bias must be 'double' or 'single', got {self.bias!r}")
-        if self.init not in ("keras", "torch"):
-            raise ValueError(f"init must be 'keras' or 'torch', got {self.init!r}")
+        if self.init not in ("keras", "torch", "orthogonal"):
+            raise ValueError(f"init must be 'keras', 'torch' or 'orthogonal', got {self.init!r}")
+        if self.init == "orthogonal" and self.cell != "rnn_tanh":
+            raise ValueError(f"init 'orthogonal' (W_h = recurrent_gain · Q) is for rnn_tanh, not {self.cell!r}")
+        if not float(self.recurrent_gain) > 0:
+            raise ValueError(f"recurrent_gain must be > 0, got {self.recurrent_gain!r}")
+        if float(self.recurrent_gain) != 1.0 and self.init != "orthogonal":
+            raise ValueError(f"recurrent_gain={self.recurrent_gain} applies with init 'orthogonal' only "
+                             f"(init is {self.init!r})")
         if self.input_std <= 0:
             raise ValueError(f"input_std must be > 0, got {self.input_std!r}")
         if self.vocab_size is not None:
@@ -285,6 +297,8 @@ class SequenceModel(nn.Module):
                 inits.irnn_layer_(layer, gain=s.irnn_gain, input_std=s.input_std)
             elif s.cell == "nprnn":
                 inits.nprnn_layer_(layer, input_std=s.input_std)
+            elif s.init == "orthogonal":
+                inits.gain_orthogonal_layer_(layer, gain=s.recurrent_gain, input_std=s.input_std)
             elif s.init == "keras":
                 {"rnn_tanh": inits.keras_rnn_, "lstm": inits.keras_lstm_,
                  "gru": inits.keras_gru_}[s.cell](layer)
@@ -294,7 +308,7 @@ class SequenceModel(nn.Module):
                 # One bias per gate: b_hh is held at zero and excluded from training.
                 layer.bias_hh_l0.zero_()
                 layer.bias_hh_l0.requires_grad_(False)
-        if s.init == "keras":
+        if s.init in ("keras", "orthogonal"):
             inits.glorot_uniform_(self.head.weight)
             self.head.bias.zero_()
             if self.embedding is not None:

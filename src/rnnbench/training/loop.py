@@ -315,20 +315,8 @@ def fit(model, data: TaskData, cfg: dict[str, Any], device, log: Callable[[str],
 
 
 def grad_vs_distance(model, data: TaskData, device, n: int = 256) -> list[float]:
-    """‖∂loss/∂h_t‖ (mean over ``n`` training sequences) for t = 1..T, indexed by distance T − t.
+    """‖∂loss/∂h_t‖ against the distance T − t: moved to :mod:`rnnbench.models.diagnostics`
+    (with the LSTM's forget-gate products); kept here for existing callers."""
+    from ..models.diagnostics import grad_vs_distance as measure
 
-    The lecture's BPTT argument: the product of T − t Jacobians W_hᵀ·g'(z) vanishes or explodes.
-    Uses the model's step loop so every h_t is a node of the graph.
-    """
-    model.to(device)
-    model.eval()  # no dropout masks: the gradient of the deterministic network
-    x = torch.as_tensor(data.x_train[:n], device=device)
-    y = torch.as_tensor(data.y_train[:n], device=device)
-    lengths = None if data.lengths_train is None else torch.as_tensor(data.lengths_train[:n], device=device)
-    with torch.enable_grad():
-        logits, hs = model.hidden_states(x)
-        # summed over sequences, so each h_t's gradient is that of its own sequence's loss
-        loss = task_loss(data.kind, logits, y, lengths) * x.shape[0]
-        grads = torch.autograd.grad(loss, hs, allow_unused=True)
-    norms = [0.0 if g is None else float(g.norm(dim=-1).mean()) for g in grads]
-    return norms[::-1]  # index = distance T - t
+    return measure(model, data, device, n)
