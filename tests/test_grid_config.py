@@ -99,7 +99,7 @@ def test_dry_run_of_shipped_configs(repo, configfile):
     ("recurrent:\n  - {name: x, task: har, cells: [lstm], dropout: [1.5]}\n", "dropout", "1.5"),  # 0 <= p < 1
     ("recurrent:\n  - {name: x, task: har, cells: [lstm], recurrent_dropout: 1.0}\n", "recurrent_dropout", "1.0"),
     ("recurrent:\n  - {name: x, task: har, cells: [lstm], hidden: [0]}\n", "hidden", "0"),  # positive size
-    ("recurrent:\n  - {name: x, task: har, cells: [lstm], epochs: 0}\n", "epochs", "0"),  # positive count
+    ("recurrent:\n  - {name: x, task: har, cells: [lstm], batch_size: 0}\n", "batch_size", "0"),  # positive count
     ("names_data: {test_fraction: 1.2}\n", "test_fraction", "1.2"),  # probability in [0, 1]
     ("word2vec: {sample: -0.001}\n", "sample", "-0.001"),  # probability threshold in [0, 1]
 ])
