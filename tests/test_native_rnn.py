@@ -145,3 +145,66 @@ def test_rejects_non_cpu_float32():
         native_rnn.layer("lstm", torch.randn(2, 3, 4, dtype=torch.float64), torch.randn(64, 4, dtype=torch.float64),
                          torch.zeros(64, dtype=torch.float64), torch.randn(64, 16, dtype=torch.float64),
                          torch.zeros(64, dtype=torch.float64))
+
+
+def _cpu_flags() -> set:
+    try:
+        with open("/proc/cpuinfo") as f:
+            return next((set(line.split(":", 1)[1].split()) for line in f if line.startswith("flags")), set())
+    except OSError:
+        return set()
+
+
+# each build width this CPU can run: (RNNBENCH_MARCH, the vector width the library must report)
+_FLAGS = _cpu_flags()
+_WIDTHS = [(m, w) for m, w, need in (("x86-64-v4", 16, {"avx512f", "avx512vl", "avx512bw", "avx512dq"}),
+                                     ("x86-64-v3", 8, {"avx2", "fma"}), ("x86-64-v2", 4, {"sse4_2"}))
+           if need <= _FLAGS]
+
+
+@pytest.mark.skipif(not _WIDTHS, reason="not an x86-64 CPU with /proc/cpuinfo flags")
+@pytest.mark.parametrize("march,width", _WIDTHS)
+@pytest.mark.parametrize("cell", CELLS)
+def test_every_build_width_matches_the_step_loop(march, width, cell, monkeypatch):
+    """The same parity on each target's vector width and row block (16 / 8 / 4 floats), with
+    per-gate masks, a padded width and a partial row block."""
+    monkeypatch.setenv("RNNBENCH_MARCH", march)
+    lib, msg = native_rnn.load()
+    assert lib is not None, msg
+    assert f"-march={march}" in msg and native_rnn.vector_width(lib) == width
+    torch.manual_seed(3)
+    g, hidden = seq.CELLS[cell][0], 20          # 20: padded to 32 / 24 / 20
+    b, t, f = 13, 5, 6
+    x = torch.randn(b, t, f, requires_grad=True)
+    w_ih = (torch.randn(g * hidden, f) * 0.3).requires_grad_()
+    b_ih = (torch.randn(g * hidden) * 0.1).requires_grad_()
+    w_hh = (torch.randn(g * hidden, hidden) * 0.5 / hidden ** 0.5).requires_grad_()
+    b_hh = (torch.randn(g * hidden) * 0.1).requires_grad_()
+    xmask = (torch.rand(b, g, f) > 0.3).float() / 0.7
+    hmask = (torch.rand(b, g, hidden) > 0.3).float() / 0.7
+    params = [x, w_ih, b_ih, w_hh, b_hh]
+    out, last = native_rnn.layer(cell, x, w_ih, b_ih, w_hh, b_hh, xmask, hmask)
+    ref = _reference(cell, x, w_ih, b_ih, w_hh, b_hh, xmask, hmask)
+    assert _rel(out, ref) < 1e-5
+    dout = torch.randn_like(out)
+    got = torch.autograd.grad((out * dout).sum(), params)
+    want = torch.autograd.grad((ref * dout).sum(), params)
+    for name, a, w in zip(["x", "W_ih", "b_ih", "W_hh", "b_hh"], got, want):
+        assert _rel(a, w) < 2e-5, name
+
+
+def test_missing_source_falls_back_with_the_reason(monkeypatch, tmp_path):
+    """An install without the package data: the torch path runs and says why."""
+    monkeypatch.setattr(native_rnn, "SOURCE", tmp_path / "recurrence.c")
+    native_rnn._source.cache_clear()
+    try:
+        lib, why = native_rnn.load()
+        assert lib is None and "source is missing" in why
+        m = build_model(ModelSpec("lstm", 3, 16, 2)).train()
+        m(torch.randn(4, 5, 3)).sum().backward()
+        assert m.path == "stock"
+        assert m.kernel_choice.path == "torch" and "source is missing" in m.kernel_choice.reason
+        with pytest.raises(RuntimeError, match="source is missing"):
+            build_model(ModelSpec("lstm", 3, 16, 2, kernel="native"))(torch.randn(4, 5, 3))
+    finally:
+        native_rnn._source.cache_clear()

@@ -10,8 +10,7 @@ from __future__ import annotations
 import itertools
 from typing import Any, Mapping
 
-CELLS = ("rnn_tanh", "irnn", "nprnn", "lstm", "gru")
-TASKS = ("har", "adding", "mnist", "pmnist", "names", "music", "imdb")
+from .cells import CELLS
 
 # axis name in config -> key in the resolved spec
 AXES = {
@@ -30,8 +29,6 @@ AXES = {
     "embedding": "embedding",
     "recurrent_gain": "recurrent_gain",
 }
-# axes that always appear in the run id, in this order; others appear only when swept
-ID_ALWAYS = ("cell", "layers", "clip", "dropout", "recurrent_dropout", "backend")
 
 DEFAULTS: dict[str, Any] = {
     "hidden": 32,

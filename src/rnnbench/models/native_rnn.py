@@ -28,9 +28,10 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from .. import cbuild
+from ..cells import REGISTRY
 from .._malloc import keep_heap
 
-CELL_CODES = {"rnn_tanh": 0, "irnn": 1, "nprnn": 1, "lstm": 2, "gru": 3}
+CELL_CODES = {name: c.kernel_code for name, c in REGISTRY.items()}  # the kernel's cell codes
 SOURCE = Path(__file__).with_name("kernels") / "recurrence.c"
 
 

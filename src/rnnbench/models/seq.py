@@ -49,17 +49,12 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
+from ..cells import REGISTRY
 from . import initializers as inits
 from . import kernels, native_rnn
 
-# cell -> (number of gate blocks G, torch nn.RNN nonlinearity)
-CELLS = {
-    "rnn_tanh": (1, "tanh"),
-    "irnn": (1, "relu"),
-    "nprnn": (1, "relu"),
-    "lstm": (4, None),
-    "gru": (3, None),
-}
+# cell -> (number of gate blocks G, torch nn.RNN nonlinearity), from the one registry of cells
+CELLS = {name: (c.gates, c.nonlinearity) for name, c in REGISTRY.items()}
 
 
 @dataclass
