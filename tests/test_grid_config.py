@@ -59,6 +59,8 @@ def _default(repo):
     (lambda c: c["recurrent"][0].update(cells=["lstm", "elman"]), "elman"),
     (lambda c: c["recurrent"][0].update(seeds=[]), "seeds"),
     (lambda c: c["har"].update(source="kaggle"), "kaggle"),
+    (lambda c: c["recurrent"][0].update(kernel="fastest"), "fastest"),
+    (lambda c: c["word2vec"].update(kernel="cuda"), "cuda"),
 ])
 def test_schema_rejects_bad_config(repo, mutate, needle):
     cfg = _default(repo)
@@ -114,3 +116,10 @@ def test_snakemake_dry_run_refuses_out_of_range_values_naming_key_and_value(repo
     assert "Error validating config file" in out, out[-2000:]
     assert f"['{key}']" in out and value in out, out[-2000:]
     assert not (tmp_path / "results").exists()
+
+
+def test_schema_cell_enum_is_the_cell_registry(repo):
+    from rnnbench.cells import CELLS
+
+    schema = yaml.safe_load((repo / SCHEMA).read_text())
+    assert tuple(schema["definitions"]["cell"]["enum"]) == CELLS

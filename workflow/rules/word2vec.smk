@@ -56,6 +56,7 @@ rule train_word2vec:
         run=w2v_run,
         outdir=lambda w: f"{RESULTS}/word2vec/{W2V_TAG}/{w.run}",
         hyper=json.dumps(W2V_PARAMS),
+        kernel=W2V.get("kernel", "auto"),
         corpus=W2V.get("corpus", "text8"),
         prefix=f"--prefix {W2V_PREFIX}" if W2V_PREFIX else "",
         restrict=W2V.get("restrict_vocab", 30000),
@@ -78,7 +79,7 @@ rule train_word2vec:
         "--loss {params.run[loss]} --seed {params.run[seed]} --corpus {input.corpus} "
         "--corpus-name {params.corpus} {params.prefix} --eval-dir {params.evaldir} --outdir {params.outdir} "
         "--params {params.hyper:q} --device {config[device]} --restrict-vocab {params.restrict} "
-        "--similar {params.similar} > {log} 2>&1"
+        "--similar {params.similar} --backend {params.kernel} > {log} 2>&1"
 
 
 rule aggregate_word2vec:
