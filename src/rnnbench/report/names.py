@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..cells import CELLS
 from ..records import read_records
 from .common import aggregation_main, VERDICT_COLUMNS, fmt_pm, mean_std, write_csv
 from .recurrent import runs_table
 
-CELL_ORDER = ("rnn_tanh", "irnn", "nprnn", "lstm", "gru")
 
 
 def names_runs(records: list[dict]) -> pd.DataFrame:
@@ -42,7 +42,7 @@ def accuracy_table(runs: pd.DataFrame) -> pd.DataFrame:
         })
     df = pd.DataFrame(rows)
     if not df.empty:
-        df["_order"] = df["cell"].map({c: i for i, c in enumerate(CELL_ORDER)})
+        df["_order"] = df["cell"].map({c: i for i, c in enumerate(CELLS)})
         df = df.sort_values(["encoding", "_order"], kind="stable").drop(columns="_order")
     return df
 

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..cells import CELLS
 from ..records import read_records
 from .common import (aggregation_main, VERDICT_COLUMNS, as_float, fmt_pm, matplotlib_headless, mean_std, save_figure, verdict,
                      write_csv)
@@ -259,7 +260,7 @@ def grad_distance_figure(records: list[dict[str, Any]], out: Path) -> Path | Non
     for i, task in enumerate(tasks):
         for j, when in enumerate(("init", "final")):
             ax = axes[i][j]
-            for cell in ("rnn_tanh", "irnn", "nprnn", "lstm", "gru"):
+            for cell in CELLS:
                 curves = [v for t, c, w, v in rows if t == task and c == cell and w == when]
                 if not curves:
                     continue

@@ -1,0 +1,30 @@
+"""The registry of recurrent cells: the one list every part of the project reads.
+
+The grid checks a config's ``cells`` against it, the sequence model takes each cell's gate count
+and torch nonlinearity from it, the native kernel wrapper its cell code, the report its order and
+labels; a test checks that the config schema's ``cell`` enum equals it. A new cell is a line here
+(and its step function in the models).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class Cell:
+    name: str                    # the config's and the run id's name
+    gates: int                   # gate blocks G: weights are (G·H, in) and (G·H, H) in torch's layout
+    nonlinearity: Optional[str]  # torch nn.RNN nonlinearity of a single-gate cell; None for LSTM/GRU
+    kernel_code: int             # the cell code of the native recurrence kernel (IRNN and np-RNN share ReLU's)
+    label: str                   # how the report names it
+
+
+REGISTRY: dict[str, Cell] = {c.name: c for c in (
+    Cell("rnn_tanh", 1, "tanh", 0, "SimpleRNN (tanh)"),
+    Cell("irnn", 1, "relu", 1, "IRNN (Le et al. 2015)"),
+    Cell("nprnn", 1, "relu", 1, "np-RNN (Talathi & Vartak 2016)"),
+    Cell("lstm", 4, None, 2, "LSTM"),
+    Cell("gru", 3, None, 3, "GRU"),
+)}
+CELLS: tuple[str, ...] = tuple(REGISTRY)  # in the report's order
