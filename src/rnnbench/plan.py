@@ -1,0 +1,842 @@
+"""What a config costs before it runs: runs, training steps and estimated hours, from measured costs.
+
+    python -m rnnbench.plan --configfile config/config.yaml [--configfile config/full.yaml ...]
+        [--config key=value ...] [--cores 16] [--calibrate]
+
+The config is read the way ``snakemake --configfile A --configfile B --config k=v`` reads it, by
+Snakemake itself: the Snakefile is loaded through Snakemake's API (nothing runs), so later files
+deep-update earlier ones, the schema validates (an unknown key or a bad value is an error naming
+it) and the runs are the workflow's own: ``RUNS`` (``rnnbench.grid.expand`` of every
+sequence-model family, in ``workflow/rules/common.smk``) and ``W2V_RUNS`` (impls × archs × losses ×
+seeds, in ``workflow/rules/word2vec.smk``). There is no second expansion here.
+
+Per grid entry and in total it prints:
+
+* runs, and training sequence-steps = epochs × training sequences × sequence length (padded, as
+  the batches are: music and IMDb sequences are right-padded and the CPU kernel runs the padded
+  steps); for word2vec, corpus tokens × epochs;
+* CPU core-hours and the wall hours on ``--cores N`` (default 16): jobs run side by side with the
+  config's ``threads`` each (word2vec: ``workers``), placed longest first by a list schedule, the
+  IMDb runs after the word2vec run whose vectors they read;
+* a GPU estimate, labelled *not measured* (see :data:`GPU`).
+
+Costs are measured on this machine (``--calibrate``, and automatically for any shape the cache
+lacks): for each (cell, input size, hidden, layers, dropout masks, threads) of the plan, forward +
+backward + optimiser step of the real model (``rnnbench.models.seq``, the kernel path the pipeline
+picks on this machine: ``kernel: auto``) on a small batch at the run's sequence length (capped),
+and forward alone in eval mode for the validation/test passes; word2vec words/s from a short run
+of our trainer and of gensim on a synthetic Zipf corpus; Keras runs from ``train_on_batch`` of the
+Keras reference model. Seconds per sequence-step are cached in
+``~/.cache/rnnbench/plan-calibration.json`` (``$RNNBENCH_CACHE``), keyed by the CPU (model and
+vector extensions) and the shape. The estimate is an upper bound on epochs (early stopping
+``patience`` may end a run sooner) and assumes this machine's per-core speed on the target.
+
+Dataset sizes come from the prepared files under ``data.root`` when they exist, else from the
+documented constants below; the output says which.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import heapq
+import json
+import math
+import os
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
+
+REPO = Path(__file__).resolve().parents[2]
+SNAKEFILE = REPO / "Snakefile"
+SEQUENCE_FAMILIES = ("recurrent", "names", "music", "embedding")
+
+# ------------------------------------------------------------------ dataset sizes (documented)
+# (sequences, padded steps) per split when no prepared file is there to read.
+# UCI HAR: 7,352 training windows of 21 subjects, 2,947 test windows of 9, 128 steps × 9 channels;
+# the training subjects held out for validation (har.val_subjects) take about that share of them.
+# The HAPT-derived equivalent (config/offline.yaml) has about the same (10,411 windows in all).
+HAR_TRAIN, HAR_TEST, HAR_SUBJECTS, HAR_T, HAR_F = 7352, 2947, 21, 128, 9
+# MNIST: 60,000 training images (the last 5,000 are validation, rnnbench.data.mnist), 10,000 test,
+# one pixel per step.
+MNIST_TRAIN, MNIST_VAL, MNIST_TEST, MNIST_T = 60000, 5000, 10000, 784
+# names (rnnbench.data.names): 7,213 unambiguous names, stratified 0.7 / 0.1 / 0.2 by default,
+# padded to the longest name + END = 16 steps; 56 one-hot symbols.
+NAMES_TOTAL, NAMES_T, NAMES_SYMBOLS = 7213, 16, 56
+# music (rnnbench.data.music, the TCN .mat files): per split (sequences, frames, longest);
+# x = roll[:-1], so a sequence of L frames is L - 1 steps. Counted from the prepared file.
+MUSIC = {
+    "jsb": {"train": (229, 13807, 129), "val": (76, 4602, 144), "test": (77, 4725, 160)},
+    "nottingham": {"train": (694, 176561, 1788), "val": (173, 45513, 1473), "test": (170, 44463, 1793)},
+    "musedata": {"train": (524, 245202, 3457), "val": (135, 82755, 3723), "test": (124, 64339, 4273)},
+    "pianomidi": {"train": (87, 75911, 3857), "val": (12, 8540, 1637), "test": (25, 19036, 2645)},
+}
+MUSIC_KEYS = 88
+# IMDb (rnnbench.data.imdb): 25,000 labelled training reviews (n_train null = all but n_val) and
+# 25,000 test reviews, each padded or cut to max_len ids.
+IMDB_TRAIN, IMDB_TEST = 25000, 25000
+# word2vec corpora: text8 and its mirror stand-in (offline-english, text8's exact token count).
+CORPUS_TOKENS = {"text8": 17_005_207, "offline-english": 17_005_207}
+
+# ------------------------------------------------------------------ calibration settings
+CAL_BATCH = 128        # training batch of the measurement (the run's own batch when smaller)
+CAL_EVAL_BATCH = 512   # evaluation chunk of the measurement
+CAL_STEPS = 64         # sequence length of the measurement (the run's own when shorter)
+CAL_REPEATS = 3        # timed batches after one warm-up; the median counts
+W2V_CAL_TOKENS = 300_000   # synthetic Zipf corpus: tokens, word types, exponent
+W2V_CAL_TYPES = 20_000
+W2V_CAL_ZIPF = 1.0
+# assumed, not measured: per job, process start + imports + data loading + records (sequence
+# models), and the word2vec evaluation (analogies over 19,544 questions, similarities, neighbours)
+JOB_OVERHEAD_S = 10.0
+W2V_EVAL_S = 30.0
+
+# ------------------------------------------------------------------ GPU estimate (not measured)
+# No GPU is measured by this command. A cuDNN recurrent layer at these small hidden sizes is bound
+# by kernel launches and the sequential recurrence, not by arithmetic: about STEP_US microseconds
+# per time step and layer for forward + backward (a forward step is one small GEMM + one
+# elementwise kernel, ~5-10 us each on a current GPU; the backward about twice that), plus
+# BATCH_MS per batch (loss, optimiser step, Python), plus the arithmetic at FLOPS when that is
+# larger. Recurrent dropout runs PyTorch's TorchScript step loop on a GPU: STEPWISE_US per step.
+# Evaluation batches cost a third of a training batch. Runs go one at a time (the local-gpu
+# profile: gpu=1); gensim always runs on the CPU and our word2vec's GPU path is not estimated:
+# word2vec is counted at the measured CPU rate on the same --cores, beside the GPU queue.
+GPU = {"STEP_US": 30.0, "STEPWISE_US": 250.0, "BATCH_MS": 1.5, "FLOPS": 5e12}
+
+
+class PlanError(ValueError):
+    """A config the plan cannot read: names the key, grid or value."""
+
+
+# ================================================================== the workflow's own runs
+@dataclass
+class Workflow:
+    config: dict[str, Any]
+    runs: dict[str, dict[str, dict[str, Any]]]      # family -> run id -> resolved spec (rnnbench.grid)
+    w2v_runs: list[str]                              # impl-arch-loss-seedN (word2vec.smk)
+    threads: dict[str, int]                          # rule -> declared threads
+    configfiles: list[str] = field(default_factory=list)
+
+
+def parse_overrides(entries: Iterable[str] | None) -> dict[str, Any]:
+    """``key=value`` pairs as ``snakemake --config`` parses them."""
+    from snakemake.cli import parse_config
+
+    try:
+        return parse_config(list(entries or []))
+    except (ValueError, SystemExit) as e:
+        raise PlanError(f"--config: {e}") from None
+
+
+def load_workflow(configfiles: Iterable[str | os.PathLike], overrides: Mapping[str, Any] | None = None,
+                  snakefile: str | os.PathLike = SNAKEFILE) -> Workflow:
+    """Load the Snakefile with these configs through Snakemake's API (no job runs) and take the
+    config, the expanded runs and the rules' threads from the workflow itself."""
+    from snakemake.api import SnakemakeApi
+    from snakemake.settings.enums import Quietness
+    from snakemake.settings.types import ConfigSettings, OutputSettings, ResourceSettings
+
+    snakefile = Path(snakefile).resolve()
+    files = []
+    for f in configfiles:
+        p = Path(f).resolve()
+        if not p.exists():
+            raise PlanError(f"config file {f} does not exist")
+        files.append(p)
+    cwd = os.getcwd()
+    try:
+        with SnakemakeApi(OutputSettings(quiet={Quietness.ALL})) as api:
+            wapi = api.workflow(snakefile=snakefile, workdir=snakefile.parent,
+                                resource_settings=ResourceSettings(cores=1),
+                                config_settings=ConfigSettings(configfiles=files, config=dict(overrides or {})))
+            wf = wapi._workflow          # parses the Snakefile: config merged, validated, grids expanded
+            g = wf.globals
+            threads = {}
+            for rule in ("train", "train_word2vec"):
+                try:
+                    threads[rule] = int(wf.get_rule(rule).resources["_cores"])
+                except Exception:           # noqa: BLE001 - a rule renamed: fall back below
+                    pass
+            return Workflow(config=dict(g["config"]), runs={f: dict(g["RUNS"].get(f, {})) for f in SEQUENCE_FAMILIES},
+                            w2v_runs=list(g.get("W2V_RUNS", [])), threads=threads,
+                            configfiles=[str(f) for f in configfiles])
+    except PlanError:
+        raise
+    except Exception as e:  # noqa: BLE001 - Snakemake wraps schema and grid errors; say them plainly
+        raise PlanError(_workflow_error(e)) from None
+    finally:
+        os.chdir(cwd)
+
+
+def _workflow_error(e: BaseException) -> str:
+    parts, seen = [], set()
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        msg = str(e).strip()
+        if msg and msg not in parts:
+            parts.append(msg)
+        e = e.__cause__ or e.__context__
+    return "\n".join(parts) or type(e).__name__
+
+
+# ================================================================== dataset sizes
+@dataclass(frozen=True)
+class Split:
+    n: int        # sequences
+    T: int        # padded steps each
+
+    @property
+    def steps(self) -> int:
+        return self.n * self.T
+
+
+@dataclass(frozen=True)
+class Sizes:
+    train: Split
+    val: Split
+    test: Split
+    input_size: int            # features per step (one-hot / channels), or the vocabulary for ids
+    n_outputs: int
+    kind: str                  # classification | regression | multilabel
+    vocab: bool = False        # inputs are ids through an embedding
+    source: str = ""           # where the sizes come from
+
+
+def _npz(path: Path) -> Any:
+    import numpy as np
+
+    return np.load(path, allow_pickle=False)
+
+
+def dataset_sizes(spec: Mapping[str, Any], config: Mapping[str, Any], data_root: Path,
+                  cache: dict | None = None) -> Sizes:
+    """The sizes one run trains and evaluates on: from the prepared file under ``data_root``
+    when there is one, else from the documented constants (``source`` says which)."""
+    cache = {} if cache is None else cache
+    task = spec["task"]
+    if task == "har":
+        src = (config.get("har") or {}).get("source", "uci")
+        path = data_root / "prepared" / f"har-{src}.npz"
+        if path.exists():
+            if path not in cache:
+                with _npz(path) as z:
+                    cache[path] = {k: z[k].shape for k in ("x_train", "x_val", "x_test")}
+            s = cache[path]
+            return Sizes(Split(s["x_train"][0], s["x_train"][1]), Split(s["x_val"][0], s["x_val"][1]),
+                         Split(s["x_test"][0], s["x_test"][1]), s["x_train"][2], 6, "classification",
+                         source=f"prepared {path.name}")
+        val = round(HAR_TRAIN * int((config.get("har") or {}).get("val_subjects", 4)) / HAR_SUBJECTS)
+        return Sizes(Split(HAR_TRAIN - val, HAR_T), Split(val, HAR_T), Split(HAR_TEST, HAR_T), HAR_F, 6,
+                     "classification", source="constant (UCI HAR 7,352 train windows)")
+    if task == "adding":
+        T, n_tr, n_te = int(spec.get("seq_len", 100)), int(spec.get("n_train", 10000)), int(spec.get("n_test", 1000))
+        return Sizes(Split(n_tr, T), Split(n_te, T), Split(n_te, T), 2, 1, "regression", source="generated (config)")
+    if task in ("mnist", "pmnist"):
+        n_tr, n_va, n_te = MNIST_TRAIN - MNIST_VAL, MNIST_VAL, MNIST_TEST
+        if spec.get("n_train"):
+            n_tr = min(n_tr, int(spec["n_train"]))
+            n_va = min(n_va, max(1, n_tr // 10))
+        if spec.get("n_test"):
+            n_te = min(n_te, int(spec["n_test"]))
+        return Sizes(Split(n_tr, MNIST_T), Split(n_va, MNIST_T), Split(n_te, MNIST_T), 1, 10, "classification",
+                     source="constant (MNIST 60,000 × 784)")
+    if task == "names":
+        emb = spec.get("encoding", "onehot") == "embedding"
+        path = data_root / "prepared" / "names.npz"
+        if path.exists():
+            if path not in cache:
+                with _npz(path) as z:
+                    cache[path] = (int(z["ids"].shape[1]), len(z["idx_train"]), len(z["idx_val"]), len(z["idx_test"]))
+            T, n_tr, n_va, n_te = cache[path]
+            source = f"prepared {path.name}"
+        else:
+            nd = config.get("names_data") or {}
+            n_te = round(NAMES_TOTAL * float(nd.get("test_fraction", 0.2)))
+            n_va = round(NAMES_TOTAL * float(nd.get("val_fraction", 0.1)))
+            T, n_tr, source = NAMES_T, NAMES_TOTAL - n_te - n_va, "constant (NLTK names, 7,213)"
+        return Sizes(Split(n_tr, T), Split(n_va, T), Split(n_te, T), NAMES_SYMBOLS + (1 if emb else 0), 2,
+                     "classification", vocab=emb, source=source)
+    if task == "music":
+        return _music_sizes(spec, data_root, cache)
+    if task == "imdb":
+        im = config.get("imdb") or {}
+        n_va = int(im.get("n_val") or 0)
+        n_tr = int(im["n_train"]) if im.get("n_train") else IMDB_TRAIN - n_va
+        n_te = int(im["n_test"]) if im.get("n_test") else IMDB_TEST
+        T = int(im.get("max_len", 200))
+        return Sizes(Split(n_tr, T), Split(n_va, T), Split(n_te, T), int(im.get("vocab_size", 20000)), 2,
+                     "classification", vocab=True, source="config imdb: sizes (null = aclImdb 25,000 / 25,000)")
+    raise PlanError(f"{spec.get('run_id', '?')}: no sizes known for task {task!r}")
+
+
+def _music_sizes(spec: Mapping[str, Any], data_root: Path, cache: dict) -> Sizes:
+    ds = spec.get("dataset")
+    if ds not in MUSIC:
+        raise PlanError(f"{spec.get('run_id', '?')}: unknown music dataset {ds!r}; known: {', '.join(MUSIC)}")
+    chunk = spec.get("train_chunk")
+    path = data_root / "prepared" / "music.npz"
+    key = (path, ds, chunk)
+    if key not in cache:
+        if path.exists():
+            with _npz(path) as z:
+                lengths = {s: [int(v) for v in z[f"{ds}_{s}_lengths"]] for s in ("train", "val", "test")}
+            splits = {s: Split(len(v), max(v) - 1) for s, v in lengths.items()}
+            if chunk:
+                k = int(chunk)
+                windows = sum(math.ceil((L - 1) / k) for L in lengths["train"])
+                splits["train"] = Split(windows, min(k, max(lengths["train"]) - 1))
+            source = f"prepared {path.name}"
+        else:
+            m = MUSIC[ds]
+            splits = {s: Split(n, longest - 1) for s, (n, frames, longest) in m.items()}
+            if chunk:
+                n, frames, longest = m["train"]
+                k = int(chunk)   # about half a window of remainder per sequence
+                splits["train"] = Split(int((frames - n) / k + n / 2), min(k, longest - 1))
+            source = "constant (Boulanger-Lewandowski piano rolls)"
+        cache[key] = (splits, source)
+    splits, source = cache[key]
+    return Sizes(splits["train"], splits["val"], splits["test"], MUSIC_KEYS, MUSIC_KEYS, "multilabel", source=source)
+
+
+# ================================================================== shapes and calibration
+@dataclass(frozen=True)
+class Shape:
+    """What a per-step cost depends on, for one run (and the measurement's batch and length)."""
+    backend: str               # torch | keras
+    cell: str
+    input_size: int            # features per step, or the vocabulary
+    embedding_dim: int | None
+    hidden: int
+    layers: int
+    n_outputs: int
+    kind: str
+    many_to_many: bool
+    dropout: float
+    recurrent_dropout: float
+    bias: str
+    threads: int
+    batch: int                 # measured batch
+    steps: int                 # measured sequence length
+
+    def key(self) -> str:
+        f = dataclasses.asdict(self)
+        return ",".join(f"{k}={v}" for k, v in f.items())
+
+
+def run_shape(spec: Mapping[str, Any], sizes: Sizes, threads: int) -> Shape:
+    return Shape(
+        backend=spec.get("backend", "torch"), cell=spec["cell"], input_size=sizes.input_size,
+        embedding_dim=int(spec["embedding_dim"]) if sizes.vocab else None, hidden=int(spec["hidden"]),
+        layers=int(spec["layers"]), n_outputs=sizes.n_outputs, kind=sizes.kind,
+        many_to_many=sizes.kind == "multilabel", dropout=float(spec.get("dropout") or 0.0),
+        recurrent_dropout=float(spec.get("recurrent_dropout") or 0.0), bias=spec.get("bias", "double"),
+        threads=threads, batch=min(int(spec["batch_size"]), CAL_BATCH), steps=min(sizes.train.T, CAL_STEPS))
+
+
+def cpu_name() -> str:
+    from .cbuild import cpu_description
+
+    return cpu_description()
+
+
+def cache_path() -> Path:
+    from .cbuild import cache_dir
+
+    return cache_dir() / "plan-calibration.json"
+
+
+class Calibration:
+    """Seconds per sequence-step (train, eval) per shape and words/s per word2vec setting, for one
+    CPU; read from and written to the cache file; measured when missing or when ``force``."""
+
+    def __init__(self, path: Path | None = None, cpu: str | None = None, force: bool = False,
+                 measure: Callable[[str, Any], dict] | None = None):
+        self.path = Path(path) if path else cache_path()
+        self.cpu = cpu or cpu_name()
+        self.force = force
+        self.measure = measure or _measure
+        self.measured: list[str] = []
+        self.cached: list[str] = []
+        data = {}
+        try:
+            data = json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            pass
+        self.data = data if isinstance(data, dict) else {}
+        self.entries: dict[str, dict] = self.data.setdefault(self.cpu, {})
+
+    def get(self, kind: str, what: Any) -> dict:
+        key = f"{kind}|{what.key() if hasattr(what, 'key') else ','.join(map(str, what))}"
+        entry = None if self.force and key not in self.measured else self.entries.get(key)
+        if entry is None:
+            t0 = time.perf_counter()
+            entry = dict(self.measure(kind, what))
+            entry["took_s"] = round(time.perf_counter() - t0, 2)
+            entry["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+            self.entries[key] = entry
+            self.measured.append(key)
+            self._save()
+        elif key not in self.measured and key not in self.cached:
+            self.cached.append(key)
+        return entry
+
+    def _save(self) -> None:
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.path.with_name(f"{self.path.name}.{os.getpid()}.tmp")
+            tmp.write_text(json.dumps(self.data, indent=1, sort_keys=True))
+            os.replace(tmp, self.path)
+        except OSError:
+            pass   # a read-only cache costs a measurement next time
+
+
+def _measure(kind: str, what: Any) -> dict:
+    if kind == "rnn":
+        return measure_torch(what) if what.backend == "torch" else measure_keras(what)
+    if kind == "w2v":
+        return measure_word2vec(*what)
+    raise ValueError(kind)
+
+
+def _median_time(fn: Callable[[], None], repeats: int = CAL_REPEATS) -> float:
+    fn()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def _inputs(shape: Shape, batch: int, seed: int = 0):
+    import torch
+
+    g = torch.Generator().manual_seed(seed)
+    B, T = batch, shape.steps
+    if shape.embedding_dim:
+        x = torch.randint(2, shape.input_size, (B, T), generator=g)
+    else:
+        x = (torch.rand(B, T, shape.input_size, generator=g) < 0.5).float() if shape.kind == "multilabel" \
+            else torch.randn(B, T, shape.input_size, generator=g)
+    if shape.kind == "classification":
+        y = torch.randint(0, shape.n_outputs, (B,), generator=g)
+    elif shape.kind == "regression":
+        y = torch.randn(B, shape.n_outputs, generator=g)
+    else:
+        y = (torch.rand(B, T, shape.n_outputs, generator=g) < 0.1).float()
+    return x, y
+
+
+def measure_torch(shape: Shape) -> dict:
+    """Forward + backward + Adam step of the run's model on this machine, on the path the pipeline
+    picks (``kernel: auto``), and forward alone in eval mode; seconds per sequence-step."""
+    import torch
+
+    from .device import set_threads
+    from .models.seq import ModelSpec, build_model
+    from .training.loop import make_optimizer, task_loss
+
+    set_threads(shape.threads)
+    torch.manual_seed(0)
+    model = build_model(ModelSpec(
+        cell=shape.cell, input_size=shape.input_size, hidden=shape.hidden, output_size=shape.n_outputs,
+        layers=shape.layers, return_sequences=shape.many_to_many, dropout=shape.dropout,
+        recurrent_dropout=shape.recurrent_dropout, bias=shape.bias,
+        vocab_size=shape.input_size if shape.embedding_dim else None, embedding_dim=shape.embedding_dim))
+    params = [p for p in model.parameters() if p.requires_grad]
+    opt = make_optimizer("adam", params, 1e-3)
+    x, y = _inputs(shape, shape.batch)
+
+    def train_batch() -> None:
+        model.train()
+        loss = task_loss(shape.kind, model(x), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+
+    xe, _ = _inputs(shape, CAL_EVAL_BATCH, seed=1)
+
+    def eval_batch() -> None:
+        model.eval()
+        with torch.no_grad():
+            model(xe)
+
+    train_s = _median_time(train_batch)
+    path = getattr(model, "path", "torch")
+    eval_s = _median_time(eval_batch)
+    return {"train_s_per_step": train_s / (shape.batch * shape.steps),
+            "eval_s_per_step": eval_s / (CAL_EVAL_BATCH * shape.steps), "path": str(path),
+            "how": f"torch {torch.__version__}, batch {shape.batch} × {shape.steps} steps, "
+                   f"{shape.threads} thread(s), median of {CAL_REPEATS}"}
+
+
+def measure_keras(shape: Shape) -> dict:
+    """``train_on_batch`` / ``predict_on_batch`` of the Keras reference model (TensorFlow's own
+    threads limited to the job's)."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import tensorflow as tf
+
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(shape.threads)
+        tf.config.threading.set_inter_op_parallelism_threads(shape.threads)
+    except RuntimeError:
+        pass   # already initialised in this process
+    import keras
+
+    from .models.keras_models import build_keras_model
+    from .models.seq import ModelSpec
+    from .training.keras_fit import _losses
+
+    spec = ModelSpec(cell=shape.cell, input_size=shape.input_size, hidden=shape.hidden,
+                     output_size=shape.n_outputs, layers=shape.layers, return_sequences=shape.many_to_many,
+                     dropout=shape.dropout, recurrent_dropout=shape.recurrent_dropout, bias=shape.bias,
+                     vocab_size=shape.input_size if shape.embedding_dim else None,
+                     embedding_dim=shape.embedding_dim)
+    model = build_keras_model(spec, l2=0.005, steps=shape.steps)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=_losses(keras, shape.kind)[0])
+    x, y = _inputs(shape, shape.batch)
+    x, y = x.numpy(), y.numpy()
+    xe = _inputs(shape, CAL_EVAL_BATCH, seed=1)[0].numpy()
+    train_s = _median_time(lambda: model.train_on_batch(x, y))
+    eval_s = _median_time(lambda: model.predict_on_batch(xe))
+    return {"train_s_per_step": train_s / (shape.batch * shape.steps),
+            "eval_s_per_step": eval_s / (CAL_EVAL_BATCH * shape.steps), "path": "keras",
+            "how": f"keras {keras.__version__} train_on_batch, batch {shape.batch} × {shape.steps} steps"}
+
+
+_ZIPF_FILE: dict[str, str] = {}
+
+
+def zipf_corpus(tokens: int = W2V_CAL_TOKENS, types: int = W2V_CAL_TYPES, s: float = W2V_CAL_ZIPF,
+                line_tokens: int = 1000) -> str:
+    """A synthetic corpus file (Zipf-distributed words w0..wN, 1,000-token lines), made once."""
+    key = f"{tokens},{types},{s}"
+    if key in _ZIPF_FILE and Path(_ZIPF_FILE[key]).exists():
+        return _ZIPF_FILE[key]
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    p = 1.0 / np.arange(1, types + 1) ** s
+    ids = rng.choice(types, size=tokens, p=p / p.sum())
+    words = np.array([f"w{i}" for i in range(types)])
+    fd, name = tempfile.mkstemp(prefix="rnnbench-plan-zipf-", suffix=".txt")
+    with os.fdopen(fd, "w") as f:
+        for i in range(0, tokens, line_tokens):
+            f.write(" ".join(words[ids[i:i + line_tokens]]) + "\n")
+    _ZIPF_FILE[key] = name
+    return name
+
+
+def measure_word2vec(impl: str, arch: str, loss: str, hyper: str) -> dict:
+    """Words/s of one short run (1 epoch) of our trainer or gensim on the synthetic corpus."""
+    from .word2vec.params import Word2VecParams
+
+    params = {k: v for k, v in json.loads(hyper).items()}
+    params["epochs"] = 1
+    p = Word2VecParams.for_combination(arch, loss, **params)
+    corpus = zipf_corpus()
+    quiet = lambda m: None  # noqa: E731
+    if impl == "gensim":
+        from .word2vec.gensim_ref import train_gensim
+
+        r = train_gensim(corpus, p, log=quiet)
+        backend = "gensim"
+    else:
+        import torch
+
+        from .word2vec.corpus import read_sentences
+        from .word2vec.trainer import train
+
+        r = train(read_sentences(corpus), p, torch.device("cpu"), log=quiet)
+        backend = r.backend
+    tokens = r.raw_words / max(p.epochs, 1)
+    return {"words_per_s": r.raw_words / r.train_seconds, "vocab_s_per_token": r.vocab_seconds / tokens,
+            "path": backend, "how": f"{tokens:,.0f}-token Zipf corpus ({W2V_CAL_TYPES:,} types), 1 epoch, "
+                                    f"{p.workers} worker(s)"}
+
+
+# ================================================================== the plan
+@dataclass
+class Job:
+    family: str
+    grid: str
+    run_id: str
+    threads: int
+    cpu_s: float                 # wall seconds of the job at its threads, on this CPU
+    gpu_s: float | None          # GPU estimate (None: runs on the CPU anyway)
+    train_steps: int             # sequence-steps (word2vec: tokens × epochs)
+    depends_on: str | None = None
+
+
+@dataclass
+class Row:
+    family: str
+    grid: str
+    runs: int = 0
+    train_steps: int = 0
+    core_s: float = 0.0
+    longest_s: float = 0.0
+    gpu_s: float = 0.0
+    sources: set = field(default_factory=set)
+    paths: set = field(default_factory=set)
+
+
+def _flops_per_step(spec: Mapping[str, Any], sizes: Sizes) -> float:
+    gates = {"lstm": 4, "gru": 3}.get(spec["cell"], 1)
+    H, L = int(spec["hidden"]), int(spec["layers"])
+    F = int(spec.get("embedding_dim") or 0) if sizes.vocab else sizes.input_size
+    per_layer = [gates * H * (f + H) for f in [F] + [H] * (L - 1)]
+    head = H * sizes.n_outputs if sizes.kind == "multilabel" else 0
+    return 6.0 * (sum(per_layer) + head)   # 2 flops per multiply-add, forward + 2× backward
+
+
+def gpu_seconds(spec: Mapping[str, Any], sizes: Sizes) -> float:
+    """The GPU estimate of one run (see :data:`GPU`): launch-bound steps or arithmetic, whichever
+    is larger, per batch; evaluation batches at a third."""
+    epochs, B = int(spec["epochs"]), int(spec["batch_size"])
+    L = int(spec["layers"])
+    step_us = GPU["STEPWISE_US"] if float(spec.get("recurrent_dropout") or 0) > 0 else GPU["STEP_US"]
+    flops = _flops_per_step(spec, sizes)
+
+    def batches(split: Split, batch: int, factor: float) -> float:
+        nb = math.ceil(split.n / batch)
+        per = max(L * split.T * step_us * 1e-6, batch * split.T * flops / GPU["FLOPS"]) + GPU["BATCH_MS"] * 1e-3
+        return nb * per * factor
+
+    ev = min(4096, max(1, sizes.val.n))
+    return (epochs * (batches(sizes.train, B, 1.0) + batches(sizes.val, ev, 1 / 3))
+            + 2 * batches(sizes.test, 4096, 1 / 3) + JOB_OVERHEAD_S)
+
+
+def plan_jobs(wf: Workflow, cal: Calibration | None, data_root: Path | None = None) -> tuple[list[Job], dict]:
+    """One Job per run of the workflow, with its measured CPU cost and its GPU estimate."""
+    config = wf.config
+    root = Path(data_root) if data_root else (REPO / (config.get("data") or {}).get("root", "data"))
+    threads = wf.threads.get("train", int(config.get("threads", 1)))
+    jobs: list[Job] = []
+    meta: dict[str, Any] = {"sources": {}, "paths": {}}
+    size_cache: dict = {}
+    vec = (config.get("imdb") or {}).get("vectors")
+    vec_run = f"{vec['impl']}-{vec['arch']}-{vec['loss']}-seed{vec.get('seed', 1)}" if isinstance(vec, dict) else None
+    for family in SEQUENCE_FAMILIES:
+        for rid, spec in wf.runs.get(family, {}).items():
+            sizes = dataset_sizes(spec, config, root, size_cache)
+            epochs = int(spec["epochs"])
+            train_steps = epochs * sizes.train.steps
+            eval_steps = epochs * sizes.val.steps + 2 * sizes.test.steps
+            if sizes.kind == "classification":
+                eval_steps += sizes.train.steps        # train_eval_<metric> at the end
+            cpu_s = float("nan")
+            path = "?"
+            if cal is not None:
+                c = cal.get("rnn", run_shape(spec, sizes, threads))
+                cpu_s = train_steps * c["train_s_per_step"] + eval_steps * c["eval_s_per_step"] + JOB_OVERHEAD_S
+                path = c.get("path", "?")
+            gpu = None if spec.get("backend") == "keras" else gpu_seconds(spec, sizes)
+            jobs.append(Job(family, spec["grid"], rid, threads, cpu_s, gpu, train_steps,
+                            depends_on=f"word2vec/{vec_run}" if family == "embedding" and vec_run else None))
+            meta["sources"][rid] = sizes.source
+            meta["paths"][rid] = path
+    w2v = config.get("word2vec") or {}
+    if wf.w2v_runs:
+        tokens = int(w2v.get("prefix_tokens") or CORPUS_TOKENS.get(w2v.get("corpus", "text8"), CORPUS_TOKENS["text8"]))
+        epochs = int(w2v.get("epochs", 5))
+        workers = wf.threads.get("train_word2vec", int(w2v.get("workers", 2)))
+        hyper = {k: w2v[k] for k in ("vector_size", "window", "min_count", "sample", "negative", "ns_exponent",
+                                     "alpha", "min_alpha", "alpha_decay", "workers", "batch_words") if k in w2v}
+        hyper = json.dumps(hyper, sort_keys=True)
+        source = ("config prefix_tokens" if w2v.get("prefix_tokens")
+                  else f"constant ({w2v.get('corpus', 'text8')}: {tokens:,} tokens)")
+        for rid in wf.w2v_runs:
+            impl, arch, loss, _seed = rid.split("-")
+            cpu_s, path = float("nan"), "?"
+            if cal is not None:
+                c = cal.get("w2v", (impl, arch, loss, hyper))
+                cpu_s = tokens * epochs / c["words_per_s"] + tokens * c["vocab_s_per_token"] + W2V_EVAL_S
+                path = c.get("path", "?")
+            jobs.append(Job("word2vec", "word2vec", f"word2vec/{rid}", workers, cpu_s, None, tokens * epochs))
+            meta["sources"][f"word2vec/{rid}"] = source
+            meta["paths"][f"word2vec/{rid}"] = path
+    return jobs, meta
+
+
+def makespan(jobs: list[Job], cores: int, seconds: Callable[[Job], float]) -> float:
+    """Wall seconds of a list schedule on ``cores``: each job takes its threads (at most ``cores``,
+    as Snakemake caps them); ready jobs start longest first (a job others wait for goes first,
+    with their work counted in its priority), a dependent job when its input is done."""
+    if not jobs:
+        return 0.0
+    ids = {j.run_id: i for i, j in enumerate(jobs)}
+    dependents: dict[int, list[int]] = {}
+    waiting = {}
+    for i, j in enumerate(jobs):
+        if j.depends_on and j.depends_on in ids:
+            dependents.setdefault(ids[j.depends_on], []).append(i)
+            waiting[i] = True
+    prio = [seconds(j) + sum(seconds(jobs[k]) * min(jobs[k].threads, cores) for k in dependents.get(i, [])) / cores
+            for i, j in enumerate(jobs)]
+    ready = sorted((i for i in range(len(jobs)) if i not in waiting), key=lambda i: -prio[i])
+    running: list[tuple[float, int]] = []
+    free, now = cores, 0.0
+    while ready or running:
+        started = []
+        for i in ready:
+            need = min(jobs[i].threads, cores)
+            if need <= free:
+                free -= need
+                heapq.heappush(running, (now + seconds(jobs[i]), i))
+                started.append(i)
+        ready = [i for i in ready if i not in set(started)]
+        if not running:
+            break
+        now, i = heapq.heappop(running)
+        free += min(jobs[i].threads, cores)
+        released = dependents.get(i, [])
+        if released:
+            ready = sorted(ready + released, key=lambda k: -prio[k])
+    return now
+
+
+def summarise(jobs: list[Job], meta: Mapping[str, Any]) -> list[Row]:
+    rows: dict[tuple[str, str], Row] = {}
+    for j in jobs:
+        r = rows.setdefault((j.family, j.grid), Row(j.family, j.grid))
+        r.runs += 1
+        r.train_steps += j.train_steps
+        r.core_s += j.cpu_s * j.threads
+        r.longest_s = j.cpu_s if math.isnan(j.cpu_s) or math.isnan(r.longest_s) else max(r.longest_s, j.cpu_s)
+        r.gpu_s += j.gpu_s if j.gpu_s is not None else 0.0
+        r.sources.add(meta["sources"].get(j.run_id, "?"))
+        r.paths.add(meta["paths"].get(j.run_id, "?"))
+    return list(rows.values())
+
+
+@dataclass
+class Totals:
+    runs: int
+    train_steps: int
+    core_h: float
+    wall_h: float
+    lower_h: float
+    gpu_queue_h: float
+    gpu_cpu_side_h: float
+    gpu_total_h: float
+    keras_runs: int
+
+
+def totals(jobs: list[Job], cores: int, gpu_slots: int = 1) -> Totals:
+    core_s = sum(j.cpu_s * j.threads for j in jobs)
+    wall = makespan(jobs, cores, lambda j: j.cpu_s)
+    lower = max(core_s / cores, max((j.cpu_s for j in jobs), default=0.0))
+    # runs one at a time on the GPU; with slots, that many launch-bound runs overlapping perfectly
+    gq = sum(j.gpu_s for j in jobs if j.gpu_s is not None) / max(1, gpu_slots)
+    cpu_side = [j for j in jobs if j.gpu_s is None]   # word2vec and Keras runs stay on the CPU
+    side = makespan(cpu_side, cores, lambda j: j.cpu_s)
+    return Totals(len(jobs), sum(j.train_steps for j in jobs), core_s / 3600, wall / 3600, lower / 3600,
+                  gq / 3600, side / 3600, max(gq, side) / 3600, sum(1 for j in jobs if j.family != "word2vec"
+                                                                      and j.gpu_s is None))
+
+
+# ================================================================== output
+def _fmt_steps(n: int) -> str:
+    for unit, div in (("T", 1e12), ("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if n >= div:
+            return f"{n / div:.2f}{unit}"
+    return str(n)
+
+
+def _h(s: float) -> str:
+    return "-" if math.isnan(s) else f"{s / 3600:.2f}"
+
+
+def render(wf: Workflow, jobs: list[Job], meta: Mapping[str, Any], cal: Calibration | None, cores: int,
+           markdown: bool = False, gpu_slots: int = 1) -> str:
+    rows = summarise(jobs, meta)
+    t = totals(jobs, cores, gpu_slots)
+    out = [f"rnnbench plan: {' + '.join(wf.configfiles) or 'config/config.yaml'}"
+           + (f"  (scale: {wf.config.get('scale')})" if wf.config.get("scale") else "")]
+    if cal is not None:
+        state = (f"measured now ({len(cal.measured)} shapes)" if cal.measured and not cal.cached else
+                 f"cached ({len(cal.cached)} shapes, {cal.path})" if not cal.measured else
+                 f"{len(cal.measured)} measured now, {len(cal.cached)} cached ({cal.path})")
+        out.append(f"CPU: {cal.cpu}; per-step costs {state}")
+    hdr = ["grid", "runs", "train seq-steps", "CPU core-h", "longest run h", "GPU est. h", "kernel path",
+           "dataset sizes from"]
+    body = []
+    for r in rows:
+        body.append([f"{r.family}/{r.grid}" if r.family != r.grid else r.family, str(r.runs),
+                     _fmt_steps(r.train_steps), _h(r.core_s), _h(r.longest_s),
+                     _h(r.gpu_s) if r.gpu_s else "(CPU)", "/".join(sorted(r.paths)), "; ".join(sorted(r.sources))])
+    body.append(["total", str(t.runs), _fmt_steps(t.train_steps), _h(t.core_h * 3600),
+                 _h(max((r.longest_s for r in rows), default=0.0)), _h(sum(r.gpu_s for r in rows)), "", ""])
+    if markdown:
+        out.append("")
+        out.append("| " + " | ".join(hdr) + " |")
+        out.append("|" + "---|" * len(hdr))
+        out += ["| " + " | ".join(b) + " |" for b in body]
+        out.append("")
+    else:
+        widths = [max(len(x[i]) for x in [hdr] + body) for i in range(len(hdr))]
+        for k, line in enumerate([hdr] + body):
+            if k == len(body):   # before the total line
+                out.append("  ".join("-" * w for w in widths))
+            out.append("  ".join(c.ljust(w) if i in (0, 6, 7) else c.rjust(w)
+                                 for i, (c, w) in enumerate(zip(line, widths))).rstrip())
+    thr = wf.threads.get("train", wf.config.get("threads", 1))
+    w2v_thr = wf.threads.get("train_word2vec", (wf.config.get("word2vec") or {}).get("workers", 2))
+    if cal is None:
+        out.append("(counts only: --no-calibrate)")
+        return "\n".join(out)
+    out.append(f"CPU wall on {cores} cores: {t.wall_h:.2f} h (list schedule, {thr} thread(s) per sequence-model job, "
+               f"{w2v_thr} per word2vec job; lower bound {t.lower_h:.2f} h); CPU work {t.core_h:.2f} core-h")
+    slots = ("one run at a time" if gpu_slots == 1 else
+             f"{gpu_slots} runs sharing it, assumed to overlap perfectly (optimistic)")
+    out.append(f"GPU estimate (not measured): {t.gpu_total_h:.2f} h on one GPU = max(GPU queue {t.gpu_queue_h:.2f} h, "
+               f"{slots}; CPU-side word2vec/Keras runs {t.gpu_cpu_side_h:.2f} h on {cores} cores); "
+               f"launch-bound model: {GPU['STEP_US']:g} us per step and layer (TorchScript step loop "
+               f"{GPU['STEPWISE_US']:g} us), {GPU['BATCH_MS']:g} ms per batch, or {GPU['FLOPS']:.0e} FLOP/s if larger")
+    out.append(f"Assumed, not measured: {JOB_OVERHEAD_S:g} s per sequence-model job (start, imports, data), "
+               f"{W2V_EVAL_S:g} s per word2vec evaluation; epochs are an upper bound where patience may stop early; "
+               f"data preparation, aggregation and the report are not counted.")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m rnnbench.plan", description=__doc__.splitlines()[0])
+    p.add_argument("--configfile", action="append", default=[],
+                   help="config file(s), later ones deep-update earlier ones (as snakemake --configfile); "
+                        "the Snakefile's config/config.yaml is always the base")
+    p.add_argument("--config", nargs="*", default=[], metavar="KEY=VALUE", help="as snakemake --config")
+    p.add_argument("--cores", type=int, default=16, help="cores of the machine to plan for (16)")
+    p.add_argument("--calibrate", action="store_true", help="measure every shape again, ignoring the cache")
+    p.add_argument("--no-calibrate", action="store_true", help="counts only: no costs measured or read")
+    p.add_argument("--cache", default=None, help="calibration cache file (default ~/.cache/rnnbench/plan-calibration.json)")
+    p.add_argument("--data-root", default=None, help="where prepared data is looked for (default: the config's data.root)")
+    p.add_argument("--gpu-slots", type=int, default=1,
+                   help="GPU estimate with this many runs sharing the GPU (--resources gpu=N), assumed to overlap (1)")
+    p.add_argument("--markdown", action="store_true", help="the table as Markdown")
+    p.add_argument("--snakefile", default=str(SNAKEFILE))
+    a = p.parse_args(argv)
+    if a.cores < 1 or a.gpu_slots < 1:
+        p.error("--cores and --gpu-slots must be at least 1")
+    try:
+        wf = load_workflow(a.configfile, parse_overrides(a.config), a.snakefile)
+        cal = None if a.no_calibrate else Calibration(Path(a.cache) if a.cache else None, force=a.calibrate)
+        t0 = time.perf_counter()
+        jobs, meta = plan_jobs(wf, cal, Path(a.data_root) if a.data_root else None)
+        took = time.perf_counter() - t0
+    except PlanError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    print(render(wf, jobs, meta, cal, a.cores, markdown=a.markdown, gpu_slots=a.gpu_slots))
+    if cal is not None and cal.measured:
+        print(f"(calibration: {len(cal.measured)} measurement(s) in {took:.0f} s, cached in {cal.path})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
