@@ -173,3 +173,45 @@ def test_cli_writes_the_claims_table(tmp_path):
     t = pd.read_csv(tmp_path / "out" / "tables" / "claims.csv")
     assert list(t["id"]) == [c.id for c in C.REGISTER]
     assert set(t["verdict"]) <= set(E.VERDICTS)
+
+
+def _curve_record(tmp, run_id, factors: dict, *, seed, grid, cell, **cfg):
+    """A run record whose diagnostics are geometric curves: {diagnostic name: per-step factor}."""
+    rec = record(tmp, run_id, grid=grid, cell=cell, seed=seed, metric="mse", test=0.1, **cfg)
+    rec["diagnostics"] = {k: list(2.0 * f ** np.arange(100)) for k, f in factors.items()}
+    return rec
+
+
+def test_gk_claims_read_the_fitted_factor_of_each_gain(tmp_path):
+    rng = np.random.default_rng(4)
+    recs = [_curve_record(tmp_path, f"gk/g{g}/s{s}", {"grad_vs_distance_init": g + rng.normal(0, 0.002)},
+                          seed=s, grid="gk_init", cell="rnn_tanh", recurrent_gain=g, init="orthogonal")
+            for g in (0.8, 0.9, 1.0, 1.1, 1.2) for s in range(5)]
+    runs = E.runs_frame(recs)
+    assert runs["grad_decay_factor_init"].to_numpy() == pytest.approx(
+        [g for g in (0.8, 0.9, 1.0, 1.1, 1.2) for _ in range(5)], abs=0.01)
+    ids = C.by_id()
+    for cid in ("gk_factor_below_1", "gk_factor_above_1", "gk_factor_at_1", "gk_orders_with_g"):
+        row = E.evaluate(ids[cid], runs)
+        assert row["verdict"] == "supported", row
+    # a rate that does not follow g: the ordering claim is contradicted
+    flat = [_curve_record(tmp_path / "flat", f"gk/g{g}/s{s}", {"grad_vs_distance_init": 1.0 - 0.02 * (g - 1.0)},
+                          seed=s, grid="gk_init", cell="rnn_tanh", recurrent_gain=g, init="orthogonal")
+            for g in (0.9, 1.1) for s in range(5)]
+    assert E.evaluate(ids["gk_orders_with_g"], E.runs_frame(flat))["verdict"] == "contradicted"
+
+
+@pytest.mark.parametrize("lstm_f, tanh_g, expected", [(0.99, 0.8, "supported"), (0.7, 0.9, "contradicted")])
+def test_highway_claim_pairs_the_forget_product_with_the_tanh_gradient(tmp_path, lstm_f, tanh_g, expected):
+    rng = np.random.default_rng(5)
+    recs = []
+    for s in range(5):
+        recs.append(_curve_record(tmp_path, f"l/lstm/s{s}", {"forget_product_final": lstm_f + rng.normal(0, 0.003),
+                                                             "grad_vs_distance_final": 0.5}, seed=s,
+                                  grid="adding_long", cell="lstm"))
+        recs.append(_curve_record(tmp_path, f"l/tanh/s{s}", {"grad_vs_distance_final": tanh_g + rng.normal(0, 0.003)},
+                                  seed=s, grid="adding_long", cell="rnn_tanh"))
+    row = E.evaluate(C.by_id()["lstm_highway_slower_than_tanh"], E.runs_frame(recs))
+    assert row["verdict"] == expected and row["n"] == 5, row
+    assert "forget_decay_factor_final (a) − grad_decay_factor_final (b)" in row["statistic"]
+    assert row["estimate"] == pytest.approx(lstm_f - tanh_g, abs=0.01)

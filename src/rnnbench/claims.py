@@ -74,13 +74,16 @@ class Beyond:
 class Paired:
     """An effect: ``a`` − ``b`` on ``metric``, paired on ``pair_on`` (same seeds); the 95 % interval
     of the mean difference wholly ``direction`` ('greater' | 'less') than 0 → supported, wholly on
-    the other side → contradicted. Needs :data:`MIN_PAIRED_SEEDS` pairs."""
+    the other side → contradicted. Needs :data:`MIN_PAIRED_SEEDS` pairs. ``metric_b``: read ``b``
+    on another column of the same unit (e.g. the LSTM's ∏ f factor against the tanh RNN's
+    gradient factor); None = ``metric``."""
 
     a: Arm
     b: Arm
     metric: str
     direction: str = "greater"
     pair_on: tuple[str, ...] = ("seed",)
+    metric_b: str | None = None
 
 
 @dataclass(frozen=True)
@@ -174,6 +177,16 @@ def _adding(cell: str) -> Arm:
     return Arm("recurrent", "adding_long", {"cell": cell})
 
 
+def _gk(gain: float) -> Arm:
+    return Arm("recurrent", "gk_init", {"cell": "rnn_tanh", "recurrent_gain": gain})
+
+
+_GK_SOURCE = ("lecture, 'Backprop Through Time' (scalar case); tanh RNN with W_h = g·Q (Q random orthogonal, "
+              "input weights N(0, 0.001²)) at initialisation, adding problem T = 100; statistic: the per-step "
+              "factor of ‖∂L/∂h_t‖, exp of the least-squares slope of its log against T − t")
+_GK_SETTLE = "more seeds in gk_init"
+
+
 def _har(grid: str, **where) -> Arm:
     return Arm("recurrent", grid, {"cell": "lstm", "layers": 1, **where})
 
@@ -216,6 +229,26 @@ REGISTER: list[Claim] = [
           "np-RNN: recurrent weights a normalised positive-definite matrix, highest eigenvalue 1",
           "lecture, 'Weights Initialisation'; Talathi & Vartak 2016 (adding problem)", "effect",
           Beyond(_adding("nprnn"), "log10_test_mse", LOG_SOLVED, "below"), _ADDING_SETTLE, anchor="adding"),
+    # -- the BPTT product W_hᵀ·g'(z): the scalar picture w^(t−s), with W_h = g·Q (issue 13, item 1)
+    Claim("gk_factor_below_1", LTD, "0 < w < 1, t − s ≫ 1 ⇒ w^(t−s) ≪ 1 (vanishing gradient)",
+          _GK_SOURCE + "; g = 0.8", "shape",
+          Beyond(_gk(0.8), "grad_decay_factor_init", 1.0, "below"), _GK_SETTLE, anchor="gk"),
+    Claim("gk_factor_above_1", LTD, "w > 1, t − s ≫ 1 ⇒ w^(t−s) ≫ 1 (exploding gradient)",
+          _GK_SOURCE + "; g = 1.2", "shape",
+          Beyond(_gk(1.2), "grad_decay_factor_init", 1.0, "above"), _GK_SETTLE, anchor="gk"),
+    Claim("gk_factor_at_1", LTD, "the product of W_hᵀ·g'(z) can become arbitrarily small or large [and "
+          "neither at w = 1]", _GK_SOURCE + "; g = 1.0, factor within 1 ± 0.01 per step", "shape",
+          Near(_gk(1.0), "grad_decay_factor_init", 1.0, 0.01), _GK_SETTLE, anchor="gk"),
+    Claim("gk_orders_with_g", LTD, "∏ ∂h_τ/∂h_{τ−1} = ∏ W_hᵀ·g'(z_τ): the gradient's rate follows W_h",
+          _GK_SOURCE + "; factor at g = 1.1 − factor at g = 0.9, paired over seeds", "shape",
+          Paired(_gk(1.1), _gk(0.9), "grad_decay_factor_init"), _GK_SETTLE, anchor="gk"),
+    # -- the LSTM's cell state as a "super-highway" (issue 13, item 2)
+    Claim("lstm_highway_slower_than_tanh", LTD,
+          "∂c_t/∂c_s = ∏_{τ=s+1}^{t} f_τ, time-dependent, in ]0,1[: a super-highway for backprop",
+          "lecture, 'Backprop with LSTMs'; adding problem T = 150 after training: per-step factor of the LSTM's "
+          "mean ∏ f_τ against T − t minus that of the tanh RNN's ‖∂L/∂h_t‖, paired over seeds", "effect",
+          Paired(_adding("lstm"), _adding("rnn_tanh"), "forget_decay_factor_final",
+                 metric_b="grad_decay_factor_final"), _ADDING_SETTLE, anchor="highway"),
     # -- IR-NN / np-RNN / LSTM (Talathi & Vartak 2016, Table 3) redone on HAR
     Claim("talathi_params", INIT, "IR-NN 1×, np-RNN 1×, LSTM 4× parameters",
           "lecture, 'Comparison' (Talathi & Vartak 2016)", "exact",

@@ -10,15 +10,12 @@ and are written into the run record (``diagnostics``) at initialisation and afte
   ∂c_T/∂c_t along the cell state ("Super-Highway for Backprop": c_t = f_t ∗ c_{t−1} + i_t ∗ c̃_t
   ⇒ ∂c_t/∂c_{t−1} = f_t, the direct path, gates held fixed), mean over sequences and units.
   Each factor is in ]0, 1[, so the product only decays, at a rate the network learns.
-- :func:`decay_factor`: the per-step factor of such a curve, exp(slope) of a least-squares line
-  through log(curve) against d (w of the scalar picture).
+
+The per-step factor of such a curve (w of the scalar picture: exp of the least-squares slope of
+log(curve) against d) is a statistic of the verdict engine, :func:`rnnbench.report.claims.decay_factor`.
 """
 from __future__ import annotations
 
-import math
-from typing import Sequence
-
-import numpy as np
 import torch
 
 from ..training.types import TaskData
@@ -92,21 +89,6 @@ def forget_product_vs_distance(model, data: TaskData, device, n: int = 256) -> l
     return means                                         # index d: ∏ of f_{T−d+1} … f_T
 
 
-def decay_factor(curve: Sequence[float] | None, start: int = 0) -> float:
-    """Per-step factor of a curve against distance: exp(slope) of the least-squares line through
-    log(curve[d]) for d ≥ ``start`` (values that are not finite or not > 0 left out: a gradient
-    that underflowed to 0 says nothing of its rate). NaN with fewer than 3 usable points."""
-    if not curve:
-        return float("nan")
-    y = np.asarray([float(v) if v is not None else float("nan") for v in curve], dtype=float)
-    d = np.arange(y.size, dtype=float)
-    keep = (d >= start) & np.isfinite(y) & (y > 0)
-    if keep.sum() < 3:
-        return float("nan")
-    slope = np.polyfit(d[keep], np.log(y[keep]), 1)[0]
-    return float(math.exp(slope))
-
-
 def measure_diagnostics(model, data: TaskData, device, when: str, n: int = 256) -> dict[str, list[float]]:
     """The run record's diagnostics at ``when`` ('init' | 'final'): ``grad_vs_distance_<when>`` for
     every cell, ``forget_product_<when>`` for an LSTM."""
@@ -116,4 +98,4 @@ def measure_diagnostics(model, data: TaskData, device, when: str, n: int = 256) 
     return out
 
 
-__all__ = ["measure_diagnostics", "grad_vs_distance", "forget_gates", "forget_product_vs_distance", "decay_factor"]
+__all__ = ["measure_diagnostics", "grad_vs_distance", "forget_gates", "forget_product_vs_distance"]

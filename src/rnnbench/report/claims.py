@@ -10,7 +10,11 @@ Statistics (95 % intervals throughout):
 - means over seeds: Student t interval, ``mean ± t(0.975, n−1) · sd / √n``; n ≥ 2;
 - effects: the same interval on the paired differences over the same seeds; n ≥ 5 pairs;
 - sensitivity (spread): a percentile bootstrap (2,000 resamples, seeds resampled within each
-  learning rate, fixed generator) of the difference of the two standard deviations.
+  learning rate, fixed generator) of the difference of the two standard deviations;
+- per run, the per-step factor of a curve against distance (the run record's diagnostics:
+  ‖∂L/∂h_t‖, the LSTM's ∏ f_τ): exp of the least-squares slope of log(curve) against T − t
+  (:func:`decay_factor`): ``grad_decay_factor_init`` / ``_final``, ``forget_decay_factor_init`` /
+  ``_final``.
 
 Diverged runs (NaN/Inf loss) are results, not gaps: a diverged classifier counts at the accuracy
 of its majority-class baseline (or chance), a diverged adding run at the baseline MSE, and its
@@ -36,7 +40,11 @@ BOOTSTRAP = 2000
 
 # config keys a claim's arm may match on (absent keys read as the grid defaults)
 CONFIG_KEYS = ("layers", "clipvalue", "clipnorm", "dropout", "recurrent_dropout", "lr", "seq_len", "hidden",
-               "epochs", "batch_size", "dataset", "embedding", "encoding", "optimizer", "init", "backend")
+               "epochs", "batch_size", "dataset", "embedding", "encoding", "optimizer", "init", "backend",
+               "recurrent_gain")
+# diagnostics of the run record (curves against distance) -> their per-step factor's column
+DECAY_COLUMNS = {f"{curve}_{when}": f"{col}_decay_factor_{when}" for curve, col in
+                 (("grad_vs_distance", "grad"), ("forget_product", "forget")) for when in ("init", "final")}
 
 
 # ---- one flat table of runs ------------------------------------------------------------------------
@@ -70,6 +78,21 @@ def _max_val_drop(record: dict[str, Any], metric: str, diverged: bool) -> float:
     return drop
 
 
+def decay_factor(curve: Any, start: int = 0) -> float:
+    """Per-step factor of a curve against distance d = T − t (the lecture's w of w^(t−s)):
+    exp(slope) of the least-squares line through log(curve[d]) for d ≥ ``start``. Values that are
+    not finite or not > 0 are left out (a gradient that underflowed to 0 says nothing of its
+    rate); NaN with fewer than 3 usable points."""
+    if curve is None or len(curve) == 0:
+        return float("nan")
+    y = np.asarray([as_float(v) for v in curve], dtype=float)
+    d = np.arange(y.size, dtype=float)
+    keep = (d >= start) & np.isfinite(y) & (y > 0)
+    if keep.sum() < 3:
+        return float("nan")
+    return float(math.exp(np.polyfit(d[keep], np.log(y[keep]), 1)[0]))
+
+
 def sequence_row(r: dict[str, Any]) -> dict[str, Any]:
     cfg = r.get("config") or {}
     metric = r.get("metric", "accuracy")
@@ -88,6 +111,7 @@ def sequence_row(r: dict[str, Any]) -> dict[str, Any]:
            "val_metric": as_float(final.get(f"val_{metric}")),
            "majority_baseline": meta.get("majority_test_accuracy"),
            "max_val_drop": _max_val_drop(r, metric, diverged),
+           **{col: decay_factor((r.get("diagnostics") or {}).get(key)) for key, col in DECAY_COLUMNS.items()},
            "_config": cfg}
     if metric == "accuracy":
         floor = _floor(r)
@@ -207,13 +231,14 @@ def decide_interval(lo: float, hi: float, inside: tuple[float, float]) -> str:
 
 
 def _pairs(runs: pd.DataFrame, t: Paired | Equivalent) -> tuple[pd.DataFrame, int, int]:
+    mb = getattr(t, "metric_b", None) or t.metric
     a = values(runs, t.a, t.metric)
-    b = values(runs, t.b, t.metric)
+    b = values(runs, t.b, mb)
     keys = list(t.pair_on)
     if a.empty or b.empty or any(k not in a or k not in b for k in keys):
         return pd.DataFrame(columns=["a", "b", "d"]), len(a), len(b)
-    j = a[keys + [t.metric]].merge(b[keys + [t.metric]], on=keys, suffixes=("_a", "_b"))
-    j = j.rename(columns={f"{t.metric}_a": "a", f"{t.metric}_b": "b"})
+    j = a[keys + [t.metric]].rename(columns={t.metric: "a"}).merge(
+        b[keys + [mb]].rename(columns={mb: "b"}), on=keys)
     j["d"] = j["a"] - j["b"]
     return j[np.isfinite(j["d"].astype(float))], len(a), len(b)
 
@@ -299,7 +324,8 @@ def evaluate(claim: Claim, runs: pd.DataFrame) -> dict[str, Any]:
     if isinstance(t, (Paired, Equivalent)):
         j, na, nb = _pairs(runs, t)
         m, lo, hi, n = t_interval(j["d"].astype(float))
-        row.update(statistic=f"paired difference of {t.metric} ({', '.join(t.pair_on)})", n=n, estimate=m,
+        what = t.metric if not getattr(t, "metric_b", None) else f"{t.metric} (a) − {t.metric_b} (b)"
+        row.update(statistic=f"paired difference of {what} ({', '.join(t.pair_on)})", n=n, estimate=m,
                    ci_low=lo, ci_high=hi)
         ma, mb = float(j["a"].mean()) if n else float("nan"), float(j["b"].mean()) if n else float("nan")
         row["evidence"] = (f"{_fmt(ma, 4)} vs {_fmt(mb, 4)}; difference {_fmt(m, 3)} [{_fmt(lo, 3)}, "
