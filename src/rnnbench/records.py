@@ -1,7 +1,7 @@
 """Run records: ``metrics.json`` (everything needed to read a run alone) and ``history.csv``.
 
-Aggregation reads only these files. Both are written atomically (temporary name, then
-rename), so a killed job never leaves a half-written record that looks finished.
+Aggregation reads only these files. Both are written atomically (:mod:`rnnbench.atomic`), so a
+killed job never leaves a half-written record that looks finished.
 """
 from __future__ import annotations
 
@@ -12,11 +12,11 @@ import os
 import platform
 import socket
 import subprocess
-import tempfile
 import time
 from importlib import metadata
-from pathlib import Path
 from typing import Any, Iterable, Mapping
+
+from .atomic import atomic_path, write_text
 
 LIBRARIES = ("torch", "tensorflow", "keras", "gensim", "numpy", "pandas", "snakemake")
 
@@ -67,36 +67,18 @@ def _clean(value: Any) -> Any:
     return value
 
 
-def atomic_write_text(path: str | os.PathLike, text: str) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+atomic_write_text = write_text  # the name the rest of the project imports
 
 
 def write_history(path: str | os.PathLike, rows: list[Mapping[str, Any]]) -> None:
     keys: list[str] = []
     for r in rows:
         keys += [k for k in r if k not in keys]
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", newline="") as f:
-            w = csv.DictWriter(f, fieldnames=keys)
-            w.writeheader()
-            for r in rows:
-                w.writerow({k: _clean(v) for k, v in r.items()})
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=keys)
+        w.writeheader()
+        for r in rows:
+            w.writerow({k: _clean(v) for k, v in r.items()})
 
 
 def write_record(path: str | os.PathLike, record: Mapping[str, Any]) -> dict[str, Any]:
@@ -122,16 +104,5 @@ def atomic_savez(path: str | os.PathLike, arrays: Mapping[str, Any], meta: Mappi
     temporary name and renamed into place: a killed or failed prepare step leaves nothing behind."""
     import numpy as np
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part.npz", dir=path.parent)
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         np.savez_compressed(tmp, meta=np.array(json.dumps(meta)), **arrays)
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)  # mkstemp creates 0600; give the file the usual mode
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise

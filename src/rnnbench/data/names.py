@@ -20,11 +20,11 @@ import argparse
 import json
 import os
 import string
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
+from ..atomic import atomic_path
 from ..training.types import TaskData
 
 ALPHABET = list(string.ascii_lowercase) + list(string.ascii_uppercase) + [" ", "'", "-"]
@@ -92,17 +92,9 @@ def prepare_names(raw_dir: str | os.PathLike, out: str | os.PathLike, test_fract
     meta = {"source": SOURCE, "classes": list(CLASSES), "symbols": SYMBOLS, "ambiguous_dropped": dropped,
             "test_fraction": test_fraction, "val_fraction": val_fraction, "split_seed": seed,
             "counts": {k: {c: int((labels[v] == i).sum()) for i, c in enumerate(CLASSES)} for k, v in split.items()}}
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=".names.", suffix=".npz", dir=out.parent)
-    os.close(fd)
-    try:
+    with atomic_path(out) as tmp:
         np.savez_compressed(tmp, ids=ids, lengths=lengths, labels=labels, names=np.asarray(names),
                             **{f"idx_{k}": v for k, v in split.items()}, meta=json.dumps(meta))
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
     return meta
 
 

@@ -15,6 +15,8 @@ from typing import Any, Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+from ..atomic import atomic_path
+
 VERDICT_COLUMNS = ["family", "experiment", "source", "source_value", "ours_mean", "ours_std", "n",
                    "tolerance", "verdict", "scale", "note"]
 
@@ -57,12 +59,9 @@ def verdict(family: str, experiment: str, source: str, source_value: float, ours
 
 
 def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.part")
-    df.to_csv(tmp, index=False)
-    os.replace(tmp, path)
-    return path
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False)
+    return Path(path)
 
 
 def read_csv(path: str | os.PathLike) -> pd.DataFrame | None:
@@ -78,15 +77,12 @@ def read_csv(path: str | os.PathLike) -> pd.DataFrame | None:
 
 
 def save_figure(fig, path: str | os.PathLike) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.part{path.suffix}")
-    fig.savefig(tmp, dpi=110, bbox_inches="tight")
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, bbox_inches="tight")
     import matplotlib.pyplot as plt
 
     plt.close(fig)
-    return path
+    return Path(path)
 
 
 def matplotlib_headless() -> None:

@@ -21,6 +21,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ..atomic import atomic_path, write_text
+
 
 class RenderError(RuntimeError):
     pass
@@ -55,7 +57,8 @@ def render_quarto(source: Path, out: Path, env: dict[str, str], quarto: str) -> 
         sys.stdout.write(proc.stderr)
         if proc.returncode != 0:
             raise RenderError(f"quarto render failed with exit code {proc.returncode} (see the log above)")
-        _move_into_place(Path(tmp) / "report.html", out)
+        with atomic_path(out) as part:
+            shutil.copyfile(Path(tmp) / "report.html", part)
 
 
 def render_jupyter(source: Path, out: Path, env: dict[str, str], timeout: int = 1800) -> None:
@@ -97,10 +100,7 @@ def render_jupyter(source: Path, out: Path, env: dict[str, str], timeout: int = 
                             extra_template_basedirs=[str(Path(__file__).parent / "templates")],
                             template_name="rnnbench_offline")
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-    fd, tmp = tempfile.mkstemp(prefix=".report.", suffix=".html", dir=out.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        f.write(body)
-    _move_into_place(Path(tmp), out)
+    write_text(out, body)
     nbformat.validate(nb)
 
 
@@ -122,12 +122,6 @@ def _front_matter_to_title(nb, title: str) -> None:
             if end != -1:
                 cell.source = f"# {title}\n" + src[end + 4:]
             return
-
-
-def _move_into_place(src: Path, out: Path) -> None:
-    out.parent.mkdir(parents=True, exist_ok=True)
-    src.chmod(0o644)  # mkstemp makes 0600 files; the report is meant to be shared
-    os.replace(src, out) if src.parent == out.parent else shutil.move(str(src), str(out))
 
 
 def render(source: str | os.PathLike, results: str | os.PathLike, out: str | os.PathLike,

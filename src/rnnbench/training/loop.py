@@ -26,6 +26,7 @@ import torch
 import torch.nn.functional as F
 
 from .._malloc import keep_heap
+from ..atomic import atomic_path
 from .types import RunResult, TaskData
 
 EVAL_CHUNK = 4096
@@ -279,10 +280,9 @@ def fit(model, data: TaskData, cfg: dict[str, Any], device, log: Callable[[str],
             best = {"epoch": epoch, f"val_{metric}": val[metric], "val_loss": val["loss"]}
             best_state = copy.deepcopy(model.state_dict())
         if checkpoint is not None and every and epoch % every == 0:
-            tmp = Path(str(checkpoint) + ".part")
-            torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "generator": gen.get_state(),
-                        "history": history, "best": best, "best_state": best_state, "epoch": epoch}, tmp)
-            tmp.replace(checkpoint)
+            with atomic_path(checkpoint) as tmp:
+                torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "generator": gen.get_state(),
+                            "history": history, "best": best, "best_state": best_state, "epoch": epoch}, tmp)
         if patience and epoch - best["epoch"] >= int(patience):
             log(f"early stopping: no validation improvement for {patience} epochs (best epoch {best['epoch']})")
             break
