@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from rnnbench import plan
+from rnnbench import grid, plan
 from rnnbench.grid import expand
 
 TINY = "tests/data/config-tiny.yaml"
@@ -31,6 +31,8 @@ def test_tiny_counts_match_the_grid_expansion(tiny, tmp_path):
     for family in plan.SEQUENCE_FAMILIES:          # the workflow's runs are rnnbench.grid.expand's
         assert list(tiny.runs[family]) == list(expand(cfg.get(family), family=family))
     w2v = cfg["word2vec"]
+    if hasattr(grid, "expand_word2vec"):
+        assert tiny.w2v_runs == list(grid.expand_word2vec(w2v))
     assert len(tiny.w2v_runs) == (len(w2v["impls"]) * len(w2v["archs"]) * len(w2v["losses"])
                                   * len(w2v["seeds"]))
     jobs, meta = plan.plan_jobs(tiny, None, data_root=tmp_path)   # empty root: documented constants
@@ -86,9 +88,9 @@ def test_unknown_cell_is_an_error_naming_it(tmp_path):
 
 def test_calibration_cache_is_reused(tmp_path, monkeypatch):
     path = tmp_path / "cal.json"
-    shape = plan.Shape("torch", "lstm", 9, None, 32, 1, 6, "classification", False, 0.0, 0.0, "double", 1, 128, 64)
+    shape = plan.Shape("torch", "lstm", 9, None, 32, 1, 6, "classification", False, 0.0, 0.0, "double", 1, "auto", 128, 64)
     # the measurement itself, with the timer mocked: a batch of 128 x 64 steps "takes" 0.0128 s
-    monkeypatch.setattr(plan, "_median_time", lambda fn, repeats=plan.CAL_REPEATS: 0.0128)
+    monkeypatch.setattr(plan, "_best_time", lambda fn, repeats=plan.CAL_REPEATS: 0.0128)
     entry = plan.measure_torch(shape)
     assert entry["train_s_per_step"] == pytest.approx(0.0128 / (128 * 64))
     calls = []

@@ -37,12 +37,12 @@ documented constants below; the output says which.
 from __future__ import annotations
 
 import argparse
+import atexit
 import dataclasses
 import heapq
 import json
 import math
 import os
-import statistics
 import sys
 import tempfile
 import time
@@ -85,7 +85,8 @@ CORPUS_TOKENS = {"text8": 17_005_207, "offline-english": 17_005_207}
 CAL_BATCH = 128        # training batch of the measurement (the run's own batch when smaller)
 CAL_EVAL_BATCH = 512   # evaluation chunk of the measurement
 CAL_STEPS = 64         # sequence length of the measurement (the run's own when shorter)
-CAL_REPEATS = 3        # timed batches after one warm-up; the median counts
+CAL_REPEATS = 5        # timed batches after one warm-up; the fastest counts (timeit's rule: on a shared
+                       # machine the slower repeats measure the neighbours; each planned job has its core)
 W2V_CAL_TOKENS = 300_000   # synthetic Zipf corpus: tokens, word types, exponent
 W2V_CAL_TYPES = 20_000
 W2V_CAL_ZIPF = 1.0
@@ -319,6 +320,7 @@ class Shape:
     recurrent_dropout: float
     bias: str
     threads: int
+    kernel: str                # the config's kernel (auto | native | torch), as the run asks for it
     batch: int                 # measured batch
     steps: int                 # measured sequence length
 
@@ -334,7 +336,7 @@ def run_shape(spec: Mapping[str, Any], sizes: Sizes, threads: int) -> Shape:
         layers=int(spec["layers"]), n_outputs=sizes.n_outputs, kind=sizes.kind,
         many_to_many=sizes.kind == "multilabel", dropout=float(spec.get("dropout") or 0.0),
         recurrent_dropout=float(spec.get("recurrent_dropout") or 0.0), bias=spec.get("bias", "double"),
-        threads=threads, batch=min(int(spec["batch_size"]), CAL_BATCH), steps=min(sizes.train.T, CAL_STEPS))
+        threads=threads, kernel=str(spec.get("kernel") or "auto"), batch=min(int(spec["batch_size"]), CAL_BATCH), steps=min(sizes.train.T, CAL_STEPS))
 
 
 def cpu_name() -> str:
@@ -402,14 +404,14 @@ def _measure(kind: str, what: Any) -> dict:
     raise ValueError(kind)
 
 
-def _median_time(fn: Callable[[], None], repeats: int = CAL_REPEATS) -> float:
+def _best_time(fn: Callable[[], None], repeats: int = CAL_REPEATS) -> float:
     fn()
     times = []
     for _ in range(repeats):
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    return statistics.median(times)
+    return min(times)
 
 
 def _inputs(shape: Shape, batch: int, seed: int = 0):
@@ -446,7 +448,8 @@ def measure_torch(shape: Shape) -> dict:
         cell=shape.cell, input_size=shape.input_size, hidden=shape.hidden, output_size=shape.n_outputs,
         layers=shape.layers, return_sequences=shape.many_to_many, dropout=shape.dropout,
         recurrent_dropout=shape.recurrent_dropout, bias=shape.bias,
-        vocab_size=shape.input_size if shape.embedding_dim else None, embedding_dim=shape.embedding_dim))
+        vocab_size=shape.input_size if shape.embedding_dim else None, embedding_dim=shape.embedding_dim,
+        kernel=shape.kernel))
     params = [p for p in model.parameters() if p.requires_grad]
     opt = make_optimizer("adam", params, 1e-3)
     x, y = _inputs(shape, shape.batch)
@@ -465,13 +468,13 @@ def measure_torch(shape: Shape) -> dict:
         with torch.no_grad():
             model(xe)
 
-    train_s = _median_time(train_batch)
+    train_s = _best_time(train_batch)
     path = getattr(model, "path", "torch")
-    eval_s = _median_time(eval_batch)
+    eval_s = _best_time(eval_batch)
     return {"train_s_per_step": train_s / (shape.batch * shape.steps),
             "eval_s_per_step": eval_s / (CAL_EVAL_BATCH * shape.steps), "path": str(path),
             "how": f"torch {torch.__version__}, batch {shape.batch} × {shape.steps} steps, "
-                   f"{shape.threads} thread(s), median of {CAL_REPEATS}"}
+                   f"{shape.threads} thread(s), fastest of {CAL_REPEATS}"}
 
 
 def measure_keras(shape: Shape) -> dict:
@@ -501,8 +504,8 @@ def measure_keras(shape: Shape) -> dict:
     x, y = _inputs(shape, shape.batch)
     x, y = x.numpy(), y.numpy()
     xe = _inputs(shape, CAL_EVAL_BATCH, seed=1)[0].numpy()
-    train_s = _median_time(lambda: model.train_on_batch(x, y))
-    eval_s = _median_time(lambda: model.predict_on_batch(xe))
+    train_s = _best_time(lambda: model.train_on_batch(x, y))
+    eval_s = _best_time(lambda: model.predict_on_batch(xe))
     return {"train_s_per_step": train_s / (shape.batch * shape.steps),
             "eval_s_per_step": eval_s / (CAL_EVAL_BATCH * shape.steps), "path": "keras",
             "how": f"keras {keras.__version__} train_on_batch, batch {shape.batch} × {shape.steps} steps"}
@@ -524,6 +527,7 @@ def zipf_corpus(tokens: int = W2V_CAL_TOKENS, types: int = W2V_CAL_TYPES, s: flo
     ids = rng.choice(types, size=tokens, p=p / p.sum())
     words = np.array([f"w{i}" for i in range(types)])
     fd, name = tempfile.mkstemp(prefix="rnnbench-plan-zipf-", suffix=".txt")
+    atexit.register(lambda: Path(name).unlink(missing_ok=True))
     with os.fdopen(fd, "w") as f:
         for i in range(0, tokens, line_tokens):
             f.write(" ".join(words[ids[i:i + line_tokens]]) + "\n")
