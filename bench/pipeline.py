@@ -93,6 +93,9 @@ def main() -> None:
     p.add_argument("--keep", default=None, help="folder for results/data (default: a fresh temporary one)")
     p.add_argument("--dry-run-only", action="store_true")
     a = p.parse_args()
+    from rnnbench.cbuild import machine_line
+
+    print(machine_line(), flush=True)
     print(f"machine: {os.cpu_count()} cores, {psutil.virtual_memory().total / 2**30:.1f} GiB")
     if not a.dry_run_only:
         work = Path(a.keep or tempfile.mkdtemp(prefix="rnnbench-pipeline-"))

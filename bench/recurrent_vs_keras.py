@@ -51,6 +51,9 @@ def main() -> None:
     p.add_argument("--threads", type=int, default=os.cpu_count())
     p.add_argument("--models", default=None, help="comma list of cell:dropout:recurrent_dropout")
     a = p.parse_args()
+    from rnnbench.cbuild import machine_line
+
+    print(machine_line(), flush=True)
 
     import torch
 

@@ -56,6 +56,9 @@ def main() -> None:
                          "the median, accuracy the mean (the machine is shared: single timings are noisy)")
     ap.add_argument("--json", default=None, help="also write the rows here")
     a = ap.parse_args()
+    from rnnbench.cbuild import machine_line
+
+    print(machine_line(), flush=True)
 
     raw = Path(a.data) / "raw" / a.corpus
     fetch(a.corpus, raw, a.mirror)

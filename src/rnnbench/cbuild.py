@@ -69,6 +69,11 @@ def cpu_description() -> str:
     return f"{model} ({platform.machine()}; {' '.join(ext) or 'vector extensions unknown'})"
 
 
+def machine_line() -> str:
+    """What a benchmark figure was measured on: the CPU, its vector extensions, the kernels' -march."""
+    return f"CPU: {cpu_description()}, {os.cpu_count()} logical cores; C kernels built with -march={march()}"
+
+
 def cache_dir() -> Path:
     for d in (os.environ.get("RNNBENCH_CACHE"),
               os.environ.get("XDG_CACHE_HOME") and str(Path(os.environ["XDG_CACHE_HOME"]) / "rnnbench"),
