@@ -90,8 +90,8 @@ CAL_EVAL_BATCH = 1024  # evaluation chunk of the measurement
 CAL_STEPS = 64         # sequence length of the measurement (the run's own when shorter)
 CAL_REPEATS = 3        # timed batches after one warm-up; the median counts, not the fastest: the planned
                        # jobs run side by side, each beside busy cores (even so, runs recorded on this
-                       # project's busy 2-core machine took a median 1.6x the predicted training time:
-                       # README, "What each config costs")
+                       # project's overloaded 2-core machine took a median 1.7-2.5x the predicted training
+                       # time: README, "What each config costs")
 W2V_CAL_TOKENS = 300_000   # synthetic Zipf corpus: tokens, word types, exponent
 W2V_CAL_TYPES = 20_000
 W2V_CAL_ZIPF = 1.0
