@@ -76,8 +76,8 @@ def main() -> None:
     print(f"corpus {a.corpus}, {n_tokens:,} tokens, epochs {a.epochs}, workers {a.workers}, torch device {dev}, "
           f"our alpha decay {a.alpha_decay}")
     backends = a.backends.split(",")
-    # our implementation is "torch" in run records; with several paths, each is named by its path
-    ours = backends if len(backends) > 1 else ["torch"]
+    # our implementation is "ours" in run records; with several paths, each is named by its path
+    ours = backends if len(backends) > 1 else ["ours"]
     print("  ".join([f"{'combination':<14}", *(f"{k + ' w/s':>18} {k + ' acc %':>14}" for k in ours + ["gensim"]),
                      *(f"{'ratio ' + k:>18}" for k in ours)]))
     rows = []

@@ -231,14 +231,14 @@ if section(RECS, "no Keras reference run", "recurrent", backend="keras"):
 #| echo: false
 W2V_RAN = section(RECS, "no word2vec run", "word2vec")
 if W2V_RAN:
-    show_table("word2vec_summary.csv", "word2vec grid: quality and training speed, our torch core beside gensim "
+    show_table("word2vec_summary.csv", "word2vec grid: quality and training speed, ours beside gensim "
                "(mean over seeds; the last row is gensim's published text8 figure)",
                columns=["source", "scale", "corpus", "corpus_tokens", "arch", "loss", "epochs",
-                        "analogy_total_pct_torch", "analogy_total_pct_gensim", "analogy_semantic_pct_torch",
-                        "analogy_semantic_pct_gensim", "analogy_syntactic_pct_torch", "analogy_syntactic_pct_gensim",
-                        "wordsim353_spearman_torch", "wordsim353_spearman_gensim", "simlex999_spearman_torch",
-                        "simlex999_spearman_gensim", "words_per_second_torch", "words_per_second_gensim",
-                        "speed_ratio_torch_over_gensim", "analogy_gap_points_torch_minus_gensim"])
+                        "analogy_total_pct_ours", "analogy_total_pct_gensim", "analogy_semantic_pct_ours",
+                        "analogy_semantic_pct_gensim", "analogy_syntactic_pct_ours", "analogy_syntactic_pct_gensim",
+                        "wordsim353_spearman_ours", "wordsim353_spearman_gensim", "simlex999_spearman_ours",
+                        "simlex999_spearman_gensim", "words_per_second_ours", "words_per_second_gensim",
+                        "speed_ratio_ours_over_gensim", "analogy_gap_points_ours_minus_gensim"])
     show_figure("word2vec_quality_speed.png", "Analogy accuracy against training words per second")
 
 # %% [markdown]

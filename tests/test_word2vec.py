@@ -182,7 +182,7 @@ def test_bad_input_is_a_clear_error(tmp_path):
     with pytest.raises(Word2VecInputError, match="window"):
         train_gensim(short, p, log=lambda m: None)
     # the command line: one line on stderr, exit code 2, no traceback
-    proc = subprocess.run([sys.executable, "-m", "rnnbench.word2vec.train", "--impl", "torch", "--arch", "cbow",
+    proc = subprocess.run([sys.executable, "-m", "rnnbench.word2vec.train", "--impl", "ours", "--arch", "cbow",
                            "--loss", "ns", "--corpus", str(short), "--corpus-name", "tiny", "--eval-dir",
                            str(tmp_path), "--outdir", str(tmp_path / "run")], capture_output=True, text=True)
     assert proc.returncode == 2
@@ -247,15 +247,15 @@ def test_our_evaluation_equals_gensims(ptb_and_eval):
     assert emb.most_similar(["the"], topn=3)[0][0] == kv.most_similar("the", topn=3)[0][0]
 
 
-def test_torch_and_gensim_run_records(ptb_and_eval, tmp_path):
+def test_ours_and_gensim_run_records(ptb_and_eval, tmp_path):
     from rnnbench.records import read_records
     from rnnbench.word2vec.train import run
 
     corpus, evals = ptb_and_eval
-    for impl in ("torch", "gensim"):
+    for impl in ("ours", "gensim"):
         run(impl, "cbow", "ns", 1, str(corpus), "ptb-valid", str(evals), str(tmp_path / impl),
             {"epochs": 1, "workers": 1}, device="cpu", log=lambda m: None)
-    recs = read_records([tmp_path / "torch" / "metrics.json", tmp_path / "gensim" / "metrics.json"])
+    recs = read_records([tmp_path / "ours" / "metrics.json", tmp_path / "gensim" / "metrics.json"])
     for r in recs:
         assert r["corpus"] == "ptb-valid" and r["status"] == "ok" and r["words_per_second"] > 0
         assert r["analogy"]["total"]["questions"] == 19544
@@ -263,7 +263,7 @@ def test_torch_and_gensim_run_records(ptb_and_eval, tmp_path):
     assert [r["backend"] for r in recs] == ["native", "gensim"]
     from rnnbench.report.word2vec import main as aggregate
 
-    aggregate(["--outdir", str(tmp_path / "agg"), *(str(tmp_path / i / "metrics.json") for i in ("torch", "gensim"))])
+    aggregate(["--outdir", str(tmp_path / "agg"), *(str(tmp_path / i / "metrics.json") for i in ("ours", "gensim"))])
     assert (tmp_path / "agg" / "tables" / "word2vec_summary.csv").exists()
     assert (tmp_path / "agg" / "figures" / "word2vec_pca_male_female.png").exists()
 

@@ -73,7 +73,7 @@ rule train_word2vec:
     resources:
         mem_mb=lambda w: 12000 if not W2V_PREFIX else 4000,
         runtime=lambda w: 240 if not W2V_PREFIX else 30,
-        gpu=lambda w: gpu_resource() if w.run.startswith("torch") else 0,
+        gpu=lambda w: gpu_resource() if w.run.startswith("ours") else 0,
     shell:
         "python -m rnnbench.word2vec.train --impl {params.run[impl]} --arch {params.run[arch]} "
         "--loss {params.run[loss]} --seed {params.run[seed]} --corpus {input.corpus} "

@@ -45,17 +45,17 @@ def targets(recs: list[dict], tables: str | Path | Callable[[str], pd.DataFrame 
                      "where": "", "verdict": UNMEASURED})
 
     ws = table("word2vec_summary.csv")
-    wdevs = _devices(recs, family="word2vec", impl="torch")
+    wdevs = _devices(recs, family="word2vec", impl="ours")
     gpu = _on_gpu(wdevs)
     need = 20.0 if gpu else 1.0
-    if ws is not None and "speed_ratio_torch_over_gensim" in ws:
-        ws = ws.dropna(subset=["speed_ratio_torch_over_gensim"])
+    if ws is not None and "speed_ratio_ours_over_gensim" in ws:
+        ws = ws.dropna(subset=["speed_ratio_ours_over_gensim"])
         for _, r in ws.iterrows():
-            ratio, gap = float(r["speed_ratio_torch_over_gensim"]), float(r["analogy_gap_points_torch_minus_gensim"])
+            ratio, gap = float(r["speed_ratio_ours_over_gensim"]), float(r["analogy_gap_points_ours_minus_gensim"])
             ok = ratio >= need and abs(gap) <= 1.0
             rows.append({"target": f"word2vec {r['arch']}/{r['loss']}: ≥ {need:g}× gensim's words/s, analogy "
                                    "within ±1 point",
-                         "measured": f"{ratio:.2f}× ({r['words_per_second_torch']:,.0f} vs "
+                         "measured": f"{ratio:.2f}× ({r['words_per_second_ours']:,.0f} vs "
                                      f"{r['words_per_second_gensim']:,.0f} words/s), analogy {gap:+.2f} points",
                          "where": ", ".join(wdevs), "verdict": REACHED if ok else MISSED})
     if not gpu:

@@ -3,7 +3,7 @@
 ``python -m rnnbench.report.word2vec --outdir RESULTS [--scale laptop] metrics.json...`` writes
 
 - ``tables/word2vec_runs.csv``: one row per run (impl, arch, loss, seed, corpus, speed, quality);
-- ``tables/word2vec_summary.csv``: per (corpus, arch, loss) torch beside gensim (mean ± std over
+- ``tables/word2vec_summary.csv``: per (corpus, arch, loss) ours beside gensim (mean ± std over
   seeds), the speed ratio and the accuracy gap, plus gensim's published text8 figure as an
   anchor row (``source`` column tells measured rows from published ones);
 - ``tables/word2vec_neighbours.csv``: most_similar lists and king - man + woman, the lecture's
@@ -44,12 +44,17 @@ RUN_COLUMNS = ["corpus", "corpus_tokens", "impl", "arch", "loss", "seed", "vecto
                "simlex999_spearman", "simlex999_oov_pairs", "device", "run_id"]
 
 
+def _impl(r: dict[str, Any]) -> str:
+    # 'torch' was our trainer's name before it gained its C kernel: records from then read as 'ours'
+    return "ours" if r["impl"] == "torch" else r["impl"]
+
+
 def runs_table(records: list[dict[str, Any]]) -> pd.DataFrame:
     rows = []
     for r in records:
         p, a = r["params"], r["analogy"]
         rows.append({
-            "corpus": r["corpus"], "corpus_tokens": r["corpus_tokens"], "impl": r["impl"], "arch": r["arch"],
+            "corpus": r["corpus"], "corpus_tokens": r["corpus_tokens"], "impl": _impl(r), "arch": r["arch"],
             "loss": r["loss"], "seed": r["seed"],
             **{k: p[k] for k in ("vector_size", "window", "min_count", "sample", "negative", "alpha", "min_alpha",
                                  "epochs", "workers")},
@@ -80,16 +85,16 @@ def summary_table(runs: pd.DataFrame, scale: str) -> pd.DataFrame:
                                "corpus_tokens": tokens, "arch": arch, "loss": loss,
                                "epochs": int(g["epochs"].iloc[0]), "vector_size": int(g["vector_size"].iloc[0]),
                                "window": int(g["window"].iloc[0])}
-        for impl in ("torch", "gensim"):
+        for impl in ("ours", "gensim"):
             sub = g[g["impl"] == impl]
             row[f"seeds_{impl}"] = len(sub)
             for m in METRICS:
                 mean, std, _ = mean_std(sub[m])
                 row[f"{m}_{impl}"] = mean
                 row[f"{m}_{impl}_std"] = std
-        row["speed_ratio_torch_over_gensim"] = row["words_per_second_torch"] / row["words_per_second_gensim"] \
+        row["speed_ratio_ours_over_gensim"] = row["words_per_second_ours"] / row["words_per_second_gensim"] \
             if row["words_per_second_gensim"] else float("nan")
-        row["analogy_gap_points_torch_minus_gensim"] = row["analogy_total_pct_torch"] - row["analogy_total_pct_gensim"]
+        row["analogy_gap_points_ours_minus_gensim"] = row["analogy_total_pct_ours"] - row["analogy_total_pct_gensim"]
         rows.append(row)
     rows.append({**ANCHOR, "scale": "full", "epochs": 5, "vector_size": 100, "window": 5})
     return pd.DataFrame(rows)
@@ -100,7 +105,7 @@ def neighbours_table(records: list[dict[str, Any]]) -> pd.DataFrame:
              "seed": None, "query": "car", "rank": i + 1, "neighbour": w, "cosine": s}
             for i, (w, s) in enumerate(LECTURE_CAR)]
     for r in records:
-        base = {"source": "measured (this pipeline)", "corpus": r["corpus"], "impl": r["impl"], "arch": r["arch"],
+        base = {"source": "measured (this pipeline)", "corpus": r["corpus"], "impl": _impl(r), "arch": r["arch"],
                 "loss": r["loss"], "seed": r["seed"]}
         queries = dict(r["most_similar"])
         queries["king - man + woman"] = r["king_man_woman"]
@@ -133,14 +138,14 @@ def plot_quality_speed(summary: pd.DataFrame, path: Path) -> Path:
     fig, axes = plt.subplots(1, 2, figsize=(11, 3.8))
     for ax, metric, title in ((axes[0], "words_per_second", "training speed (raw words / s)"),
                               (axes[1], "analogy_total_pct", "analogy accuracy, total (%)")):
-        for k, impl in enumerate(("torch", "gensim")):
+        for k, impl in enumerate(("ours", "gensim")):
             ax.bar(x + (k - 0.5) * 0.38, meas[f"{metric}_{impl}"], 0.38,
                    yerr=meas[f"{metric}_{impl}_std"].fillna(0), label=impl)
         ax.set_xticks(x, labels)
         ax.set_title(title)
     axes[0].legend()
     corpus = ", ".join(f"{c} ({int(t):,} tokens)" for c, t in meas[["corpus", "corpus_tokens"]].drop_duplicates().values)
-    fig.suptitle(f"word2vec: our torch core vs gensim — {corpus}")
+    fig.suptitle(f"word2vec: ours vs gensim — {corpus}")
     return save_figure(fig, path)
 
 
@@ -154,7 +159,7 @@ def plot_groups(records: list[dict[str, Any]], group: str, path: Path) -> Path:
     chosen = {}
     for r in sorted(records, key=lambda r: r["seed"]):
         chosen.setdefault((r["impl"], r["arch"], r["loss"]), r)
-    keys = sorted(chosen, key=lambda k: (k[1], k[2], k[0] != "torch"))
+    keys = sorted(chosen, key=lambda k: (k[1], k[2], k[0] != "ours"))
     ncol = max(1, len(keys) // 2) if len(keys) > 1 else 1
     nrow = math.ceil(len(keys) / ncol)
     fig, axes = plt.subplots(nrow, ncol, figsize=(3.6 * ncol, 3.4 * nrow), squeeze=False)
@@ -193,7 +198,7 @@ def verdicts_table(runs: pd.DataFrame, neigh: pd.DataFrame, scale: str) -> pd.Da
     list (overlap of the top 10), and our core against gensim at the same settings (±1 point)."""
     rows = []
     full_text8 = runs[(runs["corpus"] == "text8") & (runs["corpus_tokens"] >= 17_000_000)]
-    for impl in ("gensim", "torch"):
+    for impl in ("gensim", "ours"):
         g = full_text8[(full_text8["impl"] == impl) & (full_text8["arch"] == "skipgram") & (full_text8["loss"] == "ns")
                        & (full_text8["epochs"] == 5)]
         rows.append(verdict("word2vec", f"text8 analogy accuracy, skip-gram/NS ({impl})", ANCHOR["source"], 40.4,
@@ -211,7 +216,7 @@ def verdicts_table(runs: pd.DataFrame, neigh: pd.DataFrame, scale: str) -> pd.Da
                             LECTURE_SOURCE, 10, overlaps, CAR_TOLERANCE, scale, note=note))
     for (corpus, tokens, arch, loss), g in runs.groupby(["corpus", "corpus_tokens", "arch", "loss"], sort=True):
         ref = g[g["impl"] == "gensim"]["analogy_total_pct"]
-        ours = g[g["impl"] == "torch"]["analogy_total_pct"]
+        ours = g[g["impl"] == "ours"]["analogy_total_pct"]
         m, _, n = mean_std(ref)
         if n == 0:
             continue
@@ -245,8 +250,8 @@ def main(argv: list[str] | None = None) -> None:
     plot_quality_speed(summary, out / "figures" / "word2vec_quality_speed.png")
     for g in GROUPS:
         plot_groups(records, g, out / "figures" / f"word2vec_pca_{g}.png")
-    cols = ["corpus", "arch", "loss", "words_per_second_torch", "words_per_second_gensim",
-            "speed_ratio_torch_over_gensim", "analogy_total_pct_torch", "analogy_total_pct_gensim"]
+    cols = ["corpus", "arch", "loss", "words_per_second_ours", "words_per_second_gensim",
+            "speed_ratio_ours_over_gensim", "analogy_total_pct_ours", "analogy_total_pct_gensim"]
     print(summary[cols].to_string(index=False))
 
 

@@ -9,7 +9,7 @@ from typing import Any, Mapping
 
 ARCHS = ("cbow", "skipgram")
 LOSSES = ("hs", "ns")
-IMPLS = ("torch", "gensim")
+IMPLS = ("ours", "gensim")   # ours: our trainer (its record's backend says native C kernel or batched torch)
 ALPHA_DECAYS = ("linear", "corpus_file")
 
 

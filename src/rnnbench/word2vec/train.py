@@ -39,7 +39,7 @@ def run(impl: str, arch: str, loss: str, seed: int, corpus: str, corpus_name: st
     p = Word2VecParams.for_combination(arch, loss, **params)
     p.validate()
     t0 = time.perf_counter()
-    if impl == "torch":
+    if impl == "ours":
         from ..device import describe_device, resolve_device
         from .corpus import read_sentences
         from .trainer import train
