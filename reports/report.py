@@ -120,6 +120,42 @@ if section(RECS, "no run of the recurrent study", "recurrent"):
     show_figure("grad_vs_distance.png", "Gradient norm against distance, per cell (single-layer runs)")
 
 # %% [markdown]
+# ### The scalar picture: w^(t−s) with W_h = g·Q
+#
+# <a id="gk"></a>
+#
+# The lecture's scalar case: 0 < w < 1 ⇒ w^(t−s) ≪ 1, w > 1 ⇒ w^(t−s) ≫ 1. Made a matrix: a tanh
+# RNN whose recurrent weights are W_h = g·Q (Q random orthogonal, so every singular value is g) and
+# whose input weights are small (N(0, 0.001²)), so tanh starts near its linear regime (g'(z) ≈ 1).
+# At initialisation (`epochs: 0`), ‖∂loss/∂h_t‖ against T − t on the adding problem, one line per g;
+# per run, the per-step factor is exp of the least-squares slope of the log curve (claims `gk_*`).
+# Where g > 1 the state itself grows as g^t until tanh saturates, and the bounded g'(z) then caps
+# the growth of the gradient: the factor stays above 1 but below g.
+
+# %%
+#| echo: false
+if section(RECS, "no run of the g^k grid (init: orthogonal)", "recurrent", grid="gk_init"):
+    show_figure("gk_vs_distance.png", "‖∂L/∂h_t‖ at initialisation against distance, W_h = g·Q, per gain g")
+
+# %% [markdown]
+# ### The LSTM's cell state: a "super-highway for backprop"
+#
+# <a id="highway"></a>
+#
+# c_t = f_t ∗ c_{t−1} + i_t ∗ c̃_t ⇒ ∂c_t/∂c_s = ∏_{τ=s+1}^{t} f_τ, each factor in ]0, 1[ and
+# time-dependent. Measured after training (adding problem): the mean over sequences and units of
+# ∏ f_τ from t to the last step T, against T − t (the direct path along the cell state, gates held
+# fixed), beside ‖∂loss/∂h_t‖ of the LSTM and of the tanh RNN (relative to T − t = 0). The claim
+# `lstm_highway_slower_than_tanh` pairs, seed by seed, the per-step factor of ∏ f_τ with that of the
+# tanh RNN's gradient. A tanh gradient that underflows to 0 is fitted on the steps before it does
+# (its true rate is lower still).
+
+# %%
+#| echo: false
+if section(RECS, "no LSTM run on the adding problem", "recurrent", cell="lstm", task="adding"):
+    show_figure("highway_vs_distance.png", "∏ f_τ of the LSTM beside ‖∂L/∂h_t‖ of the LSTM and the tanh RNN, after training")
+
+# %% [markdown]
 # ### IR-NN, np-RNN and LSTM (the lecture's comparison slide)
 #
 # <a id="talathi"></a>

@@ -106,3 +106,23 @@ def test_epochs_zero_records_the_diagnostics_at_initialisation_only(tmp_path):
     assert len(rec["diagnostics"]["grad_vs_distance_init"]) == 12
     assert json.loads((tmp_path / "metrics.json").read_text())["config"]["recurrent_gain"] == 0.9
     assert decay_factor(rec["diagnostics"]["grad_vs_distance_init"]) == pytest.approx(0.9, abs=0.002)
+
+
+def test_gk_and_highway_figures_from_run_records(tmp_path):
+    from rnnbench.report.common import matplotlib_headless
+    from rnnbench.report.recurrent import gk_figure, highway_figure
+
+    matplotlib_headless()
+    d = np.arange(50)
+    recs = [{"run_id": f"gk/{g}/{s}", "grid": "gk_init", "task": "adding", "cell": "rnn_tanh", "backend": "torch",
+             "config": {"init": "orthogonal", "recurrent_gain": g},
+             "diagnostics": {"grad_vs_distance_init": list(g ** d)}} for g in (0.9, 1.1) for s in range(2)]
+    recs += [{"run_id": f"al/{c}", "grid": "adding_long", "task": "adding", "cell": c, "backend": "torch",
+              "config": {"init": "keras"}, "diagnostics": {"grad_vs_distance_final": list(0.5 ** d) + [0.0] * 5,
+                                                            **({"forget_product_final": list(0.99 ** d)}
+                                                               if c == "lstm" else {})}}
+             for c in ("lstm", "rnn_tanh")]
+    for fn, name in ((gk_figure, "gk_vs_distance.png"), (highway_figure, "highway_vs_distance.png")):
+        assert fn(recs, tmp_path) == tmp_path / name and (tmp_path / name).stat().st_size > 10_000
+    # without the runs: a declared figure that says so
+    assert highway_figure(recs[:4], tmp_path / "none").exists()

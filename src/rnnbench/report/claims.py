@@ -312,7 +312,7 @@ def evaluate(claim: Claim, runs: pd.DataFrame) -> dict[str, Any]:
                            f"wholly on the other side → contradicted")
         row["evidence"] = f"{_fmt(m, 4)} [{_fmt(lo, 4)}, {_fmt(hi, 4)}], n={n}" + (
             f", {diverged} diverged" if diverged else "")
-        if "solved" in g:
+        if "solved" in g and t.metric in ("test_mse", "log10_test_mse"):
             row["evidence"] += f"; solved (MSE < 0.05) in {int(g['solved'].sum())} of {len(g)} seeds"
         verdict = decide_interval(lo, hi, band) if n >= 2 else "undecided"
         row["verdict"] = verdict

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..cells import CELLS
 from ..records import read_records
-from .common import (aggregation_main, VERDICT_COLUMNS, as_float, fmt_pm, matplotlib_headless, mean_std, save_figure, verdict,
+from .common import (aggregation_main, VERDICT_COLUMNS, as_float, run_identity, fmt_pm, matplotlib_headless, mean_std, save_figure, verdict,
                      write_csv)
 
 # The lecture's figures (slides "Implementation in Keras", "Results including gradient clipping",
@@ -43,12 +43,12 @@ def runs_table(records: list[dict[str, Any]]) -> pd.DataFrame:
         metric = r.get("metric", "accuracy")
         params = r.get("params", {}) or {}
         rows.append({
-            "run_id": r["run_id"], "grid": r.get("grid"), "task": r["task"], "source": r.get("source"),
+            **run_identity(r), "grid": r.get("grid"), "task": r["task"], "source": r.get("source"),
             "cell": r["cell"], "layers": cfg.get("layers"), "clip": _clip_label(cfg),
             "dropout": cfg.get("dropout"), "recurrent_dropout": cfg.get("recurrent_dropout"),
-            "backend": r["backend"], "seed": r["seed"], "lr": cfg.get("lr"), "seq_len": cfg.get("seq_len"),
+            "backend": r["backend"], "lr": cfg.get("lr"), "seq_len": cfg.get("seq_len"),
             "epochs": cfg.get("epochs"), "hidden": cfg.get("hidden"), "batch_size": cfg.get("batch_size"),
-            "status": r["status"], "diverged_epoch": r.get("diverged_epoch"), "cause": r.get("cause"),
+            "diverged_epoch": r.get("diverged_epoch"), "cause": r.get("cause"),
             "metric": metric,
             "test_metric": as_float((r.get("final") or {}).get(f"test_{metric}")),
             "best_epoch": (r.get("best") or {}).get("epoch"),
@@ -56,7 +56,6 @@ def runs_table(records: list[dict[str, Any]]) -> pd.DataFrame:
             "best_test_metric": as_float((r.get("best") or {}).get(f"test_{metric}")),
             "params_total": params.get("total"),
             "path": r.get("path"), "epochs_run": r.get("epochs_run"),
-            "train_seconds": as_float(r.get("train_seconds")), "device": r.get("device"),
             "baseline_mse": as_float((r.get("task_meta") or {}).get("baseline_mse_measured")),
             "_dir": str(Path(r["_path"]).parent), "_config": cfg,
         })
@@ -247,8 +246,8 @@ def grad_distance_figure(records: list[dict[str, Any]], out: Path) -> Path | Non
     for r in records:
         d = r.get("diagnostics") or {}
         cfg = r.get("config", {})
-        if r["backend"] != "torch" or cfg.get("layers") != 1:
-            continue
+        if r["backend"] != "torch" or cfg.get("layers") != 1 or cfg.get("init") == "orthogonal":
+            continue   # W_h = g·Q runs (the g^k study) have their own figure: gk_figure
         for when in ("init", "final"):
             vals = d.get(f"grad_vs_distance_{when}")
             if vals:
@@ -274,6 +273,92 @@ def grad_distance_figure(records: list[dict[str, Any]], out: Path) -> Path | Non
             ax.legend(fontsize=8)
     fig.tight_layout()
     return save_figure(fig, out / "grad_vs_distance.png")
+
+
+def _mean_curve(curves: list[np.ndarray]) -> np.ndarray:
+    n = min(len(c) for c in curves)
+    return np.mean([c[:n] for c in curves], axis=0)
+
+
+def gk_figure(records: list[dict[str, Any]], out: Path) -> Path:
+    """The lecture's scalar picture w^(t−s) with W_h = g·Q: ‖∂L/∂h_t‖ at initialisation against
+    T − t, one line per gain g (mean over seeds), beside g^(T−t) (dashed), with the fitted
+    per-step factor (mean ± sd over seeds) in the legend."""
+    import matplotlib.pyplot as plt
+
+    from .claims import decay_factor
+
+    by_gain: dict[float, list[np.ndarray]] = {}
+    for r in records:
+        cfg = r.get("config") or {}
+        vals = (r.get("diagnostics") or {}).get("grad_vs_distance_init")
+        if cfg.get("init") == "orthogonal" and vals:
+            by_gain.setdefault(float(cfg.get("recurrent_gain", 1.0)), []).append(
+                np.asarray([as_float(v) for v in vals]))
+    path = out / "gk_vs_distance.png"
+    if not by_gain:
+        return empty_figure(path, "no run with init: orthogonal (W_h = g·Q) recorded the diagnostic")
+    fig, ax = plt.subplots(figsize=(7, 4))
+    colors = plt.cm.coolwarm(np.linspace(0, 1, len(by_gain)))
+    for color, (g, curves) in zip(colors, sorted(by_gain.items())):
+        mean = _mean_curve(curves)
+        d = np.arange(mean.size)
+        f = np.array([decay_factor(c) for c in curves])
+        ax.plot(d, np.where(mean > 0, mean, np.nan), color=color,
+                label=f"g = {g:g}: factor {np.nanmean(f):.4f} ± {np.nanstd(f, ddof=1) if f.size > 1 else 0:.4f}")
+        ax.plot(d, mean[0] * g ** d, color=color, ls="--", lw=0.8)
+    ax.set_yscale("log")
+    ax.set_xlabel("distance T − t (steps)")
+    ax.set_ylabel("‖∂loss/∂h_t‖ at initialisation")
+    ax.set_title("tanh RNN, W_h = g·Q: measured (solid) and g^(T−t) (dashed)")
+    ax.legend(fontsize=8, title=f"per-step factor, mean ± sd over {max(len(c) for c in by_gain.values())} seeds",
+              title_fontsize=8)
+    fig.tight_layout()
+    return save_figure(fig, path)
+
+
+def highway_figure(records: list[dict[str, Any]], out: Path) -> Path:
+    """The LSTM's cell-state path after training, ∏ f_τ (= ∂c_T/∂c_t, mean over sequences and
+    units), against T − t, beside ‖∂L/∂h_t‖ of the LSTM and of the tanh RNN of the same grid (each
+    divided by its value at T − t = 0), mean over seeds: one panel per grid holding both cells."""
+    import matplotlib.pyplot as plt
+
+    from .claims import decay_factor
+
+    lines: dict[str, dict[str, list[np.ndarray]]] = {}
+    for r in records:
+        d = r.get("diagnostics") or {}
+        cfg = r.get("config") or {}
+        if r.get("backend") != "torch" or cfg.get("init") == "orthogonal":
+            continue
+        grid = str(r.get("grid"))
+        if r["cell"] == "lstm" and d.get("forget_product_final"):
+            lines.setdefault(grid, {}).setdefault("LSTM ∏ f_τ (cell state)", []).append(
+                np.asarray([as_float(v) for v in d["forget_product_final"]]))
+        if r["cell"] in ("lstm", "rnn_tanh") and d.get("grad_vs_distance_final"):
+            v = np.asarray([as_float(x) for x in d["grad_vs_distance_final"]])
+            if v[0] > 0:
+                name = "LSTM ‖∂L/∂h_t‖" if r["cell"] == "lstm" else "tanh RNN ‖∂L/∂h_t‖"
+                lines.setdefault(grid, {}).setdefault(name, []).append(v / v[0])
+    grids = sorted(g for g, v in lines.items() if "LSTM ∏ f_τ (cell state)" in v and "tanh RNN ‖∂L/∂h_t‖" in v)
+    path = out / "highway_vs_distance.png"
+    if not grids:
+        return empty_figure(path, "no grid holds trained LSTM and tanh RNN runs that recorded the diagnostics")
+    fig, axes = plt.subplots(1, len(grids), figsize=(6.5 * len(grids), 4), squeeze=False)
+    for ax, grid in zip(axes[0], grids):
+        for name, curves in sorted(lines[grid].items()):
+            mean = _mean_curve(curves)
+            f = np.array([decay_factor(c) for c in curves])
+            # a gradient that underflowed to 0 ends its line (log scale)
+            ax.plot(np.arange(mean.size), np.where(mean > 0, mean, np.nan),
+                    label=f"{name}: factor {np.nanmean(f):.3f} (n = {len(curves)})")
+        ax.set_yscale("log")
+        ax.set_xlabel("distance T − t (steps)")
+        ax.set_ylabel("relative to T − t = 0")
+        ax.set_title(f"{grid}: after training")
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    return save_figure(fig, path)
 
 
 def grad_norm_figure(runs: pd.DataFrame, out: Path) -> Path | None:
@@ -317,7 +402,7 @@ def aggregate(paths: list[str], outdir: str | Path, scale: str) -> dict[str, Pat
     written["verdicts"] = write_csv(pd.DataFrame(verdicts, columns=VERDICT_COLUMNS), tables / "verdicts_recurrent.csv")
     for p in curves_figure(runs, figures):
         written[p.stem] = p
-    for fn in (grad_distance_figure,):
+    for fn in (grad_distance_figure, gk_figure, highway_figure):
         p = fn(records, figures)
         if p:
             written[p.stem] = p
