@@ -123,3 +123,13 @@ def test_schema_cell_enum_is_the_cell_registry(repo):
 
     schema = yaml.safe_load((repo / SCHEMA).read_text())
     assert tuple(schema["definitions"]["cell"]["enum"]) == CELLS
+
+
+def test_word2vec_grid_is_expanded_by_the_same_product():
+    from rnnbench.grid import expand_word2vec
+
+    runs = expand_word2vec({"impls": ["torch", "gensim"], "archs": ["cbow"], "losses": ["hs", "ns"], "seeds": [1, 2]})
+    assert len(runs) == 8 and list(runs)[0] == "torch-cbow-hs-seed1"
+    assert runs["gensim-cbow-ns-seed2"] == {"impl": "gensim", "arch": "cbow", "loss": "ns", "seed": 2,
+                                            "run_id": "gensim-cbow-ns-seed2", "family": "word2vec"}
+    assert expand_word2vec(None) == {}

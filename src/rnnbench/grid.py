@@ -1,5 +1,8 @@
 """Expand the config's experiment grids into runs: one run = one Snakemake job.
 
+Every family's grid is expanded here, by the same product of axes (:func:`combinations`): the
+sequence-model families by :func:`expand`, the word2vec study by :func:`expand_word2vec`.
+
 A grid entry (``recurrent:`` list in the config) holds scalars that apply to every run and
 list-valued grid axes; every combination of the axes is one run. The run id is a readable
 path (``har_lecture/lstm_L1_clipnone_drop0_rdrop0_torch/seed0``) used as the Snakemake
@@ -88,6 +91,27 @@ def run_id(entry: str, spec: Mapping[str, Any], swept: set[str]) -> str:
     return f"{entry}/{'_'.join(parts)}/seed{spec['seed']}"
 
 
+def combinations(axes: Mapping[str, list[Any]]) -> list[dict[str, Any]]:
+    """Every combination of the axes' values, the first axis varying slowest."""
+    keys = list(axes)
+    return [dict(zip(keys, combo)) for combo in itertools.product(*(axes[k] for k in keys))]
+
+
+# word2vec config axis -> key in the run; the run id is "<impl>-<arch>-<loss>-seed<seed>"
+W2V_AXES = {"impls": "impl", "archs": "arch", "losses": "loss", "seeds": "seed"}
+
+
+def expand_word2vec(cfg: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
+    """All runs of the word2vec study (impls × archs × losses × seeds), keyed by run id."""
+    cfg = cfg or {}
+    axes = {run_key: list(cfg.get(key) or []) for key, run_key in W2V_AXES.items()}
+    runs = {}
+    for run in combinations(axes):
+        rid = f"{run['impl']}-{run['arch']}-{run['loss']}-seed{run['seed']}"
+        runs[rid] = {**run, "run_id": rid, "family": "word2vec"}
+    return runs
+
+
 def expand(entries: list[Mapping[str, Any]] | None, family: str = "recurrent") -> dict[str, dict[str, Any]]:
     """All runs of a family's grid entries, keyed by run id (insertion-ordered)."""
     runs: dict[str, dict[str, Any]] = {}
@@ -115,9 +139,8 @@ def expand(entries: list[Mapping[str, Any]] | None, family: str = "recurrent") -
             if cell not in CELLS:
                 raise GridError(f"{family}.{name}: unknown cell {cell!r}; known cells: {', '.join(CELLS)}")
         swept = {k for k, v in axes.items() if len(v) > 1}
-        keys = list(axes)
-        for combo in itertools.product(*(axes[k] for k in keys)):
-            spec = {**DEFAULTS, **scalars, **dict(zip(keys, combo)), "grid": name, "family": family}
+        for combo in combinations(axes):
+            spec = {**DEFAULTS, **scalars, **combo, "grid": name, "family": family}
             if spec.get("clipvalue") is not None and spec.get("clipnorm") is not None:
                 raise GridError(f"{family}.{name}: set clipvalue or clipnorm, not both in one run")
             rid = run_id(name, spec, swept)

@@ -5,6 +5,7 @@ import re
 from snakemake.utils import min_version, validate
 
 from rnnbench.grid import expand as expand_grid
+from rnnbench.grid import expand_word2vec as expand_word2vec_grid
 
 min_version("9.0")
 

@@ -6,20 +6,14 @@ W2V = config.get("word2vec") or {}
 W2V_CORPUS_FILES = {"text8": "text8", "offline-english": "offline-english.txt"}
 W2V_PREFIX = W2V.get("prefix_tokens")
 W2V_TAG = f"{W2V.get('corpus', 'text8')}-{W2V_PREFIX if W2V_PREFIX else 'all'}"
-W2V_RUNS = [
-    f"{impl}-{arch}-{loss}-seed{seed}"
-    for impl in W2V.get("impls", [])
-    for arch in W2V.get("archs", [])
-    for loss in W2V.get("losses", [])
-    for seed in W2V.get("seeds", [])
-]
+W2V_GRID = expand_word2vec_grid(W2V)  # run id -> {impl, arch, loss, seed}: rnnbench.grid, as every family
+W2V_RUNS = list(W2V_GRID)
 W2V_PARAMS = {k: W2V[k] for k in ("vector_size", "window", "min_count", "sample", "negative", "ns_exponent",
                                   "alpha", "min_alpha", "alpha_decay", "epochs", "workers", "batch_words") if k in W2V}
 
 
 def w2v_run(wildcards):
-    impl, arch, loss, seed = wildcards.run.split("-")
-    return {"impl": impl, "arch": arch, "loss": loss, "seed": seed[len("seed"):]}
+    return W2V_GRID[wildcards.run]
 
 
 rule prepare_word2vec_corpus:

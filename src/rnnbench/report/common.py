@@ -21,6 +21,18 @@ VERDICT_COLUMNS = ["family", "experiment", "source", "source_value", "ours_mean"
                    "tolerance", "verdict", "scale", "note"]
 
 
+# Every family's runs table (tables/<family>_runs.csv) starts with these columns, named and
+# ordered the same; the family's own columns follow.
+RUN_IDENTITY = ["run_id", "family", "seed", "status", "device", "train_seconds"]
+
+
+def run_identity(record: dict[str, Any]) -> dict[str, Any]:
+    """The columns of :data:`RUN_IDENTITY` from one run record."""
+    return {"run_id": record["run_id"], "family": record.get("family"), "seed": record.get("seed"),
+            "status": record.get("status", "ok"), "device": record.get("device"),
+            "train_seconds": as_float(record.get("train_seconds"))}
+
+
 def as_float(v: Any) -> float:
     try:
         return float(v)

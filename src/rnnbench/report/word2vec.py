@@ -23,7 +23,8 @@ import numpy as np
 import pandas as pd
 
 from ..records import read_records
-from .common import VERDICT_COLUMNS, as_float, mean_std, matplotlib_headless, save_figure, verdict, write_csv
+from .common import (RUN_IDENTITY, VERDICT_COLUMNS, as_float, matplotlib_headless, mean_std, run_identity,
+                     save_figure, verdict, write_csv)
 
 # The lecture's slide "word2vec - implementations": gensim Word2Vec(text8 via api.load) defaults
 # (CBOW, negative sampling, 100 dimensions, window 5, 5 epochs), model.most_similar("car").
@@ -37,11 +38,11 @@ ANCHOR = {"source": "published: gensim on text8 (skip-gram, negative sampling, d
           "corpus": "text8", "corpus_tokens": 17_005_207, "arch": "skipgram", "loss": "ns",
           "analogy_total_pct_gensim": 40.4}
 
-RUN_COLUMNS = ["corpus", "corpus_tokens", "impl", "arch", "loss", "seed", "vector_size", "window", "min_count",
-               "sample", "negative", "alpha", "min_alpha", "epochs", "workers", "vocab_size", "train_seconds",
-               "words_per_second", "analogy_semantic_pct", "analogy_syntactic_pct", "analogy_total_pct",
-               "analogy_answered", "analogy_oov_questions", "wordsim353_spearman", "wordsim353_oov_pairs",
-               "simlex999_spearman", "simlex999_oov_pairs", "device", "run_id"]
+RUN_COLUMNS = RUN_IDENTITY + [
+    "corpus", "corpus_tokens", "impl", "arch", "loss", "vector_size", "window", "min_count", "sample", "negative",
+    "alpha", "min_alpha", "epochs", "workers", "vocab_size", "words_per_second", "analogy_semantic_pct",
+    "analogy_syntactic_pct", "analogy_total_pct", "analogy_answered", "analogy_oov_questions", "wordsim353_spearman",
+    "wordsim353_oov_pairs", "simlex999_spearman", "simlex999_oov_pairs"]
 
 
 def _impl(r: dict[str, Any]) -> str:
@@ -54,11 +55,12 @@ def runs_table(records: list[dict[str, Any]]) -> pd.DataFrame:
     for r in records:
         p, a = r["params"], r["analogy"]
         rows.append({
+            **run_identity(r),
             "corpus": r["corpus"], "corpus_tokens": r["corpus_tokens"], "impl": _impl(r), "arch": r["arch"],
-            "loss": r["loss"], "seed": r["seed"],
+            "loss": r["loss"],
             **{k: p[k] for k in ("vector_size", "window", "min_count", "sample", "negative", "alpha", "min_alpha",
                                  "epochs", "workers")},
-            "vocab_size": r["vocab_size"], "train_seconds": r["train_seconds"],
+            "vocab_size": r["vocab_size"],
             "words_per_second": r["words_per_second"],
             "analogy_semantic_pct": as_float(a["semantic"]["accuracy_pct"]),
             "analogy_syntactic_pct": as_float(a["syntactic"]["accuracy_pct"]),
@@ -68,7 +70,6 @@ def runs_table(records: list[dict[str, Any]]) -> pd.DataFrame:
             "wordsim353_oov_pairs": r["wordsim353"]["oov_pairs"],
             "simlex999_spearman": as_float(r["simlex999"]["spearman"]),
             "simlex999_oov_pairs": r["simlex999"]["oov_pairs"],
-            "device": r.get("device"), "run_id": r["run_id"],
         })
     df = pd.DataFrame(rows, columns=RUN_COLUMNS)
     return df.sort_values(["corpus", "arch", "loss", "impl", "seed"]).reset_index(drop=True)
