@@ -344,13 +344,25 @@ def run_shape(spec: Mapping[str, Any], sizes: Sizes, threads: int) -> Shape:
         layers=int(spec["layers"]), n_outputs=sizes.n_outputs, kind=sizes.kind,
         many_to_many=sizes.kind == "multilabel", dropout=float(spec.get("dropout") or 0.0),
         recurrent_dropout=float(spec.get("recurrent_dropout") or 0.0), bias=spec.get("bias", "double"),
-        threads=threads, kernel=str(spec.get("kernel") or "auto"), batch=min(int(spec["batch_size"]), CAL_BATCH), steps=min(sizes.train.T, CAL_STEPS))
+        threads=threads, kernel=requested_kernel(spec), batch=min(int(spec["batch_size"]), CAL_BATCH), steps=min(sizes.train.T, CAL_STEPS))
+
+
+def requested_kernel(spec: Mapping[str, Any]) -> str:
+    """The run's kernel as the model will ask for it (``RNNBENCH_RNN_KERNEL`` overrides the config)."""
+    from .models import kernels
+
+    return kernels.requested(spec.get("kernel") or "auto")
 
 
 def cpu_name() -> str:
-    from .cbuild import cpu_description
+    """The CPU the costs belong to: model and vector extensions, and what the code is built and
+    dispatched for on it (``RNNBENCH_MARCH``, torch's CPU capability), so that a machine run as an
+    AVX2 machine keeps its own costs."""
+    import torch
 
-    return cpu_description()
+    from .cbuild import cpu_description, march
+
+    return f"{cpu_description()}; -march={march()}; torch {torch.__version__} {torch.backends.cpu.get_cpu_capability()}"
 
 
 def cache_path() -> Path:
@@ -543,7 +555,7 @@ def zipf_corpus(tokens: int = W2V_CAL_TOKENS, types: int = W2V_CAL_TYPES, s: flo
     return name
 
 
-def measure_word2vec(impl: str, arch: str, loss: str, hyper: str) -> dict:
+def measure_word2vec(impl: str, arch: str, loss: str, hyper: str, backend: str = "auto") -> dict:
     """Words/s of one short run (1 epoch) of our trainer or gensim on the synthetic corpus."""
     from .word2vec.params import Word2VecParams
 
@@ -566,7 +578,7 @@ def measure_word2vec(impl: str, arch: str, loss: str, hyper: str) -> dict:
         sentences = read_sentences(corpus)
 
         def once():
-            return train(sentences, p, torch.device("cpu"), log=quiet)
+            return train(sentences, p, torch.device("cpu"), log=quiet, backend=None if backend == "auto" else backend)
     runs = [once() for _ in range(W2V_CAL_RUNS)]     # their mean: one run alone is at the mercy of the neighbours
     r = runs[0]
     backend = getattr(r, "backend", impl)
@@ -668,13 +680,14 @@ def plan_jobs(wf: Workflow, cal: Calibration | None, data_root: Path | None = No
         hyper = {k: w2v[k] for k in ("vector_size", "window", "min_count", "sample", "negative", "ns_exponent",
                                      "alpha", "min_alpha", "alpha_decay", "workers", "batch_words") if k in w2v}
         hyper = json.dumps(hyper, sort_keys=True)
+        w2v_backend = (os.environ.get("RNNBENCH_W2V_BACKEND") or "").strip() or "auto"   # ours: native / torch
         source = ("config prefix_tokens" if w2v.get("prefix_tokens")
                   else f"constant ({w2v.get('corpus', 'text8')}: {tokens:,} tokens)")
         for rid in wf.w2v_runs:
             impl, arch, loss, _seed = rid.split("-")
             cpu_s, path = float("nan"), "?"
             if cal is not None:
-                c = cal.get("w2v", (impl, arch, loss, hyper))
+                c = cal.get("w2v", (impl, arch, loss, hyper, w2v_backend))
                 cpu_s = tokens * epochs / c["words_per_s"] + tokens * c["vocab_s_per_token"] + W2V_EVAL_S
                 path = c.get("path", "?")
             jobs.append(Job("word2vec", "word2vec", f"word2vec/{rid}", workers, cpu_s, None, tokens * epochs))
