@@ -9,6 +9,7 @@ A NaN/Inf loss stops training and returns status 'diverged' -- it never raises.
 """
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import time
@@ -16,15 +17,10 @@ from typing import Any, Callable
 
 import numpy as np
 
+from .tracker import Tracker, final_and_best, step_mask, throughput
 from .types import RunResult, TaskData
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-
-def _step_mask(lengths: np.ndarray | None, t: int) -> np.ndarray | None:
-    if lengths is None:
-        return None
-    return (np.arange(t)[None, :] < np.asarray(lengths)[:, None]).astype(np.float64)
 
 
 def evaluate_logits(kind: str, logits: np.ndarray, y: np.ndarray,
@@ -44,7 +40,7 @@ def evaluate_logits(kind: str, logits: np.ndarray, y: np.ndarray,
     if kind == "multilabel":
         bce = np.maximum(z, 0) - z * y + np.log1p(np.exp(-np.abs(z)))     # stable BCE with logits
         nll = bce.sum(-1)
-        mask = _step_mask(lengths, nll.shape[1])
+        mask = step_mask(lengths, nll.shape[1])
         mask = np.ones_like(nll) if mask is None else mask
         loss = float((nll * mask).sum() / max(mask.sum(), 1.0))
         return {"loss": loss, "nll": loss}
@@ -112,12 +108,12 @@ def fit_keras(spec, data: TaskData, cfg: dict[str, Any], log: Callable[[str], No
 
     epochs, bs = int(cfg["epochs"]), int(cfg["batch_size"])
     patience = cfg.get("patience")
-    higher_better = metric == "accuracy"
 
     def predict(x) -> np.ndarray:
         return np.asarray(model.predict(x, batch_size=max(bs, 256), verbose=0))
 
-    state: dict[str, Any] = {"status": "ok", "epoch": None, "cause": None, "best": {}, "best_w": None}
+    tracker = Tracker(metric)
+    best_w: list = []          # the best validation epoch's weights (Keras get_weights), once there is one
     history: list[dict[str, Any]] = []
 
     class Recorder(keras.callbacks.Callback):
@@ -130,16 +126,15 @@ def fit_keras(spec, data: TaskData, cfg: dict[str, Any], log: Callable[[str], No
         def on_train_batch_end(self, batch, logs=None):
             loss = (logs or {}).get("loss")
             if loss is not None and not math.isfinite(float(loss)):
-                state.update(status="diverged", epoch=self.epoch1,
-                             cause=f"loss is {float(loss)} at epoch {self.epoch1}, batch {batch}")
+                tracker.diverge(self.epoch1, f"loss is {float(loss)} at epoch {self.epoch1}, batch {batch}")
                 self.model.stop_training = True
 
         def on_epoch_end(self, epoch, logs=None):
             logs = logs or {}
             e = epoch + 1
-            if state["status"] == "diverged":
+            if tracker.diverged:
                 history.append({"epoch": e, "train_loss": float("nan"), "seconds": time.perf_counter() - self.e0})
-                log(f"epoch {e}: diverged ({state['cause']})")
+                log(f"epoch {e}: diverged ({tracker.cause})")
                 return
             val = evaluate_logits(kind, predict(data.x_val), data.y_val, data.lengths_val)
             row = {"epoch": e, "train_loss": float(logs.get("data_loss", float("nan")))}
@@ -150,11 +145,9 @@ def fit_keras(spec, data: TaskData, cfg: dict[str, Any], log: Callable[[str], No
                         "seconds": time.perf_counter() - self.e0})
             history.append(row)
             log(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()))
-            best = state["best"]
-            if not best or (val[metric] > best[f"val_{metric}"] if higher_better else val[metric] < best[f"val_{metric}"]):
-                state["best"] = {"epoch": e, f"val_{metric}": val[metric], "val_loss": val["loss"]}
-                state["best_w"] = self.model.get_weights()
-            if patience and e - state["best"]["epoch"] >= int(patience):
+            if tracker.update(e, val):
+                best_w[:] = [self.model.get_weights()]
+            if tracker.stale(e, patience):
                 log(f"early stopping: no validation improvement for {patience} epochs")
                 self.model.stop_training = True
 
@@ -165,24 +158,22 @@ def fit_keras(spec, data: TaskData, cfg: dict[str, Any], log: Callable[[str], No
               callbacks=[rec])
     seconds = time.perf_counter() - t0
 
-    final: dict[str, float] = {}
-    best = dict(state["best"])
-    if state["status"] == "ok":
-        test = evaluate_logits(kind, predict(data.x_test), data.y_test, data.lengths_test)
-        final = {f"test_{metric}": test[metric], "test_loss": test["loss"]}
-        if history:
-            final.update({k: v for k, v in history[-1].items() if k.startswith(("val_", "train_"))})
-    if state["best_w"] is not None:
+    def test() -> dict[str, float]:
+        return evaluate_logits(kind, predict(data.x_test), data.y_test, data.lengths_test)
+
+    @contextlib.contextmanager
+    def best_weights():
         current = model.get_weights()
-        model.set_weights(state["best_w"])
-        test = evaluate_logits(kind, predict(data.x_test), data.y_test, data.lengths_test)
-        best.update({f"test_{metric}": test[metric], "test_loss": test["loss"]})
-        model.set_weights(current)
-    trained = sum(1 for r in history if math.isfinite(r.get("train_loss", float("nan"))))
-    n = int(data.x_train.shape[0])
+        model.set_weights(best_w[0])
+        try:
+            yield
+        finally:
+            model.set_weights(current)
+
+    final, best = final_and_best(tracker, history, test, best_weights if best_w else None)
     return RunResult(
-        history=history, status=state["status"], diverged_epoch=state["epoch"], cause=state["cause"],
+        history=history, status=tracker.status, diverged_epoch=tracker.diverged_epoch, cause=tracker.cause,
         final=final, best=best, params=keras_param_counts(spec, l2=l2), path="keras", seconds=seconds,
-        extra={"epochs_run": len(history), "train_sequences_per_second": trained * n / seconds if seconds else None,
+        extra={**throughput(history, int(data.x_train.shape[0]), seconds),
                "keras_version": keras.__version__, "keras_backend": keras.backend.backend()},
     )

@@ -15,6 +15,7 @@ expected outcome without clipping, recorded like any other result.
 """
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import time
@@ -27,6 +28,7 @@ import torch.nn.functional as F
 
 from .._malloc import keep_heap
 from ..atomic import atomic_path
+from .tracker import Tracker, final_and_best, step_mask, throughput
 from .types import RunResult, TaskData
 
 EVAL_CHUNK = 4096
@@ -45,12 +47,6 @@ def _to_device(data: TaskData, device) -> dict[str, torch.Tensor | None]:
     return out
 
 
-def _step_mask(lengths: torch.Tensor | None, T: int, device) -> torch.Tensor | None:
-    if lengths is None:
-        return None
-    return (torch.arange(T, device=device)[None, :] < lengths[:, None]).float()
-
-
 def task_loss(kind: str, logits: torch.Tensor, y: torch.Tensor, lengths: torch.Tensor | None = None):
     """Mean loss of a batch: cross-entropy, MSE, or NLL per time step (multilabel).
 
@@ -64,7 +60,7 @@ def task_loss(kind: str, logits: torch.Tensor, y: torch.Tensor, lengths: torch.T
         return F.mse_loss(logits, y)
     if kind == "multilabel":
         nll = F.binary_cross_entropy_with_logits(logits, y, reduction="none").sum(-1)  # (B, T)
-        mask = _step_mask(lengths, nll.shape[1], nll.device)
+        mask = step_mask(lengths, nll.shape[1])
         if mask is None:
             return nll.mean()
         return (nll * mask).sum() / mask.sum()
@@ -83,7 +79,7 @@ def evaluate(model, kind: str, x: torch.Tensor, y: torch.Tensor, lengths: torch.
         logits = model(xb, lb) if lb is not None else model(xb)
         if kind == "multilabel":
             nll = F.binary_cross_entropy_with_logits(logits, yb, reduction="none").sum(-1)
-            mask = _step_mask(lb, nll.shape[1], nll.device)
+            mask = step_mask(lb, nll.shape[1])
             mask = torch.ones_like(nll) if mask is None else mask
             total_loss += float((nll * mask).sum())
             weight += float(mask.sum())
@@ -190,15 +186,15 @@ def fit(model, data: TaskData, cfg: dict[str, Any], device, log: Callable[[str],
     epochs, bs = int(cfg["epochs"]), int(cfg["batch_size"])
     gen = torch.Generator(device="cpu").manual_seed(int(cfg.get("seed", 0)))
     metric = data.metric
-    higher_better = metric == "accuracy"
     patience = cfg.get("patience")
     every = int(cfg.get("checkpoint_every") or 0)
     tbptt = int(cfg.get("tbptt") or 0)
     if tbptt and kind != "multilabel":
         raise ValueError(f"tbptt applies to many-to-many (multilabel) tasks, not {kind!r}")
 
+    # resume: the model, optimiser, RNG, history and best epoch of the last checkpoint
     history: list[dict[str, Any]] = []
-    best: dict[str, Any] = {}
+    tracker = Tracker(metric)
     best_state = None
     start_epoch = 1
     if checkpoint is not None and Path(checkpoint).exists():
@@ -206,14 +202,14 @@ def fit(model, data: TaskData, cfg: dict[str, Any], device, log: Callable[[str],
         model.load_state_dict(state["model"])
         opt.load_state_dict(state["optimizer"])
         gen.set_state(state["generator"])
-        history, best, best_state = state["history"], state["best"], state["best_state"]
+        history, tracker.best, best_state = state["history"], state["best"], state["best_state"]
         start_epoch = state["epoch"] + 1
         log(f"resumed from {checkpoint} after epoch {state['epoch']}")
 
     n = t["x_train"].shape[0]
-    status, diverged_epoch, cause = "ok", None, None
     t0 = time.perf_counter()
     for epoch in range(start_epoch, epochs + 1):
+        # train: one pass over a fresh permutation, one optimiser step per batch (per chunk with tbptt)
         model.train()
         e0 = time.perf_counter()
         perm = torch.randperm(n, generator=gen).to(device)
@@ -227,8 +223,7 @@ def fit(model, data: TaskData, cfg: dict[str, Any], device, log: Callable[[str],
                                                                          tbptt, cfg)
                 gnorms += chunk_norms
                 if why is not None or not all(math.isfinite(g) for g in chunk_norms):
-                    status, diverged_epoch = "diverged", epoch
-                    cause = f"{why or 'gradient norm is not finite'} at epoch {epoch}, batch {bi}"
+                    tracker.diverge(epoch, f"{why or 'gradient norm is not finite'} at epoch {epoch}, batch {bi}")
                     break
                 loss_sum += chunk_loss
                 seen += chunk_steps
@@ -237,16 +232,14 @@ def fit(model, data: TaskData, cfg: dict[str, Any], device, log: Callable[[str],
             data_loss = task_loss(kind, logits, yb, lb)
             loss = data_loss + l2_penalty(model, float(cfg.get("l2") or 0.0))
             if not torch.isfinite(loss):
-                status, diverged_epoch = "diverged", epoch
-                cause = f"loss is {float(loss)} at epoch {epoch}, batch {bi}"
+                tracker.diverge(epoch, f"loss is {float(loss)} at epoch {epoch}, batch {bi}")
                 break
             opt.zero_grad(set_to_none=True)
             loss.backward()
-            gn = _grad_norm(params)
+            gn = _grad_norm(params)   # before clipping: the exploding gradients the lecture shows
             gnorms.append(gn)
             if not math.isfinite(gn):
-                status, diverged_epoch = "diverged", epoch
-                cause = f"gradient norm is {gn} at epoch {epoch}, batch {bi}"
+                tracker.diverge(epoch, f"gradient norm is {gn} at epoch {epoch}, batch {bi}")
                 break
             _clip(params, cfg)
             opt.step()
@@ -254,12 +247,14 @@ def fit(model, data: TaskData, cfg: dict[str, Any], device, log: Callable[[str],
             seen += xb.shape[0]
             if kind == "classification":
                 correct += float((logits.detach().argmax(-1) == yb).sum())
-        if status == "diverged":
-            log(f"epoch {epoch}: diverged ({cause})")
+        # diverged: a last history row and stop (a result, not an error)
+        if tracker.diverged:
+            log(f"epoch {epoch}: diverged ({tracker.cause})")
             history.append({"epoch": epoch, "train_loss": float("nan"), "seconds": time.perf_counter() - e0,
                             "grad_norm_mean": float(np.mean(gnorms)) if gnorms else float("nan"),
                             "grad_norm_max": float(np.max(gnorms)) if gnorms else float("nan")})
             break
+        # validate and record the epoch's row
         val = evaluate(model, kind, t["x_val"], t["y_val"], t["l_val"])
         row = {
             "epoch": epoch,
@@ -274,43 +269,46 @@ def fit(model, data: TaskData, cfg: dict[str, Any], device, log: Callable[[str],
         }
         history.append(row)
         log(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()))
-        improved = not best or (val[metric] > best[f"val_{metric}"] if higher_better
-                                else val[metric] < best[f"val_{metric}"])
-        if improved:
-            best = {"epoch": epoch, f"val_{metric}": val[metric], "val_loss": val["loss"]}
+        # keep the best validation epoch's weights
+        if tracker.update(epoch, val):
             best_state = copy.deepcopy(model.state_dict())
+        # checkpoint every N epochs, so a killed run resumes here
         if checkpoint is not None and every and epoch % every == 0:
             with atomic_path(checkpoint) as tmp:
                 torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "generator": gen.get_state(),
-                            "history": history, "best": best, "best_state": best_state, "epoch": epoch}, tmp)
-        if patience and epoch - best["epoch"] >= int(patience):
-            log(f"early stopping: no validation improvement for {patience} epochs (best epoch {best['epoch']})")
+                            "history": history, "best": tracker.best, "best_state": best_state, "epoch": epoch}, tmp)
+        # early stopping on validation
+        if tracker.stale(epoch, patience):
+            log(f"early stopping: no validation improvement for {patience} epochs (best epoch {tracker.best['epoch']})")
             break
     seconds = time.perf_counter() - t0
 
-    final: dict[str, float] = {}
-    if status == "ok":
-        test = evaluate(model, kind, t["x_test"], t["y_test"], t["l_test"])
-        final = {f"test_{metric}": test[metric], "test_loss": test["loss"]}
-        if kind == "classification":
-            # the training set in eval mode (no dropout masks): the running train accuracy of the
-            # last epoch is measured under dropout, so it cannot show a train - test gap
-            train = evaluate(model, kind, t["x_train"], t["y_train"], t["l_train"])
-            final[f"train_eval_{metric}"] = train[metric]
-        if history:
-            final.update({k: v for k, v in history[-1].items() if k.startswith("val_") or k.startswith("train_")})
-    if best_state is not None:
+    # test the final weights and the best epoch's
+    def test() -> dict[str, float]:
+        return evaluate(model, kind, t["x_test"], t["y_test"], t["l_test"])
+
+    def train_eval() -> dict[str, float]:
+        if kind != "classification":
+            return {}
+        # the training set in eval mode (no dropout masks): the running train accuracy of the
+        # last epoch is measured under dropout, so it cannot show a train - test gap
+        return {f"train_eval_{metric}": evaluate(model, kind, t["x_train"], t["y_train"], t["l_train"])[metric]}
+
+    @contextlib.contextmanager
+    def best_weights():
         current = copy.deepcopy(model.state_dict())
         model.load_state_dict(best_state)
-        test = evaluate(model, kind, t["x_test"], t["y_test"], t["l_test"])
-        best[f"test_{metric}"] = test[metric]
-        best["test_loss"] = test["loss"]
-        model.load_state_dict(current)
-    trained = sum(1 for r in history if math.isfinite(r.get("train_loss", float("nan"))))
+        try:
+            yield
+        finally:
+            model.load_state_dict(current)
+
+    final, best = final_and_best(tracker, history, test, best_weights if best_state is not None else None,
+                                 more_final=train_eval)
     return RunResult(
-        history=history, status=status, diverged_epoch=diverged_epoch, cause=cause, final=final, best=best,
-        path=getattr(model, "path", "torch"), seconds=seconds,
-        extra={"epochs_run": len(history), "train_sequences_per_second": trained * n / seconds if seconds else None},
+        history=history, status=tracker.status, diverged_epoch=tracker.diverged_epoch, cause=tracker.cause,
+        final=final, best=best, path=getattr(model, "path", "torch"), seconds=seconds,
+        extra=throughput(history, n, seconds),
     )
 
 
