@@ -8,7 +8,9 @@ Snakemake itself: the Snakefile is loaded through Snakemake's API (nothing runs)
 deep-update earlier ones, the schema validates (an unknown key or a bad value is an error naming
 it) and the runs are the workflow's own: ``RUNS`` (``rnnbench.grid.expand`` of every
 sequence-model family, in ``workflow/rules/common.smk``) and ``W2V_RUNS`` (impls × archs × losses ×
-seeds, in ``workflow/rules/word2vec.smk``). There is no second expansion here.
+seeds, in ``workflow/rules/word2vec.smk``), and the threads the rules declare. There is no second
+expansion here. (``WorkflowApi._workflow`` is how Snakemake 9's API parses a Snakefile without a
+DAG; if it moves, this is the one line to change.)
 
 Per grid entry and in total it prints:
 
@@ -21,15 +23,17 @@ Per grid entry and in total it prints:
 * a GPU estimate, labelled *not measured* (see :data:`GPU`).
 
 Costs are measured on this machine (``--calibrate``, and automatically for any shape the cache
-lacks): for each (cell, input size, hidden, layers, dropout masks, threads) of the plan, forward +
-backward + optimiser step of the real model (``rnnbench.models.seq``, the kernel path the pipeline
-picks on this machine: ``kernel: auto``) on a small batch at the run's sequence length (capped),
-and forward alone in eval mode for the validation/test passes; word2vec words/s from a short run
-of our trainer and of gensim on a synthetic Zipf corpus; Keras runs from ``train_on_batch`` of the
+lacks): for each (cell, input size, hidden, layers, dropout masks, threads, kernel) of the plan,
+forward + backward + Adam step of the real model (``rnnbench.models.seq``, on the kernel path the
+pipeline picks on this machine: ``kernel: auto``) on the run's batch (up to :data:`CAL_BATCH`) at
+its sequence length capped at :data:`CAL_STEPS`, the median of :data:`CAL_REPEATS` batches, and
+forward alone in eval mode for the validation/test passes; word2vec words/s from one-epoch runs of
+our trainer and of gensim on a synthetic Zipf corpus; Keras runs from ``train_on_batch`` of the
 Keras reference model. Seconds per sequence-step are cached in
-``~/.cache/rnnbench/plan-calibration.json`` (``$RNNBENCH_CACHE``), keyed by the CPU (model and
-vector extensions) and the shape. The estimate is an upper bound on epochs (early stopping
-``patience`` may end a run sooner) and assumes this machine's per-core speed on the target.
+``~/.cache/rnnbench/plan-calibration.json`` (``$RNNBENCH_CACHE``), keyed by the CPU (model, vector
+extensions, ``RNNBENCH_MARCH``, torch's CPU capability) and the shape. The estimate is an upper
+bound on epochs (early stopping ``patience`` may end a run sooner) and assumes this machine's
+per-core speed on the target.
 
 Dataset sizes come from the prepared files under ``data.root`` when they exist, else from the
 documented constants below; the output says which.
@@ -180,15 +184,17 @@ def load_workflow(configfiles: Iterable[str | os.PathLike], overrides: Mapping[s
         os.chdir(cwd)
 
 
-def _workflow_error(e: BaseException) -> str:
+def _workflow_error(e: BaseException, lines: int = 3) -> str:
+    """The chain of messages, each cut to its first lines (a schema error goes on to print the
+    whole schema and config)."""
     parts, seen = [], set()
     while e is not None and id(e) not in seen:
         seen.add(id(e))
-        msg = str(e).strip()
+        msg = "\n".join(str(e).strip().splitlines()[:lines]).strip()
         if msg and msg not in parts:
             parts.append(msg)
         e = e.__cause__ or e.__context__
-    return "\n".join(parts) or type(e).__name__
+    return "\n".join(parts) or "the workflow could not be loaded"
 
 
 # ================================================================== dataset sizes
