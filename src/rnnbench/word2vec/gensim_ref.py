@@ -6,16 +6,14 @@ The corpus must be split into lines first (:mod:`rnnbench.word2vec.corpus`): a t
 is one 100 MB line, and gensim 4.4 fed that in ``corpus_file`` mode trains garbage (0.02 %
 analogy accuracy instead of ~36 %). :func:`check_line_lengths` refuses such a file.
 
-Work done, measured (gensim 4.4, 1M-token prefix of offline-english, sample=1e-3, 1 epoch):
-its corpus_file reader builds jobs of whole lines while the job holds <= 10,000 words and then
-keeps one line too many (``CythonLineSentence.next_batch``), and ``prepare_c_structures_for_batch``
-stops each job at 10,000 in-vocabulary, subsampled tokens; with 10,000-token lines every job is
-two lines and the rest of the second is dropped. gensim then trains on 500,000 tokens
-(workers=1) or 515,982 (workers=2) where its iterable mode and our trainer train on ~679,000,
-while its words/s still counts every raw word. ``bench/word2vec_vs_gensim.py`` prints the ratio.
-The prepared corpus therefore uses 1,000-token lines (``corpus.LINE_TOKENS``): a job is then ~11 lines,
-~7,500 subsampled tokens, under the cap, and gensim trains on every token (measured: 685,696 trained
-words in one epoch of the 1M prefix, against 515,947 with 10,000-token lines).
+Work done: gensim's corpus_file reader builds jobs of whole lines while the job holds <= 10,000
+words and then keeps one line too many (``CythonLineSentence.next_batch``), and
+``prepare_c_structures_for_batch`` stops each job at 10,000 in-vocabulary, subsampled tokens; with
+10,000-token lines every job is two lines and the rest of the second is silently dropped, while its
+words/s still counts every raw word. The prepared corpus therefore uses 1,000-token lines
+(``corpus.LINE_TOKENS``): a job is then about eleven lines, under the cap, and gensim trains on
+every token. ``bench/word2vec_vs_gensim.py`` prints the words trained; the README gives the
+measured counts.
 
 Determinism: gensim seeds each word's initial vector from ``hash(word + str(seed))``, which is
 Python's salted string hash, and its worker threads race on the shared weights. Identical

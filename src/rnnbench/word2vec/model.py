@@ -76,11 +76,10 @@ class Word2VecModel:
         f = (hr * out).sum(1)
         g = (1.0 - code - torch.sigmoid(f)) * alpha * (f.abs() < MAX_EXP)
         grad_h = torch.zeros_like(h).index_add_(0, rows, g[:, None] * out)
-        # An inner node hit n times in this batch takes its summed step scaled by 1/sqrt(n).
-        # Measured (1M tokens of offline-english, 3 epochs, skip-gram, batch 1024): unscaled, the
-        # root and top nodes (shared by ~6 pairs per centre) take one huge step, saturate and
-        # nothing is learned (0.00 % analogy); the mean (1/n) and capping were measured worse earlier; by
-        # 1/sqrt(n) it reaches 0.97 % (gensim 1.98 %, ours native 3.05 %). CBOW: 0.39 (gensim 0.46).
+        # An inner node hit n times in this batch takes its summed step scaled by 1/sqrt(n): the
+        # root and top nodes are shared by several pairs of every centre, and their unscaled summed
+        # step saturates them so that nothing is learned; the mean (1/n) and capping learned less
+        # than 1/sqrt(n) in our runs (the README's word2vec notes give the analogy figures).
         n = torch.bincount(node, minlength=self.syn1.shape[0]).to(g.dtype)
         g = g * n.index_select(0, node).rsqrt()
         self.syn1.index_add_(0, node, g[:, None] * hr)

@@ -20,10 +20,6 @@ class Vocab:
     def __len__(self) -> int:
         return len(self.words)
 
-    @property
-    def retained_tokens(self) -> int:
-        return int(self.counts.sum())
-
 
 def build_vocab(sentences: Iterable[list[str]], min_count: int = 5) -> Vocab:
     counter: Counter[str] = Counter()
