@@ -56,6 +56,14 @@ def fmt_pm(mean: float, std: float, n: int, digits: int = 3, scale: float = 1.0,
     return f"{mean * scale:.{digits}f} ± {std * scale:.{digits}f}{unit} (n={n})"
 
 
+def accuracy_over_seeds(g: pd.DataFrame) -> dict[str, Any]:
+    """The test accuracy of a group of runs (the best validation epoch's weights), mean ± std over
+    seeds, with its run, divergence and epoch counts: the columns every accuracy table shares."""
+    m, s, n = mean_std(g["best_test_metric"])
+    return {"test_accuracy": fmt_pm(m, s, n), "test_mean": m, "test_std": s, "runs": len(g),
+            "diverged": int((g["status"] == "diverged").sum()), "epochs": int(g["epochs"].max())}
+
+
 def verdict(family: str, experiment: str, source: str, source_value: float, ours: Sequence[Any],
             tolerance: float, scale: str, note: str = "") -> dict[str, Any]:
     m, s, n = mean_std(ours)
@@ -74,6 +82,12 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     with atomic_path(path) as tmp:
         df.to_csv(tmp, index=False)
     return Path(path)
+
+
+def write_no_verdicts(tables: str | os.PathLike, family: str) -> Path:
+    """The declared ``verdicts_<family>.csv`` of a family with no source figure in the lecture or a
+    cited paper: header only, so the verdict summary reads every family the same way."""
+    return write_csv(pd.DataFrame([], columns=VERDICT_COLUMNS), Path(tables) / f"verdicts_{family}.csv")
 
 
 def read_csv(path: str | os.PathLike) -> pd.DataFrame | None:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..records import read_records
-from .common import aggregation_main, VERDICT_COLUMNS, fmt_pm, mean_std, write_csv
+from .common import accuracy_over_seeds, aggregation_main, write_csv, write_no_verdicts
 from .recurrent import runs_table
 
 STRATEGY = {"scratch": "(a) trained from scratch", "frozen": "(b) word2vec, frozen",
@@ -31,13 +31,11 @@ def embedding_runs(records: list[dict]) -> pd.DataFrame:
 def accuracy_table(runs: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (cell, strategy), g in runs.groupby(["cell", "strategy"], sort=False):
-        m, s, n = mean_std(g["best_test_metric"])
         rows.append({
             "cell": cell, "strategy": STRATEGY.get(strategy, strategy), "hidden": g["hidden"].iloc[0],
             "embedding_dim": g["embedding_dim"].iloc[0],
             "trainable_params": g["params_total"].iloc[0], "trainable_embedding_params": g["params_embedding"].iloc[0],
-            "test_accuracy": fmt_pm(m, s, n), "test_mean": m, "test_std": s, "runs": len(g),
-            "diverged": int((g["status"] == "diverged").sum()), "epochs": int(g["epochs"].max()),
+            **accuracy_over_seeds(g),
             "best_epoch_mean": float(pd.to_numeric(g["best_epoch"], errors="coerce").mean()),
             "lecture_figure": "none (no source figure)", "source": g["source"].iloc[0],
         })
@@ -70,8 +68,7 @@ def aggregate(paths: list[str], outdir: str | Path, scale: str) -> dict[str, Pat
         "runs": write_csv(runs.drop(columns=["_dir", "_config"]), tables / "embedding_runs.csv"),
         "accuracy": write_csv(accuracy_table(runs), tables / "embedding_accuracy.csv"),
         "data": write_csv(data_table(records), tables / "embedding_data.csv"),
-        # no source figure for IMDb in the lecture: no verdict rows
-        "verdicts": write_csv(pd.DataFrame([], columns=VERDICT_COLUMNS), tables / "verdicts_embedding.csv"),
+        "verdicts": write_no_verdicts(tables, "embedding"),  # the lecture gives no IMDb figure
     }
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 
 from ..cells import CELLS
 from ..records import read_records
-from .common import aggregation_main, VERDICT_COLUMNS, fmt_pm, mean_std, write_csv
+from .common import accuracy_over_seeds, aggregation_main, write_csv, write_no_verdicts
 from .recurrent import runs_table
 
 
@@ -30,13 +30,11 @@ def names_runs(records: list[dict]) -> pd.DataFrame:
 def accuracy_table(runs: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (encoding, cell), g in runs.groupby(["encoding", "cell"], sort=False):
-        m, s, n = mean_std(g["best_test_metric"])
         rows.append({
             "encoding": encoding, "cell": cell, "hidden": g["hidden"].iloc[0],
             "embedding_dim": g["embedding_dim"].iloc[0] if encoding == "embedding" else None,
             "params_total": g["params_total"].iloc[0],
-            "test_accuracy": fmt_pm(m, s, n), "test_mean": m, "test_std": s, "runs": len(g),
-            "diverged": int((g["status"] == "diverged").sum()), "epochs": int(g["epochs"].max()),
+            **accuracy_over_seeds(g),
             "majority_baseline": g["majority_baseline"].iloc[0],
             "lecture_figure": "none (no source figure)", "source": g["source"].iloc[0],
         })
@@ -53,8 +51,7 @@ def aggregate(paths: list[str], outdir: str | Path, scale: str) -> dict[str, Pat
     return {
         "runs": write_csv(runs.drop(columns=["_dir", "_config"]), tables / "names_runs.csv"),
         "accuracy": write_csv(accuracy_table(runs), tables / "names_accuracy.csv"),
-        # no source figure in the lecture for this task: no verdict rows
-        "verdicts": write_csv(pd.DataFrame([], columns=VERDICT_COLUMNS), tables / "verdicts_names.csv"),
+        "verdicts": write_no_verdicts(tables, "names"),  # the lecture gives no figure for this task
     }
 
 
