@@ -74,20 +74,6 @@ def vector_width(lib: Optional[ctypes.CDLL] = None) -> int:
     return int(lib.rnn_vector_width())
 
 
-def status() -> Tuple[bool, str]:
-    """(usable, why) of the native path as ``RNNBENCH_RNN_KERNEL`` / the built library allow it;
-    the per-shape choice is :func:`rnnbench.models.kernels.choose`."""
-    from .kernels import env_kernel
-
-    choice = env_kernel() or "auto"
-    if choice == "torch":
-        return False, "RNNBENCH_RNN_KERNEL=torch"
-    lib, msg = load()
-    if lib is None and choice == "native":
-        raise RuntimeError(f"RNNBENCH_RNN_KERNEL=native but {msg}")
-    return lib is not None, msg
-
-
 def _p(t: Optional[Tensor]) -> Optional[int]:
     return None if t is None else t.data_ptr()
 

@@ -376,7 +376,7 @@ class SequenceModel(nn.Module):
         train = self.training and torch.is_grad_enabled()
         s = self.spec
         key = kernels.shape_key(
-            s.cell, B=kernels._bucket(x.shape[0]), T=kernels._bucket(x.shape[1]), F=s.rnn_input_size,
+            s.cell, B=kernels.bucket(x.shape[0]), T=kernels.bucket(x.shape[1]), F=s.rnn_input_size,
             H=s.hidden, layers=s.layers, seq=int(s.return_sequences), lengths=int(lengths is not None),
             emb=int(s.vocab_size is not None), mode="train" if train else "infer",
             dropout=s.dropout if train else 0.0, rdrop=s.recurrent_dropout if train else 0.0,

@@ -129,7 +129,7 @@ def measured_choice(sentences: list[list[str]], params: Word2VecParams, lib, bui
     p = dataclasses.replace(params, epochs=1)
     key = kernels.shape_key("word2vec", sg=p.sg, hs=p.hs, negative=p.negative, window=p.window,
                             D=p.vector_size, workers=p.workers, batch_words=p.batch_words,
-                            cbow_mean=p.cbow_mean, tokens=kernels._bucket(n))
+                            cbow_mean=p.cbow_mean, tokens=kernels.bucket(n))
 
     def runs():
         dev = torch.device("cpu")

@@ -78,7 +78,8 @@ class Choice:
 _memory: dict[str, dict] = {}
 
 
-def _bucket(n: int) -> int:
+def bucket(n: int) -> int:
+    """n rounded up to a power of two: the sizes that share one decision."""
     return 1 << max(0, int(n) - 1).bit_length()
 
 
