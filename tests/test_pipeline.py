@@ -17,7 +17,7 @@ def test_report_html_exists_and_holds_the_har_table(tiny_run):
     assert "HAR test accuracy beside the lecture" in html
     assert "HAPT raw recordings (HAR-equivalent windows)" in html  # the source is named
     assert "5,376 + 198 = 5,574" in html or "5,574" in html
-    assert "Summary of verdicts" in html and "data:image/png;base64" in html
+    assert "Source figures beside ours" in html and "claims-table" in html and "data:image/png;base64" in html
     assert "render path" not in html  # a log line, not report text
     assert "Diverged runs (a result, not a failure)" in html and "adding_explode" in html
     assert "Performance targets" in html and "HAR: our training ≥ 2× Keras" in html and "not measured" in html
