@@ -22,6 +22,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from .grid import _fmt  # run ids and arm descriptions spell values alike
+
 KINDS = ("figure", "effect", "shape", "exact")
 #: effects need this many paired seeds before a verdict other than *undecided*
 MIN_PAIRED_SEEDS = 5
@@ -148,14 +150,6 @@ class Claim:
         if t is None:
             return []
         return [t.arm] if hasattr(t, "arm") else [t.a, t.b]
-
-
-def _fmt(v: Any) -> str:
-    if v is None:
-        return "none"
-    if isinstance(v, float):
-        return f"{v:g}"
-    return str(v)
 
 
 # ---- the register, in the lecture's order -----------------------------------------------------------
