@@ -25,7 +25,7 @@ def test_report_html_exists_and_holds_the_har_table(tiny_run):
 
 def test_every_run_recorded_and_aggregated(tiny_run):
     records = sorted(tiny_run.glob("recurrent/**/metrics.json"))
-    assert len(records) == 4 + 3 + 1 + 1
+    assert len(records) == 4 + 3 + 1 + 2 + 1  # har_tiny, adding_tiny, adding_explode, gk_tiny, har_keras_tiny
     for p in records:
         rec = json.loads(p.read_text())
         assert rec["status"] in ("ok", "diverged")

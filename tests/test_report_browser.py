@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from rnnbench.claims import REGISTER
 from rnnbench.report.browser import find_browser, inspect, screenshot
+from rnnbench.report.claims import VERDICTS
 
 
 @pytest.fixture(scope="module")
@@ -21,7 +23,11 @@ def test_summary_table_and_key_figures_are_shown(page):
     assert "error" not in info, info.get("error")
     assert info["summary_rows"] >= 4
     assert set(info["summary_verdicts"]) <= {"agrees", "differs", "not run"}
-    assert "Summary of verdicts" in " ".join(info["headings"])
+    headings = " ".join(info["headings"])
+    assert "The lecture's claims" in headings and "Source figures beside ours" in headings
+    # the claims table: one row per claim of the register, each with a verdict of the engine
+    assert info["claims_rows"] == len(REGISTER)
+    assert set(info["claims_verdicts"]) <= set(VERDICTS) and len(info["claims_verdicts"]) == len(REGISTER)
     captions = " ".join(info["captions"])
     assert "HAR test accuracy beside the lecture" in captions
     assert "Trainable parameters" in captions

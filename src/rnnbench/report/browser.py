@@ -2,7 +2,7 @@
 
 ``python -m rnnbench.report.browser results/report/report.html`` writes ``report.png`` beside the
 report and prints a JSON summary: the page title, the tables and their captions, the images and
-how many of them actually decoded (naturalWidth > 0), and the summary table's verdict cells.
+how many of them actually decoded (naturalWidth > 0), the summary table's verdict cells and the claims table's.
 
 The check loads the report inside an iframe of a small probe page; once the report has loaded,
 the probe inspects its DOM and writes the findings into its own DOM, which ``--dump-dom``
@@ -48,6 +48,9 @@ document.getElementById('report').addEventListener('load', function () {
     var summary = d.getElementById('verdict-summary');
     out.summary_rows = summary ? summary.querySelectorAll('tbody tr').length : 0;
     out.summary_verdicts = summary ? Array.prototype.map.call(summary.querySelectorAll('td.verdict'), function (c) { return c.textContent.trim(); }) : [];
+    var claims = d.getElementById('claims-table');
+    out.claims_rows = claims ? claims.querySelectorAll('tbody tr').length : 0;
+    out.claims_verdicts = claims ? Array.prototype.map.call(claims.querySelectorAll('td.verdict'), function (c) { return c.textContent.trim(); }) : [];
   } catch (e) { out.error = String(e); }
   document.getElementById('result').textContent = JSON.stringify(out);
 });

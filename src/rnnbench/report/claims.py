@@ -141,6 +141,8 @@ def word2vec_row(r: dict[str, Any]) -> dict[str, Any]:
             "impl": "ours" if impl == "torch" else impl,
             "arch": r.get("arch"), "loss": r.get("loss"), "seed": r.get("seed"), "status": r.get("status"),
             "source": r.get("corpus"), "corpus_tokens": r.get("corpus_tokens"),
+            # the lecture's figures are gensim on all of text8: a prefix run is not a test of them
+            "corpus_part": "prefix" if r.get("corpus_prefix_tokens") else "whole",
             "words_per_second": as_float(r.get("words_per_second")),
             "analogy_total_pct": as_float((a.get("total") or {}).get("accuracy_pct")),
             "analogy_semantic_pct": as_float((a.get("semantic") or {}).get("accuracy_pct")),
