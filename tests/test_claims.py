@@ -208,10 +208,30 @@ def test_highway_claim_pairs_the_forget_product_with_the_tanh_gradient(tmp_path,
     for s in range(5):
         recs.append(_curve_record(tmp_path, f"l/lstm/s{s}", {"forget_product_final": lstm_f + rng.normal(0, 0.003),
                                                              "grad_vs_distance_final": 0.5}, seed=s,
-                                  grid="adding_long", cell="lstm"))
+                                  grid="adding_long_gated", cell="lstm"))
         recs.append(_curve_record(tmp_path, f"l/tanh/s{s}", {"grad_vs_distance_final": tanh_g + rng.normal(0, 0.003)},
                                   seed=s, grid="adding_long", cell="rnn_tanh"))
     row = E.evaluate(C.by_id()["lstm_highway_slower_than_tanh"], E.runs_frame(recs))
     assert row["verdict"] == expected and row["n"] == 5, row
     assert "forget_decay_factor_final (a) − grad_decay_factor_final (b)" in row["statistic"]
     assert row["estimate"] == pytest.approx(lstm_f - tanh_g, abs=0.01)
+
+
+def test_a_claim_that_needs_converged_runs_is_undecided_while_they_still_improve(tmp_path):
+    # the same clear effect, once from runs whose validation accuracy still rises at their last epoch
+    # (cut short by the budget) and once from runs that peaked earlier: only the latter decide
+    rising, peaked = [0.5, 0.6, 0.7, 0.8, 0.9], [0.5, 0.9, 0.85, 0.86, 0.85]
+    for hist, expected in ((rising, "undecided"), (peaked, "supported")):
+        d = tmp_path / expected
+        recs = [record(d, f"a/s{i}", cell="lstm", seed=i, test=0.9 + 0.01 * (i % 2), history=hist, epochs=5)
+                for i in range(6)]
+        recs += [record(d, f"b/s{i}", cell="gru", seed=i, test=0.8 + 0.01 * (i % 3), history=hist, epochs=5)
+                 for i in range(6)]
+        claim = C.Claim("x", "s", "q", "src", "effect", C.Paired(A, B, "test_accuracy"), converged=True)
+        row = E.evaluate(claim, E.runs_frame(recs))
+        assert row["verdict"] == expected, row
+        if expected == "undecided":
+            assert "still improving" in row["why"] and "would be supported" in row["why"]
+    # early stopping ended the run: it had stopped improving, whatever its last epochs show
+    r = record(tmp_path / "es", "c/s0", history=rising, epochs=10, patience=2)
+    assert not E.runs_frame([r])["still_improving"].iloc[0]

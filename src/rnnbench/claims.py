@@ -138,6 +138,8 @@ class Claim:
     settle: str = ""          # what would settle it when the runs leave it undecided
     not_run: str | None = None  # why no run here can test it (the data or the model is not available)
     anchor: str = ""          # the report section that shows its runs (an id in reports/report.py)
+    converged: bool = False   # decide only on runs that stopped improving (most runs' best validation epoch
+                              # not among their last): an effect of training to the end, e.g. regularisation
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -256,11 +258,11 @@ REGISTER: list[Claim] = [
     Claim("talathi_nprnn_over_irnn", INIT, "IR-NN 67.0 %, np-RNN 75.2 % test accuracy",
           "lecture, 'Comparison' (UCF101); ours on HAR at each cell's best learning rate", "effect",
           Paired(_talathi("nprnn"), _talathi("irnn"), "test_accuracy_at_best_lr"),
-          "more seeds in har_talathi", anchor="talathi"),
+          "more seeds or epochs in har_talathi", anchor="talathi", converged=True),
     Claim("talathi_lstm_over_nprnn", INIT, "np-RNN 75.2 %, LSTM 78.5 % test accuracy",
           "lecture, 'Comparison' (UCF101); ours on HAR at each cell's best learning rate", "effect",
           Paired(_talathi("lstm"), _talathi("nprnn"), "test_accuracy_at_best_lr"),
-          "more seeds in har_talathi", anchor="talathi"),
+          "more seeds or epochs in har_talathi", anchor="talathi", converged=True),
     Claim("talathi_irnn_more_sensitive_than_nprnn", INIT, "sensitivity to parameters: IR-NN high, np-RNN low",
           "lecture, 'Comparison'; spread of test accuracy over a learning-rate × seed grid", "effect",
           Spread(_talathi("irnn"), _talathi("nprnn"), "test_accuracy"), "more seeds per learning rate",
@@ -328,25 +330,25 @@ REGISTER: list[Claim] = [
           "accuracy, without − with dropout", "effect",
           Paired(_har("har_dropout", dropout=0.0, recurrent_dropout=0.0),
                  _har("har_dropout", dropout=0.25, recurrent_dropout=0.25), "train_test_gap"),
-          "more seeds or epochs in har_dropout", anchor="dropout"),
+          "more seeds or epochs in har_dropout", anchor="dropout", converged=True),
     Claim("dropout_improves_test", REG, "dropout in LSTMs (input and recurrent masks) regularises",
           "lecture, 'A Note on Regularisation Schemes'; test accuracy, with − without dropout", "effect",
           Paired(_har("har_dropout", dropout=0.25, recurrent_dropout=0.25),
                  _har("har_dropout", dropout=0.0, recurrent_dropout=0.0), "test_accuracy"),
-          "more seeds or epochs in har_dropout", anchor="dropout"),
+          "more seeds or epochs in har_dropout", anchor="dropout", converged=True),
     # -- embedding layers: IMDb
     Claim("imdb_finetuned_over_scratch", EMB,
           "init the embedding layer with pre-trained weights and train it [against training it on the task]",
           "lecture, 'Use of embedding layers'; IMDb test accuracy, fine-tuned − scratch", "effect",
           Paired(Arm("embedding", "imdb_strategies", {"embedding": "finetuned", "cell": "lstm"}),
                  Arm("embedding", "imdb_strategies", {"embedding": "scratch", "cell": "lstm"}), "best_test_metric"),
-          "more seeds, or more IMDb reviews", anchor="imdb"),
+          "more epochs or seeds, or more IMDb reviews", anchor="imdb", converged=True),
     Claim("imdb_frozen_over_scratch", EMB,
           "use a pre-trained generic embedding such as word2vec and freeze the layer",
           "lecture, 'Use of embedding layers'; IMDb test accuracy, frozen − scratch", "effect",
           Paired(Arm("embedding", "imdb_strategies", {"embedding": "frozen", "cell": "lstm"}),
                  Arm("embedding", "imdb_strategies", {"embedding": "scratch", "cell": "lstm"}), "best_test_metric"),
-          "more seeds, or better word2vec vectors (a larger corpus)", anchor="imdb"),
+          "more seeds, or better word2vec vectors (a larger corpus)", anchor="imdb", converged=True),
     # -- word2vec
     Claim("w2v_car", W2V, "model.most_similar(\"car\"): driver, motorcycle, cars, truck, taxi, vehicle, racing, "
           "automobile, passenger, glider",

@@ -63,6 +63,23 @@ def _floor(record: dict[str, Any]) -> float:
     return 1.0 / len(names) if names else float("nan")
 
 
+def _still_improving(record: dict[str, Any], metric: str, diverged: bool) -> bool:
+    """Whether the run's best validation epoch is among its last ones (the last 10 %, at least 2):
+    it had not converged when its epochs ran out. A run that early stopping ended, or that
+    diverged, has stopped improving."""
+    h = _history(record)
+    col = f"val_{metric}"
+    vals = pd.to_numeric(h[col], errors="coerce").to_numpy() if col in h else np.array([])
+    if diverged or vals.size < 2 or not np.isfinite(vals).any():
+        return False
+    cfg = record.get("config") or {}
+    if cfg.get("patience") and cfg.get("epochs") and vals.size < int(cfg["epochs"]):
+        return False
+    filled = np.where(np.isfinite(vals), vals, -np.inf if metric == "accuracy" else np.inf)
+    best = int(np.argmax(filled) if metric == "accuracy" else np.argmin(filled)) + 1
+    return best > vals.size - max(2, math.ceil(0.1 * vals.size))
+
+
 def _max_val_drop(record: dict[str, Any], metric: str, diverged: bool) -> float:
     """Largest fall of the validation metric between consecutive epochs (accuracy; for a
     loss-like metric, the largest rise); a diverged run falls from its best epoch to the floor."""
@@ -111,6 +128,7 @@ def sequence_row(r: dict[str, Any]) -> dict[str, Any]:
            "val_metric": as_float(final.get(f"val_{metric}")),
            "majority_baseline": meta.get("majority_test_accuracy"),
            "max_val_drop": _max_val_drop(r, metric, diverged),
+           "still_improving": _still_improving(r, metric, diverged),
            **{col: decay_factor((r.get("diagnostics") or {}).get(key)) for key, col in DECAY_COLUMNS.items()},
            "_config": cfg}
     if metric == "accuracy":
@@ -282,7 +300,34 @@ def _fmt(v: float, digits: int = 3) -> str:
 
 
 def evaluate(claim: Claim, runs: pd.DataFrame) -> dict[str, Any]:
-    """One row of the claims table."""
+    """One row of the claims table. A claim marked ``converged`` is decided only on runs that had
+    stopped improving: if more than half the runs of any of its arms still set their best
+    validation score in their last epochs, a supported or contradicted verdict becomes undecided
+    (the budget cannot show it either way)."""
+    row = _evaluate(claim, runs)
+    if not claim.converged or row["verdict"] not in ("supported", "contradicted"):
+        return row
+    notes, open_arms = [], []
+    t = claim.test
+    metrics = [getattr(t, "metric", "")] * 2
+    if getattr(t, "metric_b", None):
+        metrics[1] = t.metric_b
+    for arm, metric in zip(claim.arms(), metrics):
+        g = values(runs, arm, metric) if metric else select(runs, arm)  # the runs read: at best lr where so
+        k = int(g["still_improving"].fillna(False).astype(bool).sum()) if "still_improving" in g else 0
+        notes.append(f"{k} of {len(g)} still improving")
+        if k * 2 > len(g):
+            open_arms.append(arm.describe())
+    row["evidence"] += "; runs " + " / ".join(notes)
+    if open_arms:
+        row["why"] = (f"would be {row['verdict']}, but most runs of {', '.join(open_arms)} were still improving at "
+                      f"their last epoch: not converged, so the comparison cannot show the claim either way; "
+                      f"{claim.settle or 'more epochs'}")
+        row["verdict"] = "undecided"
+    return row
+
+
+def _evaluate(claim: Claim, runs: pd.DataFrame) -> dict[str, Any]:
     row = {"id": claim.id, "section": claim.section, "quote": claim.quote, "source": claim.source,
            "kind": claim.kind, "runs": "; ".join(a.describe() for a in claim.arms()), "statistic": "",
            "n": 0, "estimate": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"), "evidence": "",

@@ -325,8 +325,10 @@ def gk_figure(records: list[dict[str, Any]], out: Path) -> Path:
 
 def highway_figure(records: list[dict[str, Any]], out: Path) -> Path:
     """The LSTM's cell-state path after training, ∏ f_τ (= ∂c_T/∂c_t, mean over sequences and
-    units), against T − t, beside ‖∂L/∂h_t‖ of the LSTM and of the tanh RNN of the same grid (each
-    divided by its value at T − t = 0), mean over seeds: one panel per grid holding both cells."""
+    units), against T − t, beside ‖∂L/∂h_t‖ of the LSTM and of the tanh RNN on the same task and
+    length (each divided by its value at T − t = 0), mean over seeds: one panel per task and length
+    holding both cells (the cells may sit in different grids, e.g. adding_long / adding_long_gated,
+    which train them at different learning rates)."""
     import matplotlib.pyplot as plt
 
     from .claims import decay_factor
@@ -337,7 +339,7 @@ def highway_figure(records: list[dict[str, Any]], out: Path) -> Path:
         cfg = r.get("config") or {}
         if r.get("backend") != "torch" or cfg.get("init") == "orthogonal":
             continue
-        grid = str(r.get("grid"))
+        grid = f"{r.get('task')}, T = {cfg.get('seq_len')}" if cfg.get("seq_len") else str(r.get("task"))
         if r["cell"] == "lstm" and d.get("forget_product_final"):
             lines.setdefault(grid, {}).setdefault("LSTM ∏ f_τ (cell state)", []).append(
                 np.asarray([as_float(v) for v in d["forget_product_final"]]))
@@ -349,7 +351,7 @@ def highway_figure(records: list[dict[str, Any]], out: Path) -> Path:
     grids = sorted(g for g, v in lines.items() if "LSTM ∏ f_τ (cell state)" in v and "tanh RNN ‖∂L/∂h_t‖" in v)
     path = out / "highway_vs_distance.png"
     if not grids:
-        return empty_figure(path, "no grid holds trained LSTM and tanh RNN runs that recorded the diagnostics")
+        return empty_figure(path, "no task and length has trained LSTM and tanh RNN runs that recorded the diagnostics")
     fig, axes = plt.subplots(1, len(grids), figsize=(6.5 * len(grids), 4), squeeze=False)
     for ax, grid in zip(axes[0], grids):
         for name, curves in sorted(lines[grid].items()):
