@@ -17,7 +17,7 @@ from rnnbench.models.seq import ModelSpec, build_model, count_parameters  # noqa
 from rnnbench.training.keras_fit import evaluate_logits, fit_keras  # noqa: E402
 from rnnbench.training.types import RunResult, TaskData  # noqa: E402
 
-CELLS = ["rnn_tanh", "irnn", "nprnn", "lstm", "gru"]
+CELLS = ["rnn_tanh", "rnn_relu", "irnn", "nprnn", "lstm", "gru"]
 
 
 def _x(shape, seed=0):
@@ -32,7 +32,7 @@ def test_torch_to_keras_same_outputs(cell, layers):
                      init="torch", input_std=0.3)
     torch.manual_seed(layers)
     tm = build_model(spec).eval()
-    if cell in ("irnn", "nprnn"):
+    if cell in ("irnn", "nprnn", "rnn_relu"):
         with torch.no_grad():
             for layer in tm.rnns:
                 layer.bias_ih_l0.uniform_(-0.3, 0.3)

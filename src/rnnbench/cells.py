@@ -22,6 +22,9 @@ class Cell:
 
 REGISTRY: dict[str, Cell] = {c.name: c for c in (
     Cell("rnn_tanh", 1, "tanh", 0, "SimpleRNN (tanh)"),
+    # ReLU with Keras' default initialisation (glorot input, orthogonal recurrent): separates the
+    # IRNN's activation from its identity initialisation (issue 13, item 3)
+    Cell("rnn_relu", 1, "relu", 1, "SimpleRNN (ReLU, default init)"),
     Cell("irnn", 1, "relu", 1, "IRNN (Le et al. 2015)"),
     Cell("nprnn", 1, "relu", 1, "np-RNN (Talathi & Vartak 2016)"),
     Cell("lstm", 4, None, 2, "LSTM"),

@@ -271,6 +271,19 @@ REGISTER: list[Claim] = [
           "lecture, 'Comparison'; spread of test accuracy over a learning-rate × seed grid", "effect",
           Spread(_talathi("irnn"), _talathi("lstm"), "test_accuracy"), "more seeds per learning rate",
           anchor="talathi"),
+    # -- ReLU alone against ReLU with the identity (issue 13, item 3): which of the IRNN's two ideas matters
+    Claim("irnn_identity_over_relu_default", INIT,
+          "Identity matrix for the recurrent weights so that the state variable remains unchanged in case there are "
+          "no inputs", "lecture, 'Weights Initialisation' (Le et al. 2015); ours: HAR test accuracy at each cell's "
+          "best learning rate, IRNN − ReLU RNN with Keras' default initialisation (glorot input, orthogonal "
+          "recurrent), paired over seeds", "effect",
+          Paired(_talathi("irnn"), _talathi("rnn_relu"), "test_accuracy_at_best_lr"),
+          "more seeds or epochs in har_talathi", anchor="talathi", converged=True),
+    Claim("irnn_identity_over_relu_default_adding", INIT,
+          "Use ReLU to alleviate the vanishing gradient problem; identity matrix for the recurrent weights",
+          "lecture, 'Weights Initialisation'; adding problem T = 150, log10 test MSE, ReLU RNN with default "
+          "initialisation − IRNN, paired over seeds", "effect",
+          Paired(_adding("rnn_relu"), _adding("irnn"), "log10_test_mse"), _ADDING_SETTLE, anchor="adding"),
     Claim("talathi_ucf101", INIT, "tested on the UCF101 benchmark dataset — activity classification from video",
           "lecture, 'Comparison'", "figure", None,
           not_run="UCF101 video features are not in the dataset mirror and the paper's feature pipeline is not "

@@ -66,6 +66,8 @@ def _recurrent_layer(spec: ModelSpec, return_sequences: bool, reg, name: str):
         return keras.layers.GRU(**common)           # reset_after=True by default (= torch/cuDNN)
     if spec.cell == "rnn_tanh":
         return keras.layers.SimpleRNN(**common)
+    if spec.cell == "rnn_relu":                      # ReLU, Keras' default initialisers (not the IRNN's)
+        return keras.layers.SimpleRNN(activation="relu", **common)
     if spec.cell == "irnn":                          # the lecture's IRNN slide, verbatim
         return keras.layers.SimpleRNN(
             activation="relu",

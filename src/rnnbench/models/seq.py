@@ -61,7 +61,8 @@ CELLS = {name: (c.gates, c.nonlinearity) for name, c in REGISTRY.items()}
 class ModelSpec:
     """What to build. Every field in the user's words, with its default.
 
-    cell: 'rnn_tanh' (Keras SimpleRNN, tanh) | 'irnn' (ReLU, W_h = gain·I) | 'nprnn' (ReLU,
+    cell: 'rnn_tanh' (Keras SimpleRNN, tanh) | 'rnn_relu' (SimpleRNN(activation='relu'), Keras'
+        default initialisers) | 'irnn' (ReLU, W_h = gain·I) | 'nprnn' (ReLU,
         W_h = (A+I)/e) | 'lstm' | 'gru'.
     input_size: features per step; with ``vocab_size`` it must equal ``vocab_size``
         (as ``TaskData.input_size`` reports) and the recurrent input is ``embedding_dim``.
@@ -295,7 +296,7 @@ class SequenceModel(nn.Module):
             elif s.init == "orthogonal":
                 inits.gain_orthogonal_layer_(layer, gain=s.recurrent_gain, input_std=s.input_std)
             elif s.init == "keras":
-                {"rnn_tanh": inits.keras_rnn_, "lstm": inits.keras_lstm_,
+                {"rnn_tanh": inits.keras_rnn_, "rnn_relu": inits.keras_rnn_, "lstm": inits.keras_lstm_,
                  "gru": inits.keras_gru_}[s.cell](layer)
             else:
                 layer.reset_parameters()
