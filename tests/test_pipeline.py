@@ -42,6 +42,22 @@ def test_every_run_recorded_and_aggregated(tiny_run):
     assert (tiny_run / "figures" / "grad_vs_distance.png").stat().st_size > 1000
 
 
+def test_tiny_run_writes_the_claims_table(tiny_run):
+    from rnnbench.claims import REGISTER
+
+    claims = pd.read_csv(tiny_run / "tables" / "claims.csv")
+    assert list(claims["id"]) == [c.id for c in REGISTER]
+    assert set(claims["verdict"]) <= {"supported", "contradicted", "undecided", "not run"}
+    # the tiny config has none of the claims' grids: every claim on them says which runs are missing;
+    # its word2vec grid (one seed) can only leave word2vec claims undecided
+    on_grids = claims[[c.test is not None and all(a.grid for a in c.arms()) for c in REGISTER]]
+    assert (on_grids["verdict"] == "not run").all() and on_grids["why"].str.startswith("no run of").all()
+    w2v = claims[[c.test is not None and any(a.family == "word2vec" for a in c.arms()) for c in REGISTER]]
+    assert len(w2v) and (w2v["verdict"] != "supported").all()
+    runs = pd.read_csv(tiny_run / "tables" / "claims_runs.csv")
+    assert {"still_improving", "max_val_drop", "test_accuracy"} <= set(runs.columns)
+
+
 def test_rerun_has_nothing_to_do(tiny_run):
     work = tiny_run.parent
     cmd = [sys.executable, "-m", "snakemake", "-n", "--cores", "2", "--configfile", "tests/data/config-tiny.yaml",
