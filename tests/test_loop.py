@@ -47,7 +47,7 @@ def test_l2_is_a_keras_loss_term_on_input_and_dense_kernels_only():
     model = build_model(ModelSpec(cell="lstm", input_size=9, hidden=32, output_size=6))
     kernels = model.kernel_parameters()
     expected = 0.005 * sum(float((p.detach() ** 2).sum()) for p in kernels)
-    assert float(l2_penalty(model, 0.005)) == pytest.approx(expected, rel=1e-6)
+    assert float(l2_penalty(model, 0.005).detach()) == pytest.approx(expected, rel=1e-6)
     names = {n for n, p in model.named_parameters() if any(p is k for k in kernels)}
     assert not any("weight_hh" in n or "bias" in n for n in names)
 
