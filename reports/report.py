@@ -12,10 +12,10 @@
 # jupyter: python3
 # ---
 #
-# Every comparison the lecture shows is a run here; each table puts the lecture's (or the cited
-# paper's) figure beside ours as mean ± std over seeds, with the tolerance used and a verdict.
-# This document reads only the tables, figures and run records the report rule declares as its
-# inputs; a section whose runs are absent from the configuration says so in one line.
+# The lecture's claims that a run can check are tested here, each with a verdict over seeds; the
+# tables below put the lecture's (or the cited paper's) figures beside ours as mean ± std over
+# seeds. This document reads only the tables, figures and run records the report rule declares as
+# its inputs; a section whose runs are absent from the configuration says so in one line.
 
 # %%
 #| echo: false
@@ -35,9 +35,11 @@ SCALE = CFG.get("scale", "unknown")
 RECS = records()
 display(Markdown(
     f"**Configuration scale: `{SCALE}`.** "
-    + ("Laptop scale runs fewer epochs, seeds and examples than the lecture: an *agrees* or *differs* "
-       "verdict here is indicative only and is not a reproduction of the full-scale figure; "
-       "`config/full.yaml` runs the lecture's scale." if SCALE != "full" else
+    + ("Laptop scale runs fewer epochs and examples than the lecture, and where it departs from the "
+       "lecture's settings (e.g. HAR at batch 128 instead of 1500) each claim's source says so: a claim's "
+       "verdict is a statement about these runs at this budget, and the *agrees* / *differs* of the "
+       "source-figure table is a point comparison, indicative only; `config/full.yaml` runs the lecture's "
+       "scale." if SCALE != "full" else
        "Full scale: the lecture's settings.")
     + f" Rendered through **{os.environ.get('RNNBENCH_RENDER_ENGINE', 'unknown')}**; "
     f"{len(RECS)} run records read from `{results_dir()}` (the report rule's declared inputs)."))
@@ -49,8 +51,9 @@ display(Markdown(
 # (`rnnbench.claims`): the lecture's words, the runs that test it, a statistic over seeds and a
 # decision rule. *supported* / *contradicted*: the 95 % interval (t over seeds; paired over the same
 # seeds for effects, which need ≥ 5 pairs) excludes the other answer; *undecided*: it does not, and
-# the row says what would settle it; *not run*: no run of this configuration tests it, or it cannot
-# run here (the reason is given).
+# the row says what would settle it — also when a claim about training to the end (dropout, one
+# embedding or cell against another) is read on runs that were mostly still improving at their last
+# epoch; *not run*: no run of this configuration tests it, or it cannot run here (the reason is given).
 
 # %%
 #| echo: false
