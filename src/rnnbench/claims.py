@@ -365,14 +365,12 @@ REGISTER: list[Claim] = [
     Claim("imdb_finetuned_over_scratch", EMB,
           "init the embedding layer with pre-trained weights and train it [against training it on the task]",
           "lecture, 'Use of embedding layers'; IMDb test accuracy, fine-tuned − scratch", "effect",
-          Paired(_imdb("finetuned"),
-                 _imdb("scratch"), "best_test_metric"),
+          Paired(_imdb("finetuned"), _imdb("scratch"), "best_test_metric"),
           "more epochs or seeds, or more IMDb reviews", anchor="imdb", converged=True),
     Claim("imdb_frozen_over_scratch", EMB,
           "use a pre-trained generic embedding such as word2vec and freeze the layer",
           "lecture, 'Use of embedding layers'; IMDb test accuracy, frozen − scratch", "effect",
-          Paired(_imdb("frozen"),
-                 _imdb("scratch"), "best_test_metric"),
+          Paired(_imdb("frozen"), _imdb("scratch"), "best_test_metric"),
           "more seeds, or better word2vec vectors (a larger corpus)", anchor="imdb", converged=True),
     # -- word2vec
     Claim("w2v_car", W2V, "model.most_similar(\"car\"): driver, motorcycle, cars, truck, taxi, vehicle, racing, "

@@ -63,13 +63,17 @@ def _floor(record: dict[str, Any]) -> float:
     return 1.0 / len(names) if names else float("nan")
 
 
-def _still_improving(record: dict[str, Any], metric: str, diverged: bool) -> bool:
+def _val_curve(record: dict[str, Any], metric: str) -> np.ndarray:
+    """The run's validation metric per epoch (NaN where not finite), read once from history.csv."""
+    h = _history(record)
+    col = f"val_{metric}"
+    return pd.to_numeric(h[col], errors="coerce").to_numpy(dtype=float) if col in h else np.array([])
+
+
+def _still_improving(record: dict[str, Any], vals: np.ndarray, metric: str, diverged: bool) -> bool:
     """Whether the run's best validation epoch is among its last ones (the last 10 %, at least 2):
     it had not converged when its epochs ran out. A run that early stopping ended, or that
     diverged, has stopped improving."""
-    h = _history(record)
-    col = f"val_{metric}"
-    vals = pd.to_numeric(h[col], errors="coerce").to_numpy() if col in h else np.array([])
     if diverged or vals.size < 2 or not np.isfinite(vals).any():
         return False
     cfg = record.get("config") or {}
@@ -80,12 +84,9 @@ def _still_improving(record: dict[str, Any], metric: str, diverged: bool) -> boo
     return best > vals.size - max(2, math.ceil(0.1 * vals.size))
 
 
-def _max_val_drop(record: dict[str, Any], metric: str, diverged: bool) -> float:
+def _max_val_drop(record: dict[str, Any], vals: np.ndarray, metric: str, diverged: bool) -> float:
     """Largest fall of the validation metric between consecutive epochs (accuracy; for a
     loss-like metric, the largest rise); a diverged run falls from its best epoch to the floor."""
-    h = _history(record)
-    col = f"val_{metric}"
-    vals = pd.to_numeric(h[col], errors="coerce").to_numpy() if col in h else np.array([])
     vals = vals[np.isfinite(vals)]
     steps = np.diff(vals) if vals.size > 1 else np.array([0.0])
     drop = float(np.max(-steps if metric == "accuracy" else steps).clip(min=0)) if vals.size else float("nan")
@@ -115,6 +116,7 @@ def sequence_row(r: dict[str, Any]) -> dict[str, Any]:
     metric = r.get("metric", "accuracy")
     final, best = r.get("final") or {}, r.get("best") or {}
     diverged = r.get("status") == "diverged"
+    val_curve = _val_curve(r, metric)
     params = r.get("params") or {}
     meta = r.get("task_meta") or {}
     test = as_float(final.get(f"test_{metric}"))
@@ -127,8 +129,8 @@ def sequence_row(r: dict[str, Any]) -> dict[str, Any]:
            "test_metric": test, "best_test_metric": as_float(best.get(f"test_{metric}")),
            "val_metric": as_float(final.get(f"val_{metric}")),
            "majority_baseline": meta.get("majority_test_accuracy"),
-           "max_val_drop": _max_val_drop(r, metric, diverged),
-           "still_improving": _still_improving(r, metric, diverged),
+           "max_val_drop": _max_val_drop(r, val_curve, metric, diverged),
+           "still_improving": _still_improving(r, val_curve, metric, diverged),
            **{col: decay_factor((r.get("diagnostics") or {}).get(key)) for key, col in DECAY_COLUMNS.items()},
            "_config": cfg}
     if metric == "accuracy":
