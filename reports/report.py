@@ -219,6 +219,33 @@ if section(RECS, "no HAR run", "recurrent", task="har"):
     show_table("har_params.csv", "Trainable parameters: ours (torch) and the Keras reference beside the lecture's summary")
 
 # %% [markdown]
+# ### The lecture's GRU and recurrent batch normalisation
+#
+# <a id="gru_variants"></a><a id="bnlstm"></a>
+#
+# **The lecture's GRU** writes the candidate state as h̃_t = tanh(W_ch · (r_t ∗ h_{t−1}) + W_cx · x_t + b_c):
+# the reset gate acts *before* the recurrent matrix product. PyTorch's `nn.GRU`, cuDNN and Keras' default
+# (`reset_after=True`) apply it *after*: tanh(W_cx x + r ∗ (W_ch h + b_ch)). Our `reset_after: false` is
+# Keras' `GRU(reset_after=False)` (tested for equal outputs with the same weights); no fused kernel computes
+# it, so it runs stepwise (the `path` column). Claims `gru_reset_before_similar_*` pair it, seed by seed,
+# with the library GRU at the same settings.
+#
+# **Recurrent batch normalisation** (Cooijmans et al. 2016, the lecture's "A Note on Regularisation
+# Schemes"): the input and recurrent projections are batch-normalised separately at each time step (own
+# statistics per step, shared γ starting at 0.1), and c_t only where it feeds the output, BN(c_t) inside
+# tanh; the state c carried forward is not normalised. Per-step batch statistics need the step loop, so it
+# runs stepwise. The paper's claim is faster convergence; claim `bnlstm_converges_faster` reads the
+# validation accuracy after the same 5 epochs as the plain LSTM.
+
+# %%
+#| echo: false
+if any(r.get("family") == "recurrent" and (r.get("cell") == "bnlstm" or (r.get("config") or {}).get("reset_after") is False)
+       for r in RECS):
+    show_table("cell_variants.csv", "The lecture's GRU and the BN-LSTM beside the stock GRU / LSTM at the same settings")
+else:
+    display(Markdown("*Not run in this configuration: no reset-before GRU or BN-LSTM run.*"))
+
+# %% [markdown]
 # ### Comparing different runs of the same model
 #
 # <a id="clip"></a>

@@ -61,6 +61,32 @@ def test_keras_to_torch_same_outputs(cell):
                                atol=1e-5, rtol=0)
 
 
+@pytest.mark.parametrize("layers", [1, 2])
+def test_reset_before_gru_matches_keras_reset_after_false(layers):
+    """The lecture's GRU, h~ = tanh(W (r * h) + U x + b), is Keras GRU(reset_after=False): torch's
+    two bias rows fold into Keras' one, and Keras' weights load back (one bias -> b_ih)."""
+    spec = ModelSpec("gru", 5, 7, 3, layers=layers, return_sequences=True, init="torch",
+                     reset_after=False, dropout=0.2, recurrent_dropout=0.3)
+    torch.manual_seed(layers)
+    tm = build_model(spec).eval()
+    km = build_keras_model(spec)
+    assert all(lay.reset_after is False for lay in km.layers if isinstance(lay, keras.layers.GRU))
+    copy_torch_to_keras(tm, km)
+    x = _x((4, 9, 5), seed=layers)
+    ours = tm(torch.from_numpy(x)).detach().numpy()
+    np.testing.assert_allclose(ours, np.asarray(km(x, training=False)), atol=1e-5, rtol=0)
+    # reset-before and reset-after are different functions of the same weights
+    after = build_model(ModelSpec("gru", 5, 7, 3, layers=layers, return_sequences=True, init="torch")).eval()
+    after.load_state_dict(tm.state_dict())
+    assert np.abs(after(torch.from_numpy(x)).detach().numpy() - ours).max() > 1e-3
+    # and back: Keras' one bias row goes to b_ih (b_hh = 0, so bias='single' accepts it)
+    single = build_model(ModelSpec("gru", 5, 7, 3, layers=layers, return_sequences=True, reset_after=False,
+                                   bias="single")).eval()
+    copy_keras_to_torch(km, single)
+    np.testing.assert_allclose(single(torch.from_numpy(x)).detach().numpy(), ours, atol=1e-5, rtol=0)
+    assert count_parameters(single)["recurrent"] == keras_param_counts(spec)["recurrent"]
+
+
 def test_embedding_sequence_parity():
     spec = ModelSpec("gru", 20, 6, 4, vocab_size=20, embedding_dim=5, return_sequences=True)
     torch.manual_seed(0)

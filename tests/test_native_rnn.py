@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from rnnbench.models import native_rnn, seq
+from rnnbench.models import equations, native_rnn, seq
 from rnnbench.models.seq import ModelSpec, build_model
 
 CELLS = ["rnn_tanh", "irnn", "lstm", "gru"]
@@ -25,9 +25,9 @@ def _reference(cell, x, w_ih, b_ih, w_hh, b_hh, xmask, hmask):
         gx = torch.einsum("btgf,ghf->btgh", xm, w_ih.view(g, -1, x.shape[2])).reshape(*x.shape[:2], -1) + b_ih
     gx = gx.transpose(0, 1)
     if cell in ("lstm", "gru"):
-        out = seq._PY_LOOPS[cell](gx, w_hh, b_hh, hmask)
+        out = (equations.gru_loop if cell == "gru" else equations.lstm_loop)(gx, w_hh, b_hh, hmask)
     else:
-        out = seq._PY_LOOPS["rnn"](gx, w_hh, b_hh, hmask, cell == "irnn")
+        out = equations.rnn_loop(gx, w_hh, b_hh, hmask, cell == "irnn")
     return out.transpose(0, 1)
 
 

@@ -3,7 +3,7 @@
 The grid checks a config's ``cells`` against it, the sequence model takes each cell's gate count
 and torch nonlinearity from it, the native kernel wrapper its cell code, the report its order and
 labels; a test checks that the config schema's ``cell`` enum equals it. A new cell is a line here
-(and its step function in the models).
+(and its equations in ``models/equations.py``).
 """
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ class Cell:
     name: str                    # the config's and the run id's name
     gates: int                   # gate blocks G: weights are (G·H, in) and (G·H, H) in torch's layout
     nonlinearity: Optional[str]  # torch nn.RNN nonlinearity of a single-gate cell; None for LSTM/GRU
-    kernel_code: int             # the cell code of the native recurrence kernel (IRNN and np-RNN share ReLU's)
+    kernel_code: Optional[int]   # the native recurrence kernel's cell code (IRNN and np-RNN share ReLU's); None: no kernel
     label: str                   # how the report names it
+    fused: bool = True           # torch's nn.RNN/LSTM/GRU (and cuDNN) compute it; else it runs stepwise
 
 
 REGISTRY: dict[str, Cell] = {c.name: c for c in (
@@ -29,5 +30,8 @@ REGISTRY: dict[str, Cell] = {c.name: c for c in (
     Cell("nprnn", 1, "relu", 1, "np-RNN (Talathi & Vartak 2016)"),
     Cell("lstm", 4, None, 2, "LSTM"),
     Cell("gru", 3, None, 3, "GRU"),
+    # recurrent batch normalisation (Cooijmans et al. 2016; issue 13, item 5): per-step batch
+    # statistics need the step loop, so no fused kernel
+    Cell("bnlstm", 4, None, None, "BN-LSTM (Cooijmans et al. 2016)", fused=False),
 )}
 CELLS: tuple[str, ...] = tuple(REGISTRY)  # in the report's order

@@ -64,7 +64,8 @@ def model_spec(spec: dict[str, Any], data: TaskData):
         bias=spec["bias"], irnn_gain=float(spec["irnn_gain"]), input_std=float(spec["input_std"]),
         init=spec["init"], recurrent_gain=float(spec.get("recurrent_gain", 1.0)),
         vocab_size=data.vocab_size, embedding_dim=spec.get("embedding_dim"),
-        kernel=spec.get("kernel") or "auto",
+        kernel=spec.get("kernel") or "auto", reset_after=bool(spec.get("reset_after", True)),
+        bn_max_steps=int(spec.get("bn_max_steps", 200)),
     )
 
 

@@ -67,6 +67,8 @@ rule aggregate_recurrent:
                       category="Long-term dependencies"),
         torch_vs_keras=report(f"{RESULTS}/tables/torch_vs_keras.csv", caption="../report/torch_vs_keras.rst",
                               category="Recurrent study"),
+        variants=report(f"{RESULTS}/tables/cell_variants.csv", caption="../report/cell_variants.rst",
+                        category="Recurrent study"),
         grad=report(f"{RESULTS}/figures/grad_vs_distance.png", caption="../report/grad_vs_distance.rst",
                     category="Long-term dependencies"),
         gk=report(f"{RESULTS}/figures/gk_vs_distance.png", caption="../report/gk_vs_distance.rst",

@@ -62,8 +62,8 @@ def _recurrent_layer(spec: ModelSpec, return_sequences: bool, reg, name: str):
                   recurrent_dropout=spec.recurrent_dropout, kernel_regularizer=reg, name=name)
     if spec.cell == "lstm":
         return keras.layers.LSTM(**common)          # unit_forget_bias=True by default
-    if spec.cell == "gru":
-        return keras.layers.GRU(**common)           # reset_after=True by default (= torch/cuDNN)
+    if spec.cell == "gru":                           # reset_after=True by default (= torch/cuDNN);
+        return keras.layers.GRU(reset_after=spec.reset_after, **common)   # False: the lecture's GRU
     if spec.cell == "rnn_tanh":
         return keras.layers.SimpleRNN(**common)
     if spec.cell == "rnn_relu":                      # ReLU, Keras' default initialisers (not the IRNN's)
@@ -78,6 +78,8 @@ def _recurrent_layer(spec: ModelSpec, return_sequences: bool, reg, name: str):
             activation="relu",
             kernel_initializer=keras.initializers.RandomNormal(stddev=spec.input_std),
             recurrent_initializer=NPRNN(), **common)
+    if spec.cell == "bnlstm":
+        raise ValueError("Keras has no recurrent batch normalisation layer: bnlstm runs with backend torch only")
     raise ValueError(f"unknown cell {spec.cell!r}")
 
 
@@ -142,6 +144,8 @@ def copy_torch_to_keras(torch_model, keras_model: keras.Model) -> None:
         if spec.cell == "gru":
             w_ih, w_hh = _blocks(w_ih, 3, _GRU_PERM, 0), _blocks(w_hh, 3, _GRU_PERM, 0)
             bias = np.stack([_blocks(b_ih, 3, _GRU_PERM, 0), _blocks(b_hh, 3, _GRU_PERM, 0)])
+            if not spec.reset_after:                # reset before: b_hn sits outside the reset too
+                bias = bias.sum(0)
         else:
             bias = b_ih + b_hh                      # Keras/lecture: one bias per gate
         lk.set_weights([w_ih.T, w_hh.T, bias])
@@ -161,7 +165,11 @@ def copy_keras_to_torch(keras_model: keras.Model, torch_model) -> None:
         for lt, lk in zip(torch_model.rnns, _recurrent_layers(keras_model)):
             kernel, rkernel, bias = lk.get_weights()
             w_ih, w_hh = kernel.T, rkernel.T
-            if spec.cell == "gru":
+            if spec.cell == "gru" and not spec.reset_after:   # one bias row: it goes to b_ih
+                w_ih, w_hh = _blocks(w_ih, 3, _GRU_PERM, 0), _blocks(w_hh, 3, _GRU_PERM, 0)
+                b_ih = _blocks(bias, 3, _GRU_PERM, 0)
+                b_hh = np.zeros_like(b_ih)
+            elif spec.cell == "gru":
                 w_ih, w_hh = _blocks(w_ih, 3, _GRU_PERM, 0), _blocks(w_hh, 3, _GRU_PERM, 0)
                 b_ih, b_hh = _blocks(bias[0], 3, _GRU_PERM, 0), _blocks(bias[1], 3, _GRU_PERM, 0)
                 if spec.bias == "single" and np.any(b_hh != 0):

@@ -31,7 +31,8 @@ from .. import cbuild
 from ..cells import REGISTRY
 from .._malloc import keep_heap
 
-CELL_CODES = {name: c.kernel_code for name, c in REGISTRY.items()}  # the kernel's cell codes
+# the kernel's cell codes, for the cells it computes
+CELL_CODES = {name: c.kernel_code for name, c in REGISTRY.items() if c.kernel_code is not None}
 SOURCE = Path(__file__).with_name("kernels") / "recurrence.c"
 
 
@@ -163,5 +164,7 @@ def layer(cell: str, x: Tensor, w_ih: Tensor, b_ih: Tensor, w_hh: Tensor, b_hh: 
     lib, msg = load()
     if lib is None:
         raise RuntimeError(f"the native recurrence is not available: {msg}")
+    if cell not in CELL_CODES:
+        raise ValueError(f"the native recurrence has no kernel for cell {cell!r} (it has: {', '.join(CELL_CODES)})")
     keep_heap()   # its large per-batch buffers would otherwise be fresh pages, faulted in every batch
     return _Layer.apply(x, w_ih, b_ih, w_hh, b_hh, xmask, hmask, CELL_CODES[cell], torch.get_num_threads(), lib)

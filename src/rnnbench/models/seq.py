@@ -1,46 +1,27 @@
-"""Sequence models for every cell of the lecture: rnn_tanh, irnn, nprnn, lstm, gru.
+"""The sequence model for every cell of the lecture: [Embedding] -> L recurrent layers -> Dense head.
 
-One readable model: [Embedding] -> L recurrent layers -> Dense head (logits).
+Each layer's weights are those of a one-layer stock ``nn.RNN`` / ``nn.LSTM`` / ``nn.GRU`` (the
+single source of truth, whatever runs them); the cells' equations, and where torch's stock
+layers differ from the lecture and Keras, are in :mod:`.equations`.
 
-Three ways of running the same parameters (each layer is a one-layer stock ``nn.RNN``/``nn.LSTM``/
-``nn.GRU``, so its weight tensors are the single source of truth):
+Three paths run the same parameters. Which one runs, and when (the conditions, written once
+here as Keras writes its cuDNN conditions):
 
-* 'native' on CPU: one fused C kernel per layer, input projection + recurrence + gates, forward
-  and backward (``native_rnn.py`` / ``kernels/recurrence.c``), with Keras' dropout masks (below)
-  applied inside. When it runs instead of the two torch paths below (``kernel: auto`` measures
-  which is faster per shape) is written once in :mod:`rnnbench.models.kernels`.
-* stock (``path`` 'cudnn' on a GPU, 'stock' on CPU without the kernel) whenever
-  ``recurrent_dropout == 0``. Keras' ``dropout`` (a variational mask on the layer inputs, the
-  same at every step) needs no step loop: the layer input is multiplied by one (B, 1, F) mask
-  before the fused kernel.
-* 'stepwise' (GPU, or CPU without the kernel) when ``recurrent_dropout > 0``: the input
-  projection of all steps is one matmul and only the recurrence is stepped (TorchScript-compiled
-  loop, see ``_LOOPS``), with the mask on h_{t-1} drawn once per sequence.
-
-Where PyTorch's stock layers differ from the lecture / Keras (all handled or documented here):
-
-* Biases. torch has two bias vectors per gate (b_ih + b_hh); Keras and the lecture have one
-  (Keras GRU with ``reset_after=True``, its default, also has two). ``bias='single'`` keeps
-  b_hh at zero and frozen, giving the lecture's / Keras' trainable count (HAR LSTM: 5,574).
-* Gate order. torch LSTM i,f,g,o = Keras i,f,c,o (same order). torch GRU r,z,n vs Keras z,r,h.
-* GRU reset. torch (and cuDNN, and Keras' default ``reset_after=True``) computes
-  n = tanh(W_in x + b_in + r * (W_hn h + b_hn)), the reset applied *after* the matmul; the
-  lecture's h~ = tanh(W_ch (r * h) + W_cx x + b_c) resets *before* it (Keras
-  ``reset_after=False``, no cuDNN kernel). We use reset-after everywhere.
-  With ``bias='single'`` a GRU has one bias per gate (b_in, b_iz, b_ir; b_hn = 0): the lecture's
-  and Keras ``reset_after=False``'s parameter count, but still reset-after arithmetic, i.e.
-  Keras ``reset_after=True`` with its recurrent bias row held at zero.
-* GRU update. torch and Keras: h = z * h + (1 - z) * h~; the lecture: h = (1 - u) * h + u * h~,
-  i.e. u = 1 - z (same family, the gate's meaning flipped).
-* Recurrent dropout masks. Keras LSTM/GRU with ``recurrent_dropout > 0`` switch to
-  ``implementation=1`` and draw one mask per gate (4 for LSTM, 3 for GRU) for the inputs and for
-  h_{t-1} (Gal & Ghahramani's "untied" variant); the stepwise path does the same. With
-  ``recurrent_dropout == 0`` Keras (cuDNN path) uses one input mask shared by all gates, as the
-  stock path here does.
+* 'native': the fused C kernel per layer (:mod:`.native_rnn`, ``kernels/recurrence.c``), input
+  projection + recurrence + gates, forward and backward, Keras' dropout masks applied inside.
+  Possible on CPU in float32 for a cell with a kernel (not the reset-before GRU, not BN-LSTM);
+  under ``kernel: auto`` it runs where measured faster than torch for the shape
+  (:mod:`rnnbench.models.kernels`).
+* 'stock' ('cudnn' on a GPU): torch's fused layer. Possible when the cell has one (not the
+  reset-before GRU, not BN-LSTM) and no recurrent-dropout mask is drawn (training with
+  ``recurrent_dropout > 0``). Keras' ``dropout`` (one input mask per sequence) needs no step
+  loop: the layer input is multiplied by one (B, 1, F) mask first.
+* 'stepwise': everything else. The input projection of all steps is one matmul, only the
+  recurrence is stepped (TorchScript loops of :mod:`.equations`), with the mask on h_{t-1}
+  drawn once per sequence.
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import List, Optional, Tuple
 
@@ -52,6 +33,9 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 from ..cells import REGISTRY
 from . import initializers as inits
 from . import kernels, native_rnn
+from .bnlstm import EPS as BN_EPS
+from .bnlstm import RecurrentBatchNorm
+from .equations import LOOPS, bnlstm_step, gru_reset_before_step, gru_step, lstm_step, rnn_step
 
 # cell -> (number of gate blocks G, torch nn.RNN nonlinearity), from the one registry of cells
 CELLS = {name: (c.gates, c.nonlinearity) for name, c in REGISTRY.items()}
@@ -63,7 +47,8 @@ class ModelSpec:
 
     cell: 'rnn_tanh' (Keras SimpleRNN, tanh) | 'rnn_relu' (SimpleRNN(activation='relu'), Keras'
         default initialisers) | 'irnn' (ReLU, W_h = gain·I) | 'nprnn' (ReLU,
-        W_h = (A+I)/e) | 'lstm' | 'gru'.
+        W_h = (A+I)/e) | 'lstm' | 'gru' | 'bnlstm' (LSTM with recurrent batch normalisation,
+        Cooijmans et al. 2016, :mod:`.bnlstm`).
     input_size: features per step; with ``vocab_size`` it must equal ``vocab_size``
         (as ``TaskData.input_size`` reports) and the recurrent input is ``embedding_dim``.
     hidden: units per recurrent layer.  output_size: logits of the Dense head.
@@ -89,6 +74,10 @@ class ModelSpec:
     kernel: 'auto' (the C kernel where measured faster than torch's layers on this machine and
         shape) | 'native' | 'torch' on CPU; conditions in :mod:`rnnbench.models.kernels`
         (``RNNBENCH_RNN_KERNEL`` overrides it).
+    reset_after: GRU only, Keras' argument: True (torch's, cuDNN's and Keras' default: reset
+        applied to W_hn h) | False (the lecture's GRU: W_hn (r ⊙ h); runs stepwise).
+    bn_max_steps: BN-LSTM only: time steps with their own population statistics (200); later
+        steps use the last one's.
     """
 
     cell: str
@@ -108,6 +97,8 @@ class ModelSpec:
     embedding_dim: Optional[int] = None
     padding_idx: Optional[int] = 0
     kernel: str = "auto"
+    reset_after: bool = True
+    bn_max_steps: int = 200
 
     def __post_init__(self) -> None:
         if self.kernel not in kernels.KERNELS:
@@ -146,112 +137,37 @@ class ModelSpec:
                 raise ValueError(f"padding_idx {self.padding_idx} outside [0, {self.vocab_size})")
         elif self.embedding_dim is not None:
             raise ValueError("embedding_dim given without vocab_size")
+        if not isinstance(self.reset_after, bool):
+            raise ValueError(f"reset_after must be true or false, got {self.reset_after!r}")
+        if not self.reset_after and self.cell != "gru":
+            raise ValueError(f"reset_after=False is the GRU's reset-before variant, not for {self.cell!r}")
+        if not isinstance(self.bn_max_steps, int) or self.bn_max_steps < 1:
+            raise ValueError(f"bn_max_steps must be a positive int, got {self.bn_max_steps!r}")
 
     @property
     def gates(self) -> int:
         return CELLS[self.cell][0]
 
     @property
+    def fused(self) -> bool:
+        """Whether torch's fused layer (and cuDNN) computes this model's cell."""
+        return REGISTRY[self.cell].fused and self.reset_after
+
+    @property
+    def has_kernel(self) -> bool:
+        """Whether the native C kernel computes this model's cell."""
+        return REGISTRY[self.cell].kernel_code is not None and self.reset_after
+
+    @property
+    def loop(self) -> str:
+        """The stepwise loop of :mod:`.equations` that computes this cell."""
+        if self.cell == "gru":
+            return "gru" if self.reset_after else "gru_reset_before"
+        return self.cell if self.cell in ("lstm", "bnlstm") else "rnn"
+
+    @property
     def rnn_input_size(self) -> int:
         return int(self.embedding_dim) if self.vocab_size is not None else self.input_size
-
-
-# ---------------------------------------------------------------- one step of each cell
-# torch gate layouts: RNN [h], LSTM [i, f, g, o], GRU [r, z, n]. ``xg`` = W_ih x_t + b_ih.
-
-def _recurrent(h: Tensor, w_hh: Tensor, b_hh: Tensor, rec_mask: Optional[Tensor]) -> Tensor:
-    """W_hh h + b_hh; with ``rec_mask`` (B, G, H) each gate block sees its own masked h."""
-    if rec_mask is None:
-        return F.linear(h, w_hh, b_hh)
-    g = rec_mask.shape[1]
-    n = h.shape[1]
-    if g == 1:
-        return F.linear(h * rec_mask[:, 0], w_hh, b_hh)
-    hm = (h.unsqueeze(1) * rec_mask).transpose(0, 1)               # (G, B, H)
-    out = torch.bmm(hm, w_hh.view(g, n, n).transpose(1, 2))        # (G, B, H)
-    return out.transpose(0, 1).reshape(h.shape[0], g * n) + b_hh
-
-
-def _rnn_step(xg: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor,
-              rec_mask: Optional[Tensor], relu: bool) -> Tensor:
-    z = xg + _recurrent(h, w_hh, b_hh, rec_mask)
-    return torch.relu(z) if relu else torch.tanh(z)
-
-
-def _lstm_step(xg: Tensor, h: Tensor, c: Tensor, w_hh: Tensor, b_hh: Tensor,
-               rec_mask: Optional[Tensor]) -> Tuple[Tensor, Tensor]:
-    i, f, g, o = (xg + _recurrent(h, w_hh, b_hh, rec_mask)).chunk(4, 1)
-    c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
-    h = torch.sigmoid(o) * torch.tanh(c)
-    return h, c
-
-
-def _gru_step(xg: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor,
-              rec_mask: Optional[Tensor]) -> Tensor:
-    xr, xz, xn = xg.chunk(3, 1)
-    hr, hz, hn = _recurrent(h, w_hh, b_hh, rec_mask).chunk(3, 1)
-    r = torch.sigmoid(xr + hr)
-    z = torch.sigmoid(xz + hz)
-    n = torch.tanh(xn + r * hn)          # reset after the matmul (torch / cuDNN / Keras default)
-    return z * h + (1.0 - z) * n         # Keras/torch: z keeps the old state (lecture: u = 1 - z)
-
-
-# ---------------------------------------------------------------- loops over time
-# gx: (T, B, G*H) precomputed input projections; return (T, B, H).
-# The steps come from gx.unbind(0), not gx[t]: the backward of each gx[t] would allocate and add
-# a zero tensor the size of all of gx (O(T²) work: 23 s instead of 1 s for one HAR batch, 1500 × 128
-# steps), while unbind's backward is one stack.
-
-def _rnn_loop(gx: Tensor, w_hh: Tensor, b_hh: Tensor, rec_mask: Optional[Tensor],
-              relu: bool) -> Tensor:
-    h = gx.new_zeros(gx.shape[1], w_hh.shape[1])
-    out: List[Tensor] = []
-    for xt in gx.unbind(0):
-        h = _rnn_step(xt, h, w_hh, b_hh, rec_mask, relu)
-        out.append(h)
-    return torch.stack(out)
-
-
-def _lstm_loop(gx: Tensor, w_hh: Tensor, b_hh: Tensor, rec_mask: Optional[Tensor]) -> Tensor:
-    h = gx.new_zeros(gx.shape[1], w_hh.shape[1])
-    c = h
-    out: List[Tensor] = []
-    for xt in gx.unbind(0):
-        h, c = _lstm_step(xt, h, c, w_hh, b_hh, rec_mask)
-        out.append(h)
-    return torch.stack(out)
-
-
-def _gru_loop(gx: Tensor, w_hh: Tensor, b_hh: Tensor, rec_mask: Optional[Tensor]) -> Tensor:
-    h = gx.new_zeros(gx.shape[1], w_hh.shape[1])
-    out: List[Tensor] = []
-    for xt in gx.unbind(0):
-        h = _gru_step(xt, h, w_hh, b_hh, rec_mask)
-        out.append(h)
-    return torch.stack(out)
-
-
-_PY_LOOPS = {"rnn": _rnn_loop, "lstm": _lstm_loop, "gru": _gru_loop}
-
-# TorchScript vs plain Python loop, measured on CPU (2 shared cores, 1 thread, torch 2.13;
-# forward+backward, hidden 32, 9 inputs, dropout 0.1, recurrent_dropout 0.25; best of 5,
-# interleaved): B=256,T=64: rnn 48.3 -> 41.6 ms, lstm 116 -> 110 ms, gru 62.6 -> 59.7 ms;
-# B=1500,T=32: rnn 44.0 -> 39.4 ms, lstm 353 -> 325 ms, gru 284 -> 273 ms. The scripted loop is
-# 4-14 % faster, so it is used. (The stock fused kernel without recurrent dropout: 17-116 ms.)
-USE_TORCHSCRIPT = True
-
-
-
-
-def _script_loops() -> dict:
-    # torch 2.13 marks torch.jit.script deprecated (in favour of torch.compile, which on CPU needs
-    # a C++ toolchain and minutes of compile per shape); it still works, so silence just that.
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message=".*torch.jit.script.*deprecated", category=DeprecationWarning)
-        return {k: torch.jit.script(f) for k, f in _PY_LOOPS.items()}
-
-
-_LOOPS = _script_loops() if USE_TORCHSCRIPT else dict(_PY_LOOPS)
 
 
 def _dropout_mask(ref: Tensor, shape: Tuple[int, ...], p: float) -> Tensor:
@@ -272,13 +188,16 @@ class SequenceModel(nn.Module):
         self.rnns = nn.ModuleList()
         for i in range(spec.layers):
             n_in = spec.rnn_input_size if i == 0 else spec.hidden
-            if spec.cell == "lstm":
+            if spec.cell in ("lstm", "bnlstm"):
                 layer = nn.LSTM(n_in, spec.hidden, batch_first=True)
             elif spec.cell == "gru":
                 layer = nn.GRU(n_in, spec.hidden, batch_first=True)
             else:
                 layer = nn.RNN(n_in, spec.hidden, nonlinearity=nonlinearity, batch_first=True)
             self.rnns.append(layer)
+        # BN-LSTM's γ, β and per-step statistics, one module per layer
+        self.bns = (nn.ModuleList(RecurrentBatchNorm(spec.hidden, spec.bn_max_steps) for _ in range(spec.layers))
+                    if spec.cell == "bnlstm" else None)
         self.head = nn.Linear(spec.hidden, spec.output_size)
         self.kernel_choices: dict[tuple, kernels.Choice] = {}   # (requested, shape key) -> what runs
         self.kernel_choice: Optional[kernels.Choice] = None      # the latest in training
@@ -297,13 +216,15 @@ class SequenceModel(nn.Module):
                 inits.gain_orthogonal_layer_(layer, gain=s.recurrent_gain, input_std=s.input_std)
             elif s.init == "keras":
                 {"rnn_tanh": inits.keras_rnn_, "rnn_relu": inits.keras_rnn_, "lstm": inits.keras_lstm_,
-                 "gru": inits.keras_gru_}[s.cell](layer)
+                 "bnlstm": inits.keras_lstm_, "gru": inits.keras_gru_}[s.cell](layer)
             else:
                 layer.reset_parameters()
-            if s.bias == "single":
+            if s.bias == "single" or s.cell == "bnlstm":     # BN-LSTM: b is the gates' only bias
                 # One bias per gate: b_hh is held at zero and excluded from training.
                 layer.bias_hh_l0.zero_()
                 layer.bias_hh_l0.requires_grad_(False)
+        for bn in self.bns or ():
+            bn.reset_parameters()
         if s.init in ("keras", "orthogonal"):
             inits.glorot_uniform_(self.head.weight)
             self.head.bias.zero_()
@@ -335,14 +256,18 @@ class SequenceModel(nn.Module):
         biases. Keras l2 adds λ·Σw² to the loss (no 1/2)."""
         return [layer.weight_ih_l0 for layer in self.rnns] + [self.head.weight]
 
+    # ------------------------------------------------------------ which path runs (see the module docstring)
     def _torch_path(self) -> str:
-        if self.spec.recurrent_dropout > 0:
+        if self.spec.recurrent_dropout > 0 or not self.spec.fused:
             return "stepwise"
         on_cuda = self.head.weight.is_cuda
         return "cudnn" if on_cuda and torch.backends.cudnn.is_available() and torch.backends.cudnn.enabled else "stock"
 
     def _native_possible(self) -> bool:
-        return not self.head.weight.is_cuda and self.head.weight.dtype == torch.float32
+        return self.spec.has_kernel and not self.head.weight.is_cuda and self.head.weight.dtype == torch.float32
+
+    def _stock_possible(self) -> bool:
+        return self.spec.fused and not (self.training and self.spec.recurrent_dropout > 0)
 
     @property
     def path(self) -> str:
@@ -438,10 +363,10 @@ class SequenceModel(nn.Module):
         out, _ = layer(packed)
         return pad_packed_sequence(out, batch_first=True, total_length=x.shape[1])[0]
 
-    def _projections(self, i: int, x: Tensor) -> Tensor:
-        """W_ih x_t + b_ih for all steps in one matmul -> (T, B, G*H)."""
+    def _projections(self, i: int, x: Tensor, bias: bool = True) -> Tensor:
+        """W_ih x_t (+ b_ih) for all steps in one matmul -> (T, B, G*H)."""
         layer = self.rnns[i]
-        w_ih, b_ih = layer.weight_ih_l0, layer.bias_ih_l0
+        w_ih, b_ih = layer.weight_ih_l0, (layer.bias_ih_l0 if bias else None)
         g, b, t, f = self.gates, x.shape[0], x.shape[1], x.shape[2]
         mask = self._input_masks(x)
         if mask is None:
@@ -450,7 +375,8 @@ class SequenceModel(nn.Module):
             gx = F.linear(x * mask, w_ih, b_ih)
         else:
             xm = x.unsqueeze(2) * mask.unsqueeze(1)                         # (B, T, G, F)
-            gx = torch.einsum("btgf,ghf->btgh", xm, w_ih.view(g, -1, f)).reshape(b, t, -1) + b_ih
+            gx = torch.einsum("btgf,ghf->btgh", xm, w_ih.view(g, -1, f)).reshape(b, t, -1)
+            gx = gx + b_ih if b_ih is not None else gx
         return gx.transpose(0, 1)
 
     def _rec_mask(self, x: Tensor) -> Optional[Tensor]:
@@ -465,15 +391,30 @@ class SequenceModel(nn.Module):
         return native_rnn.layer(self.spec.cell, x, layer.weight_ih_l0, layer.bias_ih_l0, layer.weight_hh_l0,
                                 layer.bias_hh_l0, self._input_masks(x), self._rec_mask(x))
 
+    def _bn_inputs(self, i: int, x: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
+        """BN-LSTM: γ_x BN(W_ih x_t) + b for all steps (T, B, 4H), and the statistics used."""
+        return self.bns[i].inputs(self._projections(i, x, bias=False), self.rnns[i].bias_ih_l0)
+
     def _step_layer(self, i: int, x: Tensor) -> Tensor:
         layer = self.rnns[i]
-        gx = self._projections(i, x)
-        rm = self._rec_mask(x)
         w_hh, b_hh = layer.weight_hh_l0, layer.bias_hh_l0
-        if self.spec.cell in ("lstm", "gru"):
-            out = _LOOPS[self.spec.cell](gx, w_hh, b_hh, rm)
+        loop = self.spec.loop
+        # the input mask (in the projections) is drawn before the recurrent one, as every path does
+        if loop == "bnlstm":
+            bn = self.bns[i]
+            gx, mean_x, var_x = self._bn_inputs(i, x)
+            rm = self._rec_mask(x)
+            out, mean_h, var_h, mean_c, var_c = LOOPS[loop](
+                gx, w_hh, b_hh, bn.gamma_h, bn.gamma_c, bn.beta_c, rm, bn.mean_h, bn.var_h, bn.mean_c, bn.var_c,
+                self.training, BN_EPS)
+            if self.training:    # as nn.BatchNorm: every training-mode batch updates the estimates
+                bn.update(x.shape[0], mean_x=mean_x, var_x=var_x, mean_h=mean_h, var_h=var_h,
+                          mean_c=mean_c, var_c=var_c)
         else:
-            out = _LOOPS["rnn"](gx, w_hh, b_hh, rm, CELLS[self.spec.cell][1] == "relu")
+            gx = self._projections(i, x)
+            rm = self._rec_mask(x)
+            out = (LOOPS[loop](gx, w_hh, b_hh, rm, CELLS[self.spec.cell][1] == "relu") if loop == "rnn"
+                   else LOOPS[loop](gx, w_hh, b_hh, rm))
         return out.transpose(0, 1)                                          # (B, T, H)
 
     def _head(self, out: Tensor, lengths: Optional[Tensor]) -> Tensor:
@@ -502,11 +443,18 @@ class SequenceModel(nn.Module):
         h = self._embed(x)
         if lengths is not None:
             lengths = torch.as_tensor(lengths)
+        if lengths is not None and self.spec.cell == "bnlstm":
+            raise ValueError("bnlstm normalises over the batch at each step, so padding would enter the "
+                             "statistics: it takes fixed-length sequences (no lengths)")
         if path is None:
             path = "native" if self._choose(x, lengths) == "native" else \
-                "stepwise" if self.training and self.spec.recurrent_dropout > 0 else "stock"
-        if path == "stock" and self.training and self.spec.recurrent_dropout > 0:
-            raise ValueError("the stock kernel cannot apply recurrent dropout; use path='stepwise'")
+                "stock" if self._stock_possible() else "stepwise"
+        if path == "stock" and not self._stock_possible():
+            raise ValueError("the stock kernel cannot apply recurrent dropout; use path='stepwise'"
+                             if self.spec.fused else
+                             f"torch has no fused layer for {self._what()}; use path='stepwise'")
+        if path == "native" and not self.spec.has_kernel:
+            raise ValueError(f"the native kernel does not compute {self._what()}; use path='stepwise'")
         if path == "native":
             last = None
             for i in range(len(self.rnns)):
@@ -517,6 +465,9 @@ class SequenceModel(nn.Module):
         for i in range(len(self.rnns)):
             h = self._step_layer(i, h) if path == "stepwise" else self._stock_layer(i, h, lengths)
         return self._head(h, lengths)
+
+    def _what(self) -> str:
+        return "the reset-before GRU" if not self.spec.reset_after else f"cell {self.spec.cell!r}"
 
     def forward_chunk(self, x: Tensor, state: Optional[list] = None) -> Tuple[Tensor, list]:
         """One chunk of truncated back-propagation through time (many-to-many models only):
@@ -529,6 +480,8 @@ class SequenceModel(nn.Module):
         if self.training and (self.spec.dropout > 0 or self.spec.recurrent_dropout > 0):
             raise ValueError("truncated BPTT is not combined with (variational) dropout here: "
                              "its masks would be redrawn at every chunk")
+        if not self.spec.fused:
+            raise ValueError(f"truncated BPTT runs torch's fused layers, which do not compute {self._what()}")
         h = self._embed(x)
         new_state = []
         for i, layer in enumerate(self.rnns):
@@ -547,25 +500,33 @@ class SequenceModel(nn.Module):
         h = self._embed(x)
         if lengths is not None:
             lengths = torch.as_tensor(lengths)
-        stepwise = self.training and self.spec.recurrent_dropout > 0
+        stepwise = not self._stock_possible()
         top = len(self.rnns) - 1
         for i in range(top):
             h = self._step_layer(i, h) if stepwise else self._stock_layer(i, h, None)
         layer = self.rnns[top]
-        gx = self._projections(top, h)
+        loop = self.spec.loop
+        gx = self._bn_inputs(top, h)[0] if loop == "bnlstm" else self._projections(top, h)
         rm = self._rec_mask(h)
         w_hh, b_hh = layer.weight_hh_l0, layer.bias_hh_l0
         state = gx.new_zeros(gx.shape[1], self.spec.hidden)
         c = state
         hs: List[Tensor] = []
         relu = CELLS[self.spec.cell][1] == "relu"
-        for xt in gx.unbind(0):  # not gx[t]: see the note above the loops
-            if self.spec.cell == "lstm":
-                state, c = _lstm_step(xt, state, c, w_hh, b_hh, rm)
-            elif self.spec.cell == "gru":
-                state = _gru_step(xt, state, w_hh, b_hh, rm)
+        for t, xt in enumerate(gx.unbind(0)):  # not gx[t]: see the note above the loops in .equations
+            if loop == "lstm":
+                state, c = lstm_step(xt, state, c, w_hh, b_hh, rm)
+            elif loop == "bnlstm":
+                bn, s = self.bns[top], min(t, self.spec.bn_max_steps - 1)
+                state, c = bnlstm_step(xt, state, c, w_hh, b_hh, bn.gamma_h, bn.gamma_c, bn.beta_c, rm,
+                                       bn.mean_h[s], bn.var_h[s], bn.mean_c[s], bn.var_c[s], self.training,
+                                       BN_EPS)[:2]
+            elif loop == "gru":
+                state = gru_step(xt, state, w_hh, b_hh, rm)
+            elif loop == "gru_reset_before":
+                state = gru_reset_before_step(xt, state, w_hh, b_hh, rm)
             else:
-                state = _rnn_step(xt, state, w_hh, b_hh, rm, relu)
+                state = rnn_step(xt, state, w_hh, b_hh, rm, relu)
             if state.requires_grad:
                 state.retain_grad()
             hs.append(state)
@@ -580,12 +541,13 @@ def build_model(spec: ModelSpec) -> SequenceModel:
 
 def count_parameters(model: SequenceModel) -> dict[str, int]:
     """Trainable parameter counts: 'recurrent' (all layers), 'recurrent_l<i>' per layer,
-    'head', 'embedding', 'total'. Frozen tensors (``bias='single'``'s b_hh, a frozen
+    'head', 'embedding', 'total' (a BN-LSTM layer's γ and β count with it). Frozen tensors (``bias='single'``'s b_hh, a frozen
     embedding) are not counted, as Keras' "Trainable params"."""
     def n(mod: Optional[nn.Module]) -> int:
         return 0 if mod is None else sum(p.numel() for p in mod.parameters() if p.requires_grad)
 
-    out = {f"recurrent_l{i}": n(layer) for i, layer in enumerate(model.rnns)}
+    out = {f"recurrent_l{i}": n(layer) + (n(model.bns[i]) if model.bns is not None else 0)
+           for i, layer in enumerate(model.rnns)}
     out["recurrent"] = sum(out[f"recurrent_l{i}"] for i in range(len(model.rnns)))
     out["head"] = n(model.head)
     out["embedding"] = n(model.embedding)

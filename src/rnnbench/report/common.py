@@ -64,6 +64,14 @@ def accuracy_over_seeds(g: pd.DataFrame) -> dict[str, Any]:
             "diverged": int((g["status"] == "diverged").sum()), "epochs": int(g["epochs"].max())}
 
 
+def accuracy_without_figure(g: pd.DataFrame, **family_columns: Any) -> dict[str, Any]:
+    """The columns that close a row of the accuracy table of a family with no source figure (its
+    verdicts are header only, :func:`write_no_verdicts`): :func:`accuracy_over_seeds`, the family's
+    own ``family_columns``, then ``lecture_figure`` (none) and the runs' data source."""
+    return {**accuracy_over_seeds(g), **family_columns,
+            "lecture_figure": "none (no source figure)", "source": g["source"].iloc[0]}
+
+
 def verdict(family: str, experiment: str, source: str, source_value: float, ours: Sequence[Any],
             tolerance: float, scale: str, note: str = "") -> dict[str, Any]:
     m, s, n = mean_std(ours)

@@ -13,8 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from ..records import read_records
-from .common import accuracy_over_seeds, aggregation_main, write_csv, write_no_verdicts
-from .recurrent import runs_table
+from .common import accuracy_without_figure, aggregation_main, write_csv, write_no_verdicts
+from .recurrent import runs_table, write_runs_csv
 
 STRATEGY = {"scratch": "(a) trained from scratch", "frozen": "(b) word2vec, frozen",
             "finetuned": "(c) word2vec, fine-tuned"}
@@ -35,9 +35,7 @@ def accuracy_table(runs: pd.DataFrame) -> pd.DataFrame:
             "cell": cell, "strategy": STRATEGY.get(strategy, strategy), "hidden": g["hidden"].iloc[0],
             "embedding_dim": g["embedding_dim"].iloc[0],
             "trainable_params": g["params_total"].iloc[0], "trainable_embedding_params": g["params_embedding"].iloc[0],
-            **accuracy_over_seeds(g),
-            "best_epoch_mean": float(pd.to_numeric(g["best_epoch"], errors="coerce").mean()),
-            "lecture_figure": "none (no source figure)", "source": g["source"].iloc[0],
+            **accuracy_without_figure(g, best_epoch_mean=float(pd.to_numeric(g["best_epoch"], errors="coerce").mean())),
         })
     df = pd.DataFrame(rows)
     if not df.empty:
@@ -65,7 +63,7 @@ def aggregate(paths: list[str], outdir: str | Path, scale: str) -> dict[str, Pat
     records = read_records(paths)
     runs = embedding_runs(records)
     return {
-        "runs": write_csv(runs.drop(columns=["_dir", "_config"]), tables / "embedding_runs.csv"),
+        "runs": write_runs_csv(runs, tables / "embedding_runs.csv"),
         "accuracy": write_csv(accuracy_table(runs), tables / "embedding_accuracy.csv"),
         "data": write_csv(data_table(records), tables / "embedding_data.csv"),
         "verdicts": write_no_verdicts(tables, "embedding"),  # the lecture gives no IMDb figure

@@ -18,7 +18,7 @@ import pandas as pd
 
 from ..records import read_records
 from .common import aggregation_main, VERDICT_COLUMNS, fmt_pm, matplotlib_headless, mean_std, save_figure, verdict, write_csv
-from .recurrent import runs_table
+from .recurrent import runs_table, write_runs_csv
 
 SOURCE = "Chung, Gulcehre, Cho, Bengio 2014, Table 2 (test NLL per time step)"
 # paper: (tanh, GRU, LSTM) test NLL
@@ -128,7 +128,7 @@ def aggregate(paths: list[str], outdir: str | Path, scale: str) -> dict[str, Pat
     runs = music_runs(read_records(paths))
     nll, verdicts = nll_table(runs, scale)
     written = {
-        "runs": write_csv(runs.drop(columns=["_dir", "_config"]), tables / "music_runs.csv"),
+        "runs": write_runs_csv(runs, tables / "music_runs.csv"),
         "nll": write_csv(nll, tables / "music_nll.csv"),
         "ranking": write_csv(ranking_table(nll), tables / "music_ranking.csv"),
         "verdicts": write_csv(pd.DataFrame(verdicts, columns=VERDICT_COLUMNS), tables / "verdicts_music.csv"),

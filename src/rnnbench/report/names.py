@@ -14,9 +14,8 @@ import pandas as pd
 
 from ..cells import CELLS
 from ..records import read_records
-from .common import accuracy_over_seeds, aggregation_main, write_csv, write_no_verdicts
-from .recurrent import runs_table
-
+from .common import accuracy_without_figure, aggregation_main, write_csv, write_no_verdicts
+from .recurrent import runs_table, write_runs_csv
 
 
 def names_runs(records: list[dict]) -> pd.DataFrame:
@@ -34,9 +33,7 @@ def accuracy_table(runs: pd.DataFrame) -> pd.DataFrame:
             "encoding": encoding, "cell": cell, "hidden": g["hidden"].iloc[0],
             "embedding_dim": g["embedding_dim"].iloc[0] if encoding == "embedding" else None,
             "params_total": g["params_total"].iloc[0],
-            **accuracy_over_seeds(g),
-            "majority_baseline": g["majority_baseline"].iloc[0],
-            "lecture_figure": "none (no source figure)", "source": g["source"].iloc[0],
+            **accuracy_without_figure(g, majority_baseline=g["majority_baseline"].iloc[0]),
         })
     df = pd.DataFrame(rows)
     if not df.empty:
@@ -49,7 +46,7 @@ def aggregate(paths: list[str], outdir: str | Path, scale: str) -> dict[str, Pat
     tables = Path(outdir) / "tables"
     runs = names_runs(read_records(paths))
     return {
-        "runs": write_csv(runs.drop(columns=["_dir", "_config"]), tables / "names_runs.csv"),
+        "runs": write_runs_csv(runs, tables / "names_runs.csv"),
         "accuracy": write_csv(accuracy_table(runs), tables / "names_accuracy.csv"),
         "verdicts": write_no_verdicts(tables, "names"),  # the lecture gives no figure for this task
     }

@@ -17,11 +17,11 @@ from ..records import read_records
 from .common import (aggregation_main, VERDICT_COLUMNS, as_float, run_identity, fmt_pm, matplotlib_headless, mean_std, save_figure, verdict,
                      write_csv)
 
-# The lecture's figures (slides "Implementation in Keras", "Results including gradient clipping",
-# "Comparison" from Talathi & Vartak 2016, Table 3, UCF101).
+# The lecture's figures (slides "Results including gradient clipping", "Comparison" from Talathi &
+# Vartak 2016, Table 3, UCF101). The Keras parameter counts of "Implementation in Keras" are checked
+# as a claim (rnnbench.claims, har_params).
 LECTURE_HAR_ACCURACY = 0.90
 HAR_TOLERANCE = 0.03
-LECTURE_KERAS_PARAMS = {"lstm": 5376, "dense": 198, "total": 5574}
 TALATHI = {"irnn": (0.670, "1x", "high"), "nprnn": (0.752, "1x", "low"), "lstm": (0.785, "4x", "low")}
 
 GROUP = ["grid", "task", "source", "cell", "layers", "clip", "dropout", "recurrent_dropout", "backend", "lr",
@@ -36,6 +36,11 @@ def _clip_label(cfg: dict[str, Any]) -> str:
     return "none"
 
 
+def _cell_label(cell: str, cfg: dict[str, Any]) -> str:
+    """The cell as the tables group it: the lecture's reset-before GRU apart from the library's."""
+    return f"{cell}_reset_before" if cfg.get("reset_after", True) is False else cell
+
+
 def runs_table(records: list[dict[str, Any]]) -> pd.DataFrame:
     rows = []
     for r in records:
@@ -44,7 +49,7 @@ def runs_table(records: list[dict[str, Any]]) -> pd.DataFrame:
         params = r.get("params", {}) or {}
         rows.append({
             **run_identity(r), "grid": r.get("grid"), "task": r["task"], "source": r.get("source"),
-            "cell": r["cell"], "layers": cfg.get("layers"), "clip": _clip_label(cfg),
+            "cell": _cell_label(r["cell"], cfg), "layers": cfg.get("layers"), "clip": _clip_label(cfg),
             "dropout": cfg.get("dropout"), "recurrent_dropout": cfg.get("recurrent_dropout"),
             "backend": r["backend"], "lr": cfg.get("lr"), "seq_len": cfg.get("seq_len"),
             "epochs": cfg.get("epochs"), "hidden": cfg.get("hidden"), "batch_size": cfg.get("batch_size"),
@@ -55,11 +60,17 @@ def runs_table(records: list[dict[str, Any]]) -> pd.DataFrame:
             "best_val_metric": as_float((r.get("best") or {}).get(f"val_{metric}")),
             "best_test_metric": as_float((r.get("best") or {}).get(f"test_{metric}")),
             "params_total": params.get("total"),
-            "path": r.get("path"), "epochs_run": r.get("epochs_run"),
+            "path": r.get("path"), "epochs_run": r.get("epochs_run"), "train_seconds": as_float(r.get("train_seconds")),
             "baseline_mse": as_float((r.get("task_meta") or {}).get("baseline_mse_measured")),
             "_dir": str(Path(r["_path"]).parent), "_config": cfg,
         })
     return pd.DataFrame(rows)
+
+
+def write_runs_csv(runs: pd.DataFrame, path: str | Path) -> Path:
+    """A family's ``tables/<family>_runs.csv``: its :func:`runs_table` (and the family's own columns)
+    less ``_dir`` and ``_config``, which are there for the family's tables and figures to read."""
+    return write_csv(runs.drop(columns=["_dir", "_config"]), path)
 
 
 def summary_table(runs: pd.DataFrame) -> pd.DataFrame:
@@ -115,6 +126,45 @@ def har_tables(runs: pd.DataFrame, scale: str) -> tuple[pd.DataFrame, pd.DataFra
     return acc, pd.DataFrame(prow), verdicts
 
 
+# the cell variants of issue 13 and the stock cell each varies (the lecture's reset-before GRU; BN-LSTM)
+VARIANT_OF = {"gru_reset_before": "gru", "bnlstm": "lstm"}
+VARIANT_SETTINGS = ["task", "layers", "hidden", "clip", "dropout", "recurrent_dropout", "lr", "batch_size", "seq_len"]
+VARIANTS_COLUMNS = ["task", "variant_of", "cell", "grid", "path", "epochs", "runs", "metric", "test",
+                    "val_after_5_epochs", "seconds_per_epoch"]
+
+
+def _val_at(run_dir: str, metric: str, epoch: int) -> float:
+    p = Path(run_dir) / "history.csv"
+    h = pd.read_csv(p) if p.exists() and p.stat().st_size else pd.DataFrame()
+    col = f"val_{metric}"
+    return as_float(h[col].iloc[epoch - 1]) if col in h and len(h) >= epoch else float("nan")
+
+
+def variants_table(runs: pd.DataFrame) -> pd.DataFrame:
+    """Each cell variant beside the stock cell it varies, at the same settings (any grid entry):
+    test metric, validation metric after 5 epochs (the convergence claim's budget), the path that
+    ran it and its cost per epoch."""
+    t = runs[runs["backend"] == "torch"]
+    rows = []
+    for key, g in t[t["cell"].isin(list(VARIANT_OF))].groupby(VARIANT_SETTINGS + ["cell"], dropna=False, sort=False):
+        settings, cell = dict(zip(VARIANT_SETTINGS, key[:-1])), key[-1]
+        same = t["cell"].isin([cell, VARIANT_OF[cell]])
+        for k, v in settings.items():
+            same &= t[k].isna() if pd.isna(v) else t[k] == v
+        for (grid, c), h in t[same].groupby(["grid", "cell"], sort=False):
+            metric = h["metric"].iloc[0]
+            # an MSE spans decades (the adding problem): its log10, as the claims read it
+            shown = (lambda v: np.log10(np.asarray(v, dtype=float))) if metric == "mse" else np.asarray
+            seconds = h["train_seconds"] / h["epochs_run"].where(h["epochs_run"] > 0)
+            rows.append({"task": settings["task"], "variant_of": VARIANT_OF[cell], "cell": c, "grid": grid,
+                         "path": ", ".join(sorted(set(h["path"].dropna()))), "epochs": int(h["epochs"].max()),
+                         "runs": len(h), "metric": "log10 mse" if metric == "mse" else metric,
+                         "test": fmt_pm(*mean_std(shown(h["test_metric"]))),
+                         "val_after_5_epochs": fmt_pm(*mean_std(shown([_val_at(d, metric, 5) for d in h["_dir"]]))),
+                         "seconds_per_epoch": fmt_pm(*mean_std(seconds))})
+    return pd.DataFrame(rows, columns=VARIANTS_COLUMNS).drop_duplicates(subset=["task", "cell", "grid"])
+
+
 ADDING_COLUMNS = ["cell", "seq_len", "layers", "clip", "lr", "epochs", "test", "baseline_mse", "beats_baseline",
                   "diverged", "runs"]
 TORCH_VS_KERAS_COLUMNS = ["task", "cell", "layers", "clip", "seed", "metric", "torch", "keras", "torch_seconds",
@@ -148,8 +198,10 @@ def keras_counts(cfg: dict[str, Any], n_inputs: int, n_outputs: int) -> dict[str
         from ..models.keras_models import keras_param_counts
         from ..models.seq import ModelSpec
 
+        if cfg["cell"] == "bnlstm":
+            return {"total": "no Keras layer (recurrent batch normalisation)"}
         spec = ModelSpec(cell=cfg["cell"], input_size=n_inputs, hidden=int(cfg["hidden"]), output_size=n_outputs,
-                         layers=int(cfg["layers"]))
+                         layers=int(cfg["layers"]), reset_after=cfg.get("reset_after", True) is not False)
         return dict(keras_param_counts(spec))
     except Exception as e:  # TensorFlow not installed: say so in the table instead of failing
         return {"total": f"unavailable ({type(e).__name__})"}
@@ -396,7 +448,7 @@ def aggregate(paths: list[str], outdir: str | Path, scale: str) -> dict[str, Pat
     tables, figures = outdir / "tables", outdir / "figures"
     records = read_records(paths)
     runs = runs_table(records)
-    written = {"runs": write_csv(runs.drop(columns=["_dir", "_config"]), tables / "recurrent_runs.csv"),
+    written = {"runs": write_runs_csv(runs, tables / "recurrent_runs.csv"),
                "summary": write_csv(summary_table(runs), tables / "recurrent_summary.csv")}
     acc, params, verdicts = har_tables(runs, scale)
     written["har_accuracy"] = write_csv(acc, tables / "har_accuracy.csv")
@@ -407,6 +459,7 @@ def aggregate(paths: list[str], outdir: str | Path, scale: str) -> dict[str, Pat
     adding = runs[runs["task"] == "adding"]
     written["adding"] = write_csv(summary_table(adding).reindex(columns=ADDING_COLUMNS), tables / "adding.csv")
     written["torch_vs_keras"] = write_csv(torch_vs_keras_table(runs), tables / "torch_vs_keras.csv")
+    written["variants"] = write_csv(variants_table(runs), tables / "cell_variants.csv")
     written["verdicts"] = write_csv(pd.DataFrame(verdicts, columns=VERDICT_COLUMNS), tables / "verdicts_recurrent.csv")
     for p in curves_figure(runs, figures):
         written[p.stem] = p
