@@ -116,6 +116,18 @@ def test_drop_statistic_and_divergence(tmp_path):
     assert runs["max_val_drop"].tolist() == pytest.approx([0.2, 0.9 - 1 / 6])
 
 
+def test_early_epochs_read_the_validation_curve(tmp_path):
+    """The convergence claims compare the validation metric after the same early epochs."""
+    ok = record(tmp_path, "r/ok", history=[0.5, 0.6, 0.7, 0.8, 0.82, 0.9])
+    short = record(tmp_path, "r/short", history=[0.5, 0.6])                    # stopped after 2 epochs
+    div = record(tmp_path, "r/div", history=[0.5, 0.7], status="diverged")    # diverged in epoch 3
+    runs = E.runs_frame([ok, short, div]).set_index("run_id")
+    assert runs.loc["r/ok", "val_metric_e1"] == 0.5 and runs.loc["r/ok", "val_metric_e5"] == 0.82
+    assert runs.loc["r/short", "val_metric_e2"] == 0.6 and np.isnan(runs.loc["r/short", "val_metric_e5"])
+    assert runs.loc["r/div", "val_metric_e2"] == 0.7
+    assert runs.loc["r/div", "val_metric_e5"] == pytest.approx(1 / 6)          # a diverged classifier: chance
+
+
 def test_spread_uses_a_bootstrap_over_seeds_within_each_lr(tmp_path):
     rng = np.random.default_rng(3)
     recs = []

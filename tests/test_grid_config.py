@@ -34,10 +34,23 @@ def test_swept_lr_and_length_enter_the_id():
     assert "g/irnn_L1_clipnone_drop0_rdrop0_torch_lr0.001_T50/seed0" in runs and len(runs) == 4
 
 
+def test_gru_reset_sweep_and_the_reset_before_id():
+    runs = expand([entry(cells=["lstm", "gru"], clipvalue=None, seeds=[0], reset_after=[True, False])])
+    # the other cells keep the default: the sweep adds the GRU's reset-before run only
+    assert sorted(runs) == ["g/gru_L1_clipnone_drop0_rdrop0_torch_resetafter/seed0",
+                            "g/gru_L1_clipnone_drop0_rdrop0_torch_resetbefore/seed0",
+                            "g/lstm_L1_clipnone_drop0_rdrop0_torch_resetafter/seed0"]
+    assert runs["g/gru_L1_clipnone_drop0_rdrop0_torch_resetbefore/seed0"]["reset_after"] is False
+    one = expand([entry(cells=["gru"], clipvalue=None, seeds=[0], reset_after=False)])
+    assert list(one) == ["g/gru_L1_clipnone_drop0_rdrop0_torch_resetbefore/seed0"]   # named even unswept
+
+
 @pytest.mark.parametrize("bad,message", [
     (entry(cells=["lstm", "transformer"]), "unknown cell 'transformer'"),
     (entry(seeds=[]), "axis 'seeds' is empty"),
     (entry(clipvalue=0.5, clipnorm=1.0), "clipvalue or clipnorm"),
+    (entry(cells=["lstm"], reset_after=False), "reset-before variant, not for cell 'lstm'"),
+    (entry(cells=["bnlstm"], backend=["keras"]), "bnlstm runs with backend torch only"),
 ])
 def test_grid_errors_name_the_problem(bad, message):
     with pytest.raises(GridError, match=message):

@@ -25,7 +25,7 @@ def _reference(cell, x, w_ih, b_ih, w_hh, b_hh, xmask, hmask):
         gx = torch.einsum("btgf,ghf->btgh", xm, w_ih.view(g, -1, x.shape[2])).reshape(*x.shape[:2], -1) + b_ih
     gx = gx.transpose(0, 1)
     if cell in ("lstm", "gru"):
-        out = (equations.gru_loop if cell == "gru" else equations.lstm_loop)(gx, w_hh, b_hh, hmask)
+        out = equations.gru_loop(gx, w_hh, b_hh, hmask, True) if cell == "gru" else equations.lstm_loop(gx, w_hh, b_hh, hmask)
     else:
         out = equations.rnn_loop(gx, w_hh, b_hh, hmask, cell == "irnn")
     return out.transpose(0, 1)

@@ -144,20 +144,11 @@ def lstm_loop(gx: Tensor, w_hh: Tensor, b_hh: Tensor, rec_mask: Optional[Tensor]
     return torch.stack(out)
 
 
-def gru_loop(gx: Tensor, w_hh: Tensor, b_hh: Tensor, rec_mask: Optional[Tensor]) -> Tensor:
+def gru_loop(gx: Tensor, w_hh: Tensor, b_hh: Tensor, rec_mask: Optional[Tensor], reset_after: bool) -> Tensor:
     h = gx.new_zeros(gx.shape[1], w_hh.shape[1])
     out: List[Tensor] = []
     for xt in gx.unbind(0):
-        h = gru_step(xt, h, w_hh, b_hh, rec_mask)
-        out.append(h)
-    return torch.stack(out)
-
-
-def gru_reset_before_loop(gx: Tensor, w_hh: Tensor, b_hh: Tensor, rec_mask: Optional[Tensor]) -> Tensor:
-    h = gx.new_zeros(gx.shape[1], w_hh.shape[1])
-    out: List[Tensor] = []
-    for xt in gx.unbind(0):
-        h = gru_reset_before_step(xt, h, w_hh, b_hh, rec_mask)
+        h = gru_step(xt, h, w_hh, b_hh, rec_mask) if reset_after else gru_reset_before_step(xt, h, w_hh, b_hh, rec_mask)
         out.append(h)
     return torch.stack(out)
 
@@ -204,5 +195,4 @@ def _script(fns: dict) -> dict:
 
 
 # the stepwise path's loop of each equation family (TorchScript-compiled)
-LOOPS = _script({"rnn": rnn_loop, "lstm": lstm_loop, "gru": gru_loop,
-                 "gru_reset_before": gru_reset_before_loop, "bnlstm": bnlstm_loop})
+LOOPS = _script({"rnn": rnn_loop, "lstm": lstm_loop, "gru": gru_loop, "bnlstm": bnlstm_loop})

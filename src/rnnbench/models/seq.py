@@ -161,9 +161,7 @@ class ModelSpec:
     @property
     def loop(self) -> str:
         """The stepwise loop of :mod:`.equations` that computes this cell."""
-        if self.cell == "gru":
-            return "gru" if self.reset_after else "gru_reset_before"
-        return self.cell if self.cell in ("lstm", "bnlstm") else "rnn"
+        return self.cell if self.cell in ("lstm", "gru", "bnlstm") else "rnn"
 
     @property
     def rnn_input_size(self) -> int:
@@ -413,8 +411,12 @@ class SequenceModel(nn.Module):
         else:
             gx = self._projections(i, x)
             rm = self._rec_mask(x)
-            out = (LOOPS[loop](gx, w_hh, b_hh, rm, CELLS[self.spec.cell][1] == "relu") if loop == "rnn"
-                   else LOOPS[loop](gx, w_hh, b_hh, rm))
+            if loop == "rnn":
+                out = LOOPS[loop](gx, w_hh, b_hh, rm, CELLS[self.spec.cell][1] == "relu")
+            elif loop == "gru":
+                out = LOOPS[loop](gx, w_hh, b_hh, rm, self.spec.reset_after)
+            else:
+                out = LOOPS[loop](gx, w_hh, b_hh, rm)
         return out.transpose(0, 1)                                          # (B, T, H)
 
     def _head(self, out: Tensor, lengths: Optional[Tensor]) -> Tensor:
@@ -522,9 +524,7 @@ class SequenceModel(nn.Module):
                                        bn.mean_h[s], bn.var_h[s], bn.mean_c[s], bn.var_c[s], self.training,
                                        BN_EPS)[:2]
             elif loop == "gru":
-                state = gru_step(xt, state, w_hh, b_hh, rm)
-            elif loop == "gru_reset_before":
-                state = gru_reset_before_step(xt, state, w_hh, b_hh, rm)
+                state = (gru_step if self.spec.reset_after else gru_reset_before_step)(xt, state, w_hh, b_hh, rm)
             else:
                 state = rnn_step(xt, state, w_hh, b_hh, rm, relu)
             if state.requires_grad:
