@@ -292,21 +292,30 @@ if section(RECS, "no Keras reference run", "recurrent", backend="keras"):
 #
 # <a id="word2vec"></a>
 #
-# CBOW and skip-gram, each with hierarchical softmax and with negative sampling, in our PyTorch core
-# and in gensim with the same hyper-parameters on the same corpus.
+# CBOW and skip-gram, each with hierarchical softmax and with negative sampling, in our core and in
+# gensim with the same hyper-parameters on the same corpus. gensim runs in two modes: `gensim_iter`
+# is the lecture's call, `Word2Vec(sentences)` with the prepared file's lines as a sentence iterable
+# (the learning rate decays linearly over all workers' words, as ours does): the quality reference,
+# which the claims read; `gensim` is its `corpus_file` mode (its fastest, but each worker decays the
+# rate by its own words, a sawtooth): the speed reference. Columns and rows name the subsampling
+# threshold `sample` (gensim's default 0.001 unless stated).
 
 # %%
 #| echo: false
 W2V_RAN = section(RECS, "no word2vec run", "word2vec")
 if W2V_RAN:
     show_table("word2vec_summary.csv", "word2vec grid: quality and training speed, ours beside gensim "
-               "(mean over seeds; the last row is gensim's published text8 figure)",
-               columns=["source", "scale", "corpus", "corpus_tokens", "arch", "loss", "epochs",
-                        "analogy_total_pct_ours", "analogy_total_pct_gensim", "analogy_semantic_pct_ours",
-                        "analogy_semantic_pct_gensim", "analogy_syntactic_pct_ours", "analogy_syntactic_pct_gensim",
-                        "wordsim353_spearman_ours", "wordsim353_spearman_gensim", "simlex999_spearman_ours",
-                        "simlex999_spearman_gensim", "words_per_second_ours", "words_per_second_gensim",
-                        "speed_ratio_ours_over_gensim", "analogy_gap_points_ours_minus_gensim"])
+               "(Word2Vec(sentences): _gensim_iter; corpus_file: _gensim; mean over seeds; the last row is "
+               "gensim's published text8 figure)",
+               columns=["source", "scale", "corpus", "corpus_tokens", "arch", "loss", "sample", "epochs",
+                        "analogy_total_pct_ours", "analogy_total_pct_gensim_iter", "analogy_total_pct_gensim",
+                        "analogy_semantic_pct_ours", "analogy_semantic_pct_gensim_iter", "analogy_semantic_pct_gensim",
+                        "analogy_syntactic_pct_ours", "analogy_syntactic_pct_gensim_iter",
+                        "analogy_syntactic_pct_gensim", "wordsim353_spearman_ours", "wordsim353_spearman_gensim_iter",
+                        "wordsim353_spearman_gensim", "simlex999_spearman_ours", "simlex999_spearman_gensim_iter",
+                        "simlex999_spearman_gensim", "words_per_second_ours", "words_per_second_gensim_iter",
+                        "words_per_second_gensim", "speed_ratio_ours_over_gensim",
+                        "analogy_gap_points_ours_minus_gensim_iter", "analogy_gap_points_ours_minus_gensim"])
     show_figure("word2vec_quality_speed.png", "Analogy accuracy against training words per second")
 
 # %% [markdown]
@@ -339,6 +348,51 @@ if N is not None and not N.empty:
 for group, caption in [("male_female", "Male–female"), ("verb_tense", "Verb tense"),
                        ("country_capital", "Country–capital")] if W2V_RAN else []:
     show_figure(f"word2vec_pca_{group}.png", f"{caption}: 2-D PCA of the word vectors")
+
+# %% [markdown]
+# ### Subsampling of frequent words
+#
+# <a id="w2v_subsampling"></a>
+#
+# The lecture quotes Mikolov et al. (2013b): "by subsampling of the frequent words we obtain significant
+# speedup and also learn more regular word representations". A word of count c is kept with probability
+# (√(c / t) + 1) · t / c, t = sample × corpus tokens (word2vec.c's and gensim's formula); `sample: 0` keeps
+# every token. Below, each configuration run both ways on the same seeds (config `word2vec.sample` and
+# `extra_grids`): words/s counts raw corpus words in both, so the speed-up is the time saved by the
+# tokens skipped; the claims `w2v_subsampling_*` pair the runs on arch, loss and seed.
+
+# %%
+#| echo: false
+show_table("word2vec_subsampling.csv", "Subsampling at each threshold against none (sample 0), same seeds: "
+           "words/s, speed-up, analogy and WordSim-353")
+
+# %% [markdown]
+# ### The cost of the full softmax
+#
+# <a id="w2v_softmax"></a>
+#
+# "The softmax function can become problematic if we have large vocabulary. The denominator term can be
+# cpu intensive": the softmax scores all V words for every (centre, context) pair and moves all V output
+# vectors, where hierarchical softmax touches the ~log₂ V inner nodes of the word's Huffman path and
+# negative sampling the target and `negative` noise words. Measured, not argued: one job times one
+# training step of each — the trainer's own step (`batch_words` centres of the subsampled corpus, all
+# pairs of their windows, one SGD update) on the same pairs, side by side in one process, at the corpus'
+# vocabulary size. All three run on our batched torch path: no C kernel has a full softmax (neither
+# word2vec.c's nor ours, nor gensim), and one path compares the output layers rather than two
+# implementations (our C kernel's HS and NS steps are cheaper still: words/s above). With
+# `softmax_cost.quality_tokens` the three are also trained on a prefix small enough for the full softmax
+# and evaluated.
+
+# %%
+#| echo: false
+if section(RECS, "no full-softmax timing (word2vec.softmax_cost is null, or no word2vec study)", "word2vec",
+           kind="step_cost"):
+    show_table("word2vec_softmax_cost.csv", "One training step of each output layer at the corpus' vocabulary: "
+               "median step time, µs per pair, and how many times that step the full softmax's takes",
+               columns=["corpus", "corpus_tokens", "vocab_size", "arch", "loss", "batch_words", "batches",
+                        "pairs_per_step", "step_ms_median", "us_per_pair", "softmax_step_over_this", "device",
+                        "threads", "quality_tokens", "quality_vocab_size", "quality_words_per_second",
+                        "quality_analogy_total_pct", "quality_wordsim353_spearman", "quality_simlex999_spearman"])
 
 # %% [markdown]
 # ## Name → gender (many-to-one)

@@ -247,3 +247,87 @@ def test_a_claim_that_needs_converged_runs_is_undecided_while_they_still_improve
     # early stopping ended the run: it had stopped improving, whatever its last epochs show
     r = record(tmp_path / "es", "c/s0", history=rising, epochs=10, patience=2)
     assert not E.runs_frame([r])["still_improving"].iloc[0]
+
+
+# ---- word2vec: subsampling, the full softmax's step time, gensim as the lecture runs it (issue 13) --------
+
+def w2v_record(impl="ours", arch="cbow", loss="ns", seed=1, sample=0.001, wps=1e6, analogy=5.0) -> dict:
+    from rnnbench.grid import word2vec_run_id
+
+    run = {"impl": impl, "arch": arch, "loss": loss, "seed": seed, "sample": sample}
+    return {**run, "family": "word2vec", "run_id": word2vec_run_id(run), "status": "ok", "corpus": "c",
+            "corpus_tokens": 1000, "corpus_prefix_tokens": 1000, "params": {"sample": sample},
+            "words_per_second": wps, "analogy": {"total": {"accuracy_pct": analogy}}}
+
+
+def step_record(factors: dict[str, list[float]]) -> dict:
+    """The step-time job's record: per timed batch, each loss's seconds (the full softmax's 1 s)."""
+    n = len(next(iter(factors.values())))
+    batches = [{"batch": k + 1, "pairs": 6000, "seconds": {"softmax": 1.0, **{l: 1.0 / f[k] for l, f in factors.items()}}}
+               for k in range(n)]
+    return {"family": "word2vec", "kind": "step_cost", "run_id": "softmax-cost", "impl": "ours", "arch": "skipgram",
+            "loss": "softmax", "seed": 1, "status": "ok", "params": {"sample": 0.001}, "vocab_size": 30000,
+            "batches": batches}
+
+
+@pytest.mark.parametrize("speedup, expected", [(1.4, "supported"), (0.7, "contradicted")])
+def test_subsampling_speedup_is_a_paired_ratio(speedup, expected):
+    rng = np.random.default_rng(5)
+    recs = []
+    for arch in ("cbow", "skipgram"):
+        for seed in (1, 2, 3):
+            wps = 1e6 * rng.uniform(0.5, 3)
+            recs += [w2v_record(arch=arch, seed=seed, sample=0.0, wps=wps, analogy=5.0),
+                     w2v_record(arch=arch, seed=seed, wps=wps * speedup * rng.uniform(0.97, 1.03), analogy=5.5)]
+    runs = E.runs_frame(recs)
+    row = E.evaluate(C.by_id()["w2v_subsampling_faster"], runs)
+    assert row["verdict"] == expected and row["n"] == 6, row
+    assert row["estimate"] == pytest.approx(speedup, rel=0.03) and "ratio" in row["evidence"]
+    assert E.evaluate(C.by_id()["w2v_subsampling_better"], runs)["n"] == 6
+
+
+@pytest.mark.parametrize("factors, expected", [
+    ([30, 35, 28, 40, 33], "supported"),        # an order of magnitude and more
+    ([2.0, 2.5, 1.8, 2.2, 2.1], "contradicted"),  # a small vocabulary: barely dearer
+    ([30, 35], "undecided"),                    # two timed batches are too few
+])
+def test_softmax_cost_claims_read_the_timed_batches(factors, expected):
+    runs = E.runs_frame([step_record({"hs": factors, "ns": [2 * f for f in factors]}),
+                         w2v_record(arch="skipgram", loss="hs")])
+    assert (runs["kind"] == "step_cost").sum() == 3 * len(factors)
+    row = E.evaluate(C.by_id()["w2v_softmax_cost_over_hs"], runs)
+    assert row["verdict"] == expected, row
+    assert row["n"] == len(factors)
+    # an arm that names no kind reads training runs only: the timed rows never pair with them
+    assert set(E.select(runs, C.Arm("word2vec", None, {"impl": "ours"}))["kind"]) == {"run"}
+
+
+def test_ours_equals_gensim_reads_the_iterable_reference():
+    rng = np.random.default_rng(6)
+    recs = []
+    for loss in ("hs", "ns"):
+        for seed in (1, 2, 3):
+            acc = 5 + rng.normal(0, 0.5)
+            recs += [w2v_record(loss=loss, seed=seed, analogy=acc + rng.normal(0, 0.05)),
+                     w2v_record(impl="gensim_iter", loss=loss, seed=seed, analogy=acc),
+                     w2v_record(impl="gensim", loss=loss, seed=seed, analogy=acc + 3.0),   # corpus_file
+                     w2v_record(loss=loss, seed=seed, sample=0.0, analogy=acc - 4.0)]     # no partner: unpaired
+    row = E.evaluate(C.by_id()["w2v_ours_equals_gensim"], E.runs_frame(recs))
+    assert row["verdict"] == "supported" and row["n"] == 6, row
+    assert "gensim_iter" in row["runs"]
+
+
+def test_every_word2vec_arm_has_runs_in_the_default_config():
+    from rnnbench.grid import expand_word2vec
+
+    w2v = _config(ROOT / "config" / "config.yaml")["word2vec"]
+    runs = list(expand_word2vec(w2v).values())
+    for claim in C.REGISTER:
+        for arm in claim.arms():
+            if arm.family != "word2vec":
+                continue
+            if arm.where.get("kind") == "step_cost":
+                assert w2v.get("softmax_cost"), claim.id
+                continue
+            keys = [k for k in arm.where if k in ("impl", "arch", "loss", "sample", "seed")]
+            assert any(all(r[k] == arm.where[k] for k in keys) for r in runs), f"{claim.id}: {arm.describe()}"

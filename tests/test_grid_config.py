@@ -116,7 +116,8 @@ def test_dry_run_of_shipped_configs(repo, configfile):
     ("recurrent:\n  - {name: x, task: har, cells: [lstm], hidden: [0]}\n", "hidden", "0"),  # positive size
     ("recurrent:\n  - {name: x, task: har, cells: [lstm], batch_size: 0}\n", "batch_size", "0"),  # positive count
     ("names_data: {test_fraction: 1.2}\n", "test_fraction", "1.2"),  # probability in [0, 1]
-    ("word2vec: {sample: -0.001}\n", "sample", "-0.001"),  # probability threshold in [0, 1]
+    ("word2vec: {sample: -0.001}\n", "sample", "-0.001"),  # probability threshold in [0, 1)
+    ("word2vec: {sample: [0, 1.0]}\n", "sample", "1.0"),  # a list of them: the grid axis
 ])
 def test_snakemake_dry_run_refuses_out_of_range_values_naming_key_and_value(repo, tmp_path, overlay, key, value):
     bad = tmp_path / "bad.yaml"
@@ -143,6 +144,37 @@ def test_word2vec_grid_is_expanded_by_the_same_product():
 
     runs = expand_word2vec({"impls": ["torch", "gensim"], "archs": ["cbow"], "losses": ["hs", "ns"], "seeds": [1, 2]})
     assert len(runs) == 8 and list(runs)[0] == "torch-cbow-hs-seed1"
-    assert runs["gensim-cbow-ns-seed2"] == {"impl": "gensim", "arch": "cbow", "loss": "ns", "seed": 2,
-                                            "run_id": "gensim-cbow-ns-seed2", "family": "word2vec"}
+    assert runs["gensim-cbow-ns-seed2"] == {"impl": "gensim", "arch": "cbow", "loss": "ns", "sample": 0.001,
+                                            "seed": 2, "run_id": "gensim-cbow-ns-seed2", "family": "word2vec"}
     assert expand_word2vec(None) == {}
+
+
+def test_word2vec_sample_axis_and_extra_grids():
+    from rnnbench.grid import expand_word2vec, word2vec_run_id
+
+    base = {"impls": ["ours", "gensim"], "archs": ["cbow", "skipgram"], "losses": ["hs", "ns"], "seeds": [1, 2]}
+    swept = expand_word2vec({**base, "sample": [0.001, 0]})
+    assert len(swept) == 2 * 2 * 2 * 2 * 2
+    # the id names sample only off gensim's default: the default's runs keep their ids when it is swept
+    assert set(expand_word2vec(base)) < set(swept)
+    assert swept["ours-skipgram-ns-sample0-seed2"]["sample"] == 0
+    assert list(expand_word2vec({**base, "sample": 1e-5}))[0] == "ours-cbow-hs-sample0.00001-seed1"
+    # extra grids: a few runs beside the product, the axes they leave out taken from the main grid
+    runs = expand_word2vec({**base, "extra_grids": [{"impls": ["gensim_iter"], "archs": ["cbow"]},
+                                                    {"impls": ["ours"], "losses": ["ns"], "sample": [0, 0.001]}]})
+    assert len(runs) == 16 + 4 + 4          # ours at 0.001 is already in the main grid: one run, not two
+    assert {"gensim_iter-cbow-hs-seed1", "gensim_iter-cbow-ns-seed2", "ours-skipgram-ns-sample0-seed1"} <= set(runs)
+    assert word2vec_run_id({"impl": "ours", "arch": "cbow", "loss": "ns", "seed": 3}) == "ours-cbow-ns-seed3"
+
+
+@pytest.mark.parametrize("cfg,message", [
+    ({"sample": [0.001, 1.0]}, r"sample must be a threshold in \[0, 1\).*1\.0"),
+    ({"sample": -0.1}, r"sample must be a threshold in \[0, 1\)"),
+    ({"extra_grids": [{"impls": ["ours"], "epochs": 2}]}, r"extra_grids\[0\]: unknown key\(s\) epochs"),
+    ({"losses": ["softmax"]}, "gensim has no full softmax"),
+])
+def test_word2vec_grid_errors_name_the_problem(cfg, message):
+    from rnnbench.grid import expand_word2vec
+
+    with pytest.raises(GridError, match=message):
+        expand_word2vec({"impls": ["ours", "gensim"], "archs": ["skipgram"], "losses": ["ns"], "seeds": [1], **cfg})

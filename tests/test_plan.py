@@ -33,8 +33,10 @@ def test_tiny_counts_match_the_grid_expansion(tiny, tmp_path):
     w2v = cfg["word2vec"]
     if hasattr(grid, "expand_word2vec"):
         assert tiny.w2v_runs == list(grid.expand_word2vec(w2v))
+    # the main product, then one run from each extra grid (gensim_iter, sample 0)
     assert len(tiny.w2v_runs) == (len(w2v["impls"]) * len(w2v["archs"]) * len(w2v["losses"])
-                                  * len(w2v["seeds"]))
+                                  * len(w2v["seeds"])) + len(w2v["extra_grids"])
+    assert {"gensim_iter-cbow-ns-seed1", "ours-cbow-ns-sample0-seed1"} <= set(tiny.w2v_runs)
     jobs, meta = plan.plan_jobs(tiny, None, data_root=tmp_path)   # empty root: documented constants
     n_runs = sum(len(r) for r in tiny.runs.values()) + len(tiny.w2v_runs)
     assert len(jobs) == n_runs

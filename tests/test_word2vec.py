@@ -252,19 +252,34 @@ def test_ours_and_gensim_run_records(ptb_and_eval, tmp_path):
     from rnnbench.word2vec.train import run
 
     corpus, evals = ptb_and_eval
-    for impl in ("ours", "gensim"):
+    impls = ("ours", "gensim", "gensim_iter")
+    for impl in impls:
         run(impl, "cbow", "ns", 1, str(corpus), "ptb-valid", str(evals), str(tmp_path / impl),
             {"epochs": 1, "workers": 1}, device="cpu", log=lambda m: None)
-    recs = read_records([tmp_path / "ours" / "metrics.json", tmp_path / "gensim" / "metrics.json"])
+    run("ours", "cbow", "ns", 1, str(corpus), "ptb-valid", str(evals), str(tmp_path / "ours0"),
+        {"epochs": 1, "workers": 1, "sample": 0}, device="cpu", log=lambda m: None, save_vectors=False)
+    recs = read_records([tmp_path / i / "metrics.json" for i in (*impls, "ours0")])
     for r in recs:
         assert r["corpus"] == "ptb-valid" and r["status"] == "ok" and r["words_per_second"] > 0
         assert r["analogy"]["total"]["questions"] == 19544
         assert r["wordsim353"]["pairs"] == 353 and r["simlex999"]["pairs"] == 999
-    assert [r["backend"] for r in recs] == ["native", "gensim"]
+    assert [r["backend"] for r in recs] == ["native", "gensim", "gensim", "native"]
+    assert "corpus_file" in recs[1]["backend_detail"] and "Word2Vec(sentences)" in recs[2]["backend_detail"]
+    assert [r["run_id"] for r in recs] == ["ours-cbow-ns-seed1", "gensim-cbow-ns-seed1", "gensim_iter-cbow-ns-seed1",
+                                           "ours-cbow-ns-sample0-seed1"]
     from rnnbench.report.word2vec import main as aggregate
 
-    aggregate(["--outdir", str(tmp_path / "agg"), *(str(tmp_path / i / "metrics.json") for i in ("ours", "gensim"))])
-    assert (tmp_path / "agg" / "tables" / "word2vec_summary.csv").exists()
+    aggregate(["--outdir", str(tmp_path / "agg"), *(str(tmp_path / i / "metrics.json") for i in (*impls, "ours0"))])
+    import pandas as pd
+
+    summary = pd.read_csv(tmp_path / "agg" / "tables" / "word2vec_summary.csv")
+    measured = summary[summary["source"].str.startswith("measured")]
+    assert list(measured["sample"]) == [0.0, 0.001]
+    assert measured["analogy_total_pct_gensim_iter"].notna().tolist() == [False, True]
+    sub = pd.read_csv(tmp_path / "agg" / "tables" / "word2vec_subsampling.csv")
+    assert len(sub) == 1 and sub["seeds_paired"].iloc[0] == 1 and sub["speedup"].iloc[0] > 0
+    # no step-time record among the inputs: its table is the header alone
+    assert pd.read_csv(tmp_path / "agg" / "tables" / "word2vec_softmax_cost.csv").empty
     assert (tmp_path / "agg" / "figures" / "word2vec_pca_male_female.png").exists()
 
 
@@ -286,3 +301,105 @@ def test_alpha_decay_linear_and_gensim_corpus_file(backend):
     assert ends["corpus_file"][1] == pytest.approx(0.02 - per_epoch - per_epoch / div, abs=0.002)
     with pytest.raises(Word2VecInputError, match="alpha_decay"):
         Word2VecParams(alpha_decay="cosine").validate()
+
+
+# ---- the full softmax, gensim's iterable mode, the step-time job (issue 13, items 6 and 9) -----------------
+
+def _softmax_model(V=7, D=4, seed=0):
+    from rnnbench.word2vec.model import Word2VecModel
+
+    g = torch.Generator().manual_seed(seed)
+    m = Word2VecModel(V, D, hs=False, negative=0, tree=None, sampler=None, device="cpu", generator=g, softmax=True)
+    m.syn1soft = torch.randn(V, D, generator=g)
+    return m
+
+
+@pytest.mark.parametrize("chunk_logits", [1 << 22, 7])   # one chunk; one example per chunk (V = 7)
+def test_full_softmax_step_is_cross_entropy_sgd(monkeypatch, chunk_logits):
+    """The step equals plain SGD on the cross-entropy over the whole vocabulary, by autograd: the input
+    step is −alpha ∂L/∂h; the output vectors move by −alpha ∂L/∂W, chunk after chunk."""
+    from rnnbench.word2vec import model as M
+
+    monkeypatch.setattr(M, "SOFTMAX_CHUNK_LOGITS", chunk_logits)
+    m = _softmax_model()
+    h = torch.randn(3, 4, generator=torch.Generator().manual_seed(1))
+    target = torch.tensor([2, 0, 2])
+    alpha = 0.1
+    w = m.syn1soft.clone()
+    want_grad_h, want_w = [], w.clone()
+    per_chunk = 3 if chunk_logits > 7 else 1
+    for s in range(0, 3, per_chunk):     # autograd on each chunk, at the weights the chunk before left
+        wr = want_w.clone().requires_grad_(True)
+        hr = h[s:s + per_chunk].clone().requires_grad_(True)
+        loss = torch.nn.functional.cross_entropy(hr @ wr.T, target[s:s + per_chunk], reduction="sum")
+        loss.backward()
+        want_grad_h.append(-alpha * hr.grad)
+        want_w = want_w - alpha * wr.grad
+    got = m.softmax_step(h, target, alpha)
+    torch.testing.assert_close(got, torch.cat(want_grad_h), rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(m.syn1soft, want_w, rtol=1e-5, atol=1e-6)
+    assert got.shape == h.shape and m.syn1soft.shape == (7, 4)
+
+
+@pytest.mark.parametrize("arch", ["cbow", "skipgram"])
+def test_full_softmax_trains_planted_neighbours_on_torch(arch):
+    sents, words = planted_corpus()
+    p = Word2VecParams.for_combination(arch, "softmax", vector_size=16, window=3, min_count=1, sample=0,
+                                       epochs=5, workers=1, batch_words=64)
+    assert (p.softmax, p.hs, p.negative, p.loss) == (1, 0, 0, "softmax")
+    msgs = []
+    res = train(sents, p, log=msgs.append)          # auto: no C kernel has it, so torch, saying why
+    assert res.backend == "torch" and "no C kernel" in res.backend_detail
+    assert planted_hit_rate(res, words) > 0.9
+    with pytest.raises(Word2VecInputError, match="no full softmax"):
+        train(sents, p, log=msgs.append, backend="native")
+    with pytest.raises(Word2VecInputError, match="no full softmax"):
+        train_gensim("unused.txt", p, log=msgs.append)
+    with pytest.raises(Word2VecInputError, match="hs=0 and negative=0"):
+        Word2VecParams(softmax=1, negative=5).validate()
+
+
+def _write_lines(path, sents):
+    path.write_text("\n".join(" ".join(s) for s in sents) + "\n")
+    return path
+
+
+def test_gensim_iterable_mode_trains_the_same_sentences(tmp_path):
+    sents, words = planted_corpus()
+    corpus = _write_lines(tmp_path / "planted.txt", sents)
+    p = Word2VecParams.for_combination("cbow", "ns", vector_size=16, window=3, min_count=1, sample=0, epochs=5,
+                                       workers=1)
+    res = train_gensim(corpus, p, log=lambda m: None, mode="iterable")
+    assert "Word2Vec(sentences)" in res.backend_detail
+    assert res.raw_words == 5 * sum(len(s) for s in sents)
+    assert planted_hit_rate(res, words) > 0.9
+    with pytest.raises(Word2VecInputError, match="mode"):
+        train_gensim(corpus, p, log=lambda m: None, mode="stream")
+
+
+def test_step_cost_times_the_same_pairs_and_writes_its_record(tmp_path):
+    from rnnbench.records import read_records
+    from rnnbench.report.word2vec import softmax_cost_table
+    from rnnbench.word2vec.step_cost import run
+
+    sents, _ = planted_corpus(sentences=600)
+    corpus = _write_lines(tmp_path / "planted.txt", sents)
+    evals = tmp_path / "eval"
+    evals.mkdir()
+    (evals / "questions-words.txt").write_text(": g\ng0w0 g0w1 g1w0 g1w1\n")
+    for name in ("wordsim353.tsv", "simlex999.txt"):
+        (evals / name).write_text("g0w0\tg0w1\t9\ng0w0\tg1w0\t1\ng1w0\tg1w1\t8\ng2w0\tg3w1\t2\n")
+    params = {"vector_size": 8, "window": 3, "min_count": 1, "sample": 0, "epochs": 1, "workers": 1,
+              "batch_words": 64}
+    run(str(corpus), "planted", str(tmp_path / "out"), params, arch="skipgram", repeats=3, device="cpu",
+        quality_tokens=2000, eval_dir=str(evals), log=lambda m: None)
+    (rec,) = read_records([tmp_path / "out" / "metrics.json"])
+    assert rec["kind"] == "step_cost" and rec["vocab_size"] == 40 and len(rec["batches"]) == 3
+    for b in rec["batches"]:
+        assert b["pairs"] > 0 and set(b["seconds"]) == {"softmax", "hs", "ns"}
+        assert b["softmax_over_hs"] == pytest.approx(b["seconds"]["softmax"] / b["seconds"]["hs"])
+    assert set(rec["quality"]["losses"]) == {"softmax", "hs", "ns"} and rec["quality"]["tokens"] == 2000
+    table = softmax_cost_table([rec])
+    assert list(table["loss"]) == ["softmax", "hs", "ns"] and table["softmax_step_over_this"].iloc[0] == 1.0
+    with pytest.raises(Word2VecInputError, match="repeats"):
+        run(str(corpus), "planted", str(tmp_path / "bad"), params, repeats=1, device="cpu", log=lambda m: None)

@@ -22,7 +22,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from .grid import _fmt  # run ids and arm descriptions spell values alike
+from .grid import W2V_DEFAULT_SAMPLE, _fmt  # run ids and arm descriptions spell values alike
 
 KINDS = ("figure", "effect", "shape", "exact")
 #: effects need this many paired seeds before a verdict other than *undecided*
@@ -35,7 +35,9 @@ ADDING_SOLVED_MSE = 0.05
 class Arm:
     """The runs of one configuration: ``family`` (recurrent, names, music, embedding, word2vec),
     ``grid`` (a grid entry's name; word2vec runs have none: ``None``) and attribute values the runs
-    must have (columns of the claims runs table, e.g. ``cell``, ``layers``, ``clipvalue``)."""
+    must have (columns of the claims runs table, e.g. ``cell``, ``layers``, ``clipvalue``). An arm
+    reads training runs unless it names another ``kind`` (word2vec's ``step_cost``: the timed steps
+    of the full softmax, HS and NS)."""
 
     family: str
     grid: str | None
@@ -78,7 +80,9 @@ class Paired:
     of the mean difference wholly ``direction`` ('greater' | 'less') than 0 → supported, wholly on
     the other side → contradicted. Needs :data:`MIN_PAIRED_SEEDS` pairs. ``metric_b``: read ``b``
     on another column of the same unit (e.g. the LSTM's ∏ f factor against the tanh RNN's
-    gradient factor); None = ``metric``."""
+    gradient factor); None = ``metric``. ``ratio``: compare ``a`` / ``b`` instead (a speed-up, a
+    cost factor): the interval of the mean log ratio, read as the geometric-mean ratio, wholly
+    ``direction`` than ``ratio`` → supported."""
 
     a: Arm
     b: Arm
@@ -86,6 +90,7 @@ class Paired:
     direction: str = "greater"
     pair_on: tuple[str, ...] = ("seed",)
     metric_b: str | None = None
+    ratio: float | None = None
 
 
 @dataclass(frozen=True)
@@ -216,6 +221,28 @@ def _w2v(**where) -> Arm:
     return Arm("word2vec", None, where)
 
 
+def _lecture_gensim(**where) -> Arm:
+    # gensim as the lecture runs it: Word2Vec(sentences) (a sentence iterable: linear learning-rate decay) at
+    # gensim's defaults, CBOW / negative sampling / subsampling 1e-3
+    return _w2v(impl="gensim_iter", arch="cbow", loss="ns", sample=W2V_DEFAULT_SAMPLE, **where)
+
+
+def _w2v_step(loss: str) -> Arm:
+    # one row per (timed batch, loss) of the step-time job (rnnbench.word2vec.step_cost)
+    return _w2v(kind="step_cost", loss=loss)
+
+
+_W2V_SOFTMAX_SOURCE = ("lecture, 'word2vec - distributed representation' and 'practical considerations on "
+                       "softmax'; ours: one training step of the trainer (a batch of batch_words centres, every pair "
+                       "of their windows; batched torch path, the only one with a full softmax: no C kernel has it) "
+                       "with the full softmax over the corpus' vocabulary ÷ the same step with {other}, on the same "
+                       "pairs, timed side by side in one process; geometric mean over the timed batches, at least an "
+                       "order of magnitude (10×)")
+_W2V_SOFTMAX_SETTLE = "more timed batches (word2vec.softmax_cost.repeats) or a larger vocabulary (prefix_tokens)"
+_W2V_SAMPLE_SOURCE = ("Mikolov et al. 2013b's abstract, quoted by the lecture; our core, {what}, subsampling at "
+                      "gensim's default threshold 1e-3 against none (sample 0), paired on arch, loss and seed")
+
+
 _ADDING_SETTLE = "more training steps or seeds at T = 150 (adding_long: epochs, n_train, seeds)"
 
 REGISTER: list[Claim] = [
@@ -338,6 +365,23 @@ REGISTER: list[Claim] = [
           Equivalent(Arm("recurrent", "har_lecture", {"cell": "gru", "layers": 1}),
                      _har("har_lecture"), "test_accuracy", 0.03),
           "more seeds in har_lecture", anchor="har"),
+    # -- the lecture's GRU resets h before the matmul (Keras reset_after=False); torch, cuDNN and Keras'
+    #    default reset after it (issue 13, item 4): the same seeds and settings, only the reset moved
+    Claim("gru_reset_before_similar_har", GRU,
+          "candidate state h̃_t = tanh(W_ch · (r_t * h_{t−1}) + W_cx · x_t + b_c)",
+          "lecture, 'Gated Recurrent Unit (GRU)'; ours: HAR test accuracy, the lecture's GRU (reset before "
+          "W_ch, stepwise) − the library GRU (reset after, har_lecture), paired over seeds, within ±0.03",
+          "effect",
+          Equivalent(Arm("recurrent", "har_gru_reset_before", {"cell": "gru"}),
+                     Arm("recurrent", "har_lecture", {"cell": "gru", "layers": 1}), "test_accuracy", 0.03),
+          "more seeds in har_gru_reset_before and har_lecture", anchor="gru_variants"),
+    Claim("gru_reset_before_similar_adding", GRU,
+          "candidate state h̃_t = tanh(W_ch · (r_t * h_{t−1}) + W_cx · x_t + b_c)",
+          "lecture, 'Gated Recurrent Unit (GRU)'; ours: adding problem T = 150, log10 test MSE, reset before − "
+          "reset after (adding_long_gated), paired over seeds, within ±0.5 (a factor of 3 in MSE)", "effect",
+          Equivalent(Arm("recurrent", "adding_gru_reset_before", {"cell": "gru"}), _adding("gru"),
+                     "log10_test_mse", 0.5),
+          _ADDING_SETTLE, anchor="gru_variants"),
     *[Claim(f"chung_{cell}_beats_tanh_{ds}", GRU,
             f"both GRU and LSTM perform better than simple RNN with tanh ({name})",
             f"lecture, after Chung et al. 2014 (paper, test NLL: tanh {tanh}, {cell.upper()} {paper})", "effect",
@@ -352,6 +396,15 @@ REGISTER: list[Claim] = [
           "lecture, after Chung et al. 2014", "effect", None,
           not_run="the Ubisoft speech datasets of the paper are not public"),
     # -- regularisation
+    # -- recurrent batch normalisation (issue 13, item 5): Cooijmans et al.'s faster convergence, after the
+    #    same 5 epochs of the same HAR settings as har_lecture's LSTM
+    Claim("bnlstm_converges_faster", REG,
+          "Batch-normalise hidden state variable h and input x independently (at each time step)",
+          "lecture, 'A Note on Regularisation Schemes', after Cooijmans et al. 2016 ('faster convergence'); ours: "
+          "HAR validation accuracy after 5 epochs, BN-LSTM (γ = 0.1, statistics per step) − LSTM (har_lecture), "
+          "paired over seeds", "effect",
+          Paired(Arm("recurrent", "har_bnlstm", {"cell": "bnlstm"}), _har("har_lecture"), "val_metric_e5"),
+          "more seeds in har_bnlstm and har_lecture", anchor="bnlstm"),
     Claim("dropout_narrows_gap", REG, "variational dropout (as implemented in keras): same mask in all time steps",
           "lecture, 'A Note on Regularisation Schemes' (Gal & Ghahramani 2016); statistic: train − test "
           "accuracy, without − with dropout", "effect",
@@ -373,42 +426,63 @@ REGISTER: list[Claim] = [
           Paired(_imdb("frozen"), _imdb("scratch"), "best_test_metric"),
           "more seeds, or better word2vec vectors (a larger corpus)", anchor="imdb", converged=True),
     # -- word2vec
+    Claim("w2v_subsampling_faster", W2V, "By subsampling of the frequent words we obtain significant speedup",
+          _W2V_SAMPLE_SOURCE.format(what="training words per second (raw corpus words), ratio with ÷ without"),
+          "effect", Paired(_w2v(impl="ours", sample=W2V_DEFAULT_SAMPLE), _w2v(impl="ours", sample=0.0),
+                           "words_per_second", pair_on=("arch", "loss", "seed"), ratio=1.0),
+          "more seeds in the sample-0 grid (word2vec.extra_grids)", anchor="w2v_subsampling"),
+    Claim("w2v_subsampling_better", W2V, "… and also learn more regular word representations",
+          _W2V_SAMPLE_SOURCE.format(what="analogy accuracy, with − without"), "effect",
+          Paired(_w2v(impl="ours", sample=W2V_DEFAULT_SAMPLE), _w2v(impl="ours", sample=0.0), "analogy_total_pct",
+                 pair_on=("arch", "loss", "seed")),
+          "more seeds in the sample-0 grid or a larger corpus", anchor="w2v_subsampling"),
+    Claim("w2v_softmax_cost_over_hs", W2V,
+          "The softmax function can become problematic if we have large vocabulary. The denominator term can be "
+          "cpu intensive", _W2V_SOFTMAX_SOURCE.format(other="hierarchical softmax"), "effect",
+          Paired(_w2v_step("softmax"), _w2v_step("hs"), "step_seconds", pair_on=("batch",), ratio=10.0),
+          _W2V_SOFTMAX_SETTLE, anchor="w2v_softmax"),
+    Claim("w2v_softmax_cost_over_ns", W2V,
+          "The softmax and the derived update rules need to iterate through all the vocabulary; negative sampling: "
+          "update only a sample of the outputs", _W2V_SOFTMAX_SOURCE.format(other="negative sampling"), "effect",
+          Paired(_w2v_step("softmax"), _w2v_step("ns"), "step_seconds", pair_on=("batch",), ratio=10.0),
+          _W2V_SOFTMAX_SETTLE, anchor="w2v_softmax"),
     Claim("w2v_car", W2V, "model.most_similar(\"car\"): driver, motorcycle, cars, truck, taxi, vehicle, racing, "
           "automobile, passenger, glider",
-          "lecture, 'word2vec - implementations' (gensim defaults on text8); statistic: words in common with "
-          "the lecture's ten, at least half", "figure",
-          Beyond(_w2v(impl="gensim", arch="cbow", loss="ns", corpus_part="whole"), "car_overlap", 5.0, "above"),
+          "lecture, 'word2vec - implementations' (gensim defaults on text8, Word2Vec(sentences)); statistic: words "
+          "in common with the lecture's ten, at least half", "figure",
+          Beyond(_lecture_gensim(corpus_part="whole"), "car_overlap", 5.0, "above"),
           "the full corpus and more seeds (word2vec: prefix_tokens null, seeds)", anchor="word2vec"),
     Claim("w2v_king_queen", W2V, "v_woman + (v_king − v_man) is close to v_queen",
           "lecture, 'word2vec - geometric operations'; statistic: rank of 'queen' among all words, top 5",
-          "figure", Beyond(_w2v(impl="gensim", arch="cbow", loss="ns"), "queen_rank", 5.5, "below"),
+          "figure", Beyond(_lecture_gensim(), "queen_rank", 5.5, "below"),
           "a larger corpus (word2vec: prefix_tokens)", anchor="word2vec"),
     *[Claim(f"w2v_offsets_{group}", W2V, f"the path from a point to the other captures a semantic relationship "
             f"({label})", "lecture, 'word2vec - geometric operations' (the three pictures); statistic: mean cosine "
             "between the group's pair offsets minus that of the same words wrongly paired", "shape",
-            Beyond(_w2v(impl="gensim", arch="cbow", loss="ns"), f"offset_excess_{group}", 0.0, "above"),
+            Beyond(_lecture_gensim(), f"offset_excess_{group}", 0.0, "above"),
             "a larger corpus or more seeds", anchor="word2vec")
       for group, label in (("male_female", "male–female"), ("verb_tense", "verb tense"),
                            ("country_capital", "country–capital"))],
     Claim("w2v_cbow_faster", W2V, "CBOW: from a bag of context words, predict a word [one prediction per window]",
           "Mikolov et al. 2013a (CBOW trains faster than skip-gram); words/s of our core, CBOW − skip-gram",
           "effect", Paired(_w2v(impl="ours", arch="cbow"), _w2v(impl="ours", arch="skipgram"), "words_per_second",
-                           pair_on=("loss", "seed")), "more seeds", anchor="word2vec"),
+                           pair_on=("loss", "sample", "seed")), "more seeds", anchor="word2vec"),
     Claim("w2v_skipgram_better", W2V, "the continuous skip-gram model … high-quality distributed vector "
           "representations", "Mikolov et al. 2013a,b (skip-gram above CBOW on semantic analogies); our core, "
           "semantic analogy accuracy, skip-gram − CBOW", "effect",
           Paired(_w2v(impl="ours", arch="skipgram"), _w2v(impl="ours", arch="cbow"), "analogy_semantic_pct",
-                 pair_on=("loss", "seed")), "more seeds or a larger corpus", anchor="word2vec"),
+                 pair_on=("loss", "sample", "seed")), "more seeds or a larger corpus", anchor="word2vec"),
     Claim("w2v_ns_over_hs", W2V, "a simple alternative to the hierarchical softmax called negative sampling",
           "Mikolov et al. 2013b (negative sampling above hierarchical softmax on analogies); our core, "
           "analogy accuracy, NS − HS", "effect",
           Paired(_w2v(impl="ours", loss="ns"), _w2v(impl="ours", loss="hs"), "analogy_total_pct",
-                 pair_on=("arch", "seed")), "more seeds or a larger corpus", anchor="word2vec"),
+                 pair_on=("arch", "sample", "seed")), "more seeds or a larger corpus", anchor="word2vec"),
     Claim("w2v_ours_equals_gensim", W2V, "a popular implementation is gensim",
-          "lecture, 'word2vec - implementations'; analogy accuracy, ours − gensim, same corpus and settings, "
-          "within ±1 point", "effect",
-          Equivalent(_w2v(impl="ours"), _w2v(impl="gensim"), "analogy_total_pct", 1.0,
-                     pair_on=("arch", "loss", "seed")), "more seeds", anchor="word2vec"),
+          "lecture, 'word2vec - implementations' (model = Word2Vec(corpus), an iterable); analogy accuracy, ours − "
+          "gensim fed the same sentences as an iterable (linear learning-rate decay, as ours; its corpus_file mode "
+          "is the speed row of the summary table), same corpus and settings, within ±1 point", "effect",
+          Equivalent(_w2v(impl="ours"), _w2v(impl="gensim_iter"), "analogy_total_pct", 1.0,
+                     pair_on=("arch", "loss", "sample", "seed")), "more seeds", anchor="word2vec"),
     # -- the recap: name → gender, many-to-one
     *[Claim(f"names_{cell}_beats_majority", RECAP, "gender classification by name (many to one)",
             "lecture, 'RECAP - Gender Classification by Name'; test accuracy against the majority class",

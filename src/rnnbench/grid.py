@@ -11,6 +11,7 @@ wildcard and as the results folder; the resolved spec of each run is what its jo
 from __future__ import annotations
 
 import itertools
+from decimal import Decimal
 from typing import Any, Mapping
 
 from .cells import CELLS
@@ -31,6 +32,7 @@ AXES = {
     "datasets": "dataset",
     "embedding": "embedding",
     "recurrent_gain": "recurrent_gain",
+    "reset_after": "reset_after",
 }
 
 DEFAULTS: dict[str, Any] = {
@@ -55,6 +57,8 @@ DEFAULTS: dict[str, Any] = {
     "diagnostics": True,
     "patience": None,
     "kernel": "auto",
+    "reset_after": True,
+    "bn_max_steps": 200,
 }
 
 
@@ -88,6 +92,8 @@ def run_id(entry: str, spec: Mapping[str, Any], swept: set[str]) -> str:
                        ("recurrent_gain", "g")):
         if extra in swept:
             parts.append(f"{tag}{_fmt(spec[extra])}")
+    if "reset_after" in swept or not spec.get("reset_after", True):
+        parts.append("resetafter" if spec["reset_after"] else "resetbefore")
     return f"{entry}/{'_'.join(parts)}/seed{spec['seed']}"
 
 
@@ -97,18 +103,61 @@ def combinations(axes: Mapping[str, list[Any]]) -> list[dict[str, Any]]:
     return [dict(zip(keys, combo)) for combo in itertools.product(*(axes[k] for k in keys))]
 
 
-# word2vec config axis -> key in the run; the run id is "<impl>-<arch>-<loss>-seed<seed>"
-W2V_AXES = {"impls": "impl", "archs": "arch", "losses": "loss", "seeds": "seed"}
+# word2vec config axis -> key in the run. ``sample`` may be one number or a list of them (the
+# subsampling threshold is a hyper-parameter that is also swept)
+W2V_AXES = {"impls": "impl", "archs": "arch", "losses": "loss", "sample": "sample", "seeds": "seed"}
+#: gensim's default threshold: a run id names ``sample`` only when it departs from it, so the ids of
+#: the runs at the lecture's settings read ``<impl>-<arch>-<loss>-seed<seed>`` whatever else is swept
+W2V_DEFAULT_SAMPLE = 1e-3
+W2V_GENSIM_IMPLS = ("gensim", "gensim_iter")
+
+
+def word2vec_run_id(run: Mapping[str, Any]) -> str:
+    """``<impl>-<arch>-<loss>[-sample<s>]-seed<seed>``: the Snakemake wildcard and results folder. The
+    threshold is written in plain decimals (``sample0.00001``, never ``1e-05``): '-' separates the parts."""
+    sample = float(run.get("sample", W2V_DEFAULT_SAMPLE))
+    plain = format(Decimal(repr(sample)), "f")
+    plain = plain.rstrip("0").rstrip(".") if "." in plain else plain
+    tag = "" if sample == W2V_DEFAULT_SAMPLE else f"-sample{plain}"
+    return f"{run['impl']}-{run['arch']}-{run['loss']}{tag}-seed{run['seed']}"
+
+
+def _word2vec_axes(cfg: Mapping[str, Any], where: str) -> dict[str, list[Any]]:
+    axes = {}
+    for key, run_key in W2V_AXES.items():
+        v = cfg.get(key)
+        if key == "sample" and v is None:
+            v = W2V_DEFAULT_SAMPLE
+        values = list(v) if isinstance(v, (list, tuple)) else ([] if v is None else [v])
+        if key == "sample":
+            for x in values:
+                if isinstance(x, bool) or not isinstance(x, (int, float)) or not 0 <= x < 1:
+                    raise GridError(f"{where}: sample must be a threshold in [0, 1) (0 = no subsampling), got {x!r}")
+        axes[run_key] = values
+    return axes
 
 
 def expand_word2vec(cfg: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
-    """All runs of the word2vec study (impls × archs × losses × seeds), keyed by run id."""
+    """All runs of the word2vec study, keyed by run id: impls × archs × losses × sample × seeds,
+    then each entry of ``extra_grids`` (the same axes, those it leaves out taken from the main
+    grid: a few more runs without the whole product). A run named by two grids is one run."""
     cfg = cfg or {}
-    axes = {run_key: list(cfg.get(key) or []) for key, run_key in W2V_AXES.items()}
+    main = _word2vec_axes(cfg, "word2vec")
+    grids = [main]
+    for k, extra in enumerate(cfg.get("extra_grids") or []):
+        unknown = set(extra) - set(W2V_AXES)
+        if unknown:
+            raise GridError(f"word2vec.extra_grids[{k}]: unknown key(s) {', '.join(sorted(unknown))}; "
+                            f"an extra grid sets axes only: {', '.join(W2V_AXES)}")
+        grids.append(_word2vec_axes({**cfg, **extra}, f"word2vec.extra_grids[{k}]"))
     runs = {}
-    for run in combinations(axes):
-        rid = f"{run['impl']}-{run['arch']}-{run['loss']}-seed{run['seed']}"
-        runs[rid] = {**run, "run_id": rid, "family": "word2vec"}
+    for axes in grids:
+        for run in combinations(axes):
+            if run["loss"] == "softmax" and run["impl"] in W2V_GENSIM_IMPLS:
+                raise GridError(f"word2vec: gensim has no full softmax (HS and NS only): drop loss 'softmax' or "
+                                f"impl {run['impl']!r} from this grid (the full softmax runs in our trainer alone)")
+            rid = word2vec_run_id(run)
+            runs.setdefault(rid, {**run, "run_id": rid, "family": "word2vec"})
     return runs
 
 
@@ -143,6 +192,14 @@ def expand(entries: list[Mapping[str, Any]] | None, family: str = "recurrent") -
             spec = {**DEFAULTS, **scalars, **combo, "grid": name, "family": family}
             if spec.get("clipvalue") is not None and spec.get("clipnorm") is not None:
                 raise GridError(f"{family}.{name}: set clipvalue or clipnorm, not both in one run")
+            if not spec["reset_after"] and spec["cell"] != "gru":
+                if "reset_after" in swept:     # a sweep of the GRU's reset beside other cells: theirs keep the default
+                    continue
+                raise GridError(f"{family}.{name}: reset_after: false is the GRU's reset-before variant, "
+                                f"not for cell {spec['cell']!r}")
+            if spec["cell"] == "bnlstm" and spec["backend"] == "keras":
+                raise GridError(f"{family}.{name}: bnlstm runs with backend torch only (Keras has no "
+                                "recurrent batch normalisation layer)")
             rid = run_id(name, spec, swept)
             if rid in runs:
                 raise GridError(f"{family}.{name}: two runs share the id {rid!r}")

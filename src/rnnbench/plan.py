@@ -55,6 +55,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
+from .grid import W2V_DEFAULT_SAMPLE, word2vec_run_id
+
 REPO = Path(__file__).resolve().parents[2]
 SNAKEFILE = REPO / "Snakefile"
 SEQUENCE_FAMILIES = ("recurrent", "names", "music", "embedding")
@@ -93,17 +95,18 @@ CAL_BATCH = 1500       # training batch of the measurement: the run's own up to 
 CAL_EVAL_BATCH = 1024  # evaluation chunk of the measurement
 CAL_STEPS = 64         # sequence length of the measurement (the run's own when shorter)
 CAL_REPEATS = 3        # timed batches after one warm-up; the median counts, not the fastest: the planned
-                       # jobs run side by side, each beside busy cores (even so, runs recorded on this
-                       # project's overloaded 2-core machine took a median 1.7-2.5x the predicted training
-                       # time: README, "What each config costs")
+                       # jobs run side by side, each beside busy cores, so a typical batch predicts them
+                       # better than the best one (how far a loaded machine runs over the plan: README,
+                       # "What each config costs")
 W2V_CAL_TOKENS = 300_000   # synthetic Zipf corpus: tokens, word types, exponent
 W2V_CAL_TYPES = 20_000
 W2V_CAL_ZIPF = 1.0
 W2V_CAL_RUNS = 2           # one-epoch runs per setting; their mean counts
-# assumed, not measured here: per job, process start + imports + data loading + diagnostics +
-# records (sequence models; the tiny end-to-end run's records show wall - train = 4-9 s on 2 busy
-# cores, plus the interpreter's start), and per word2vec run the corpus reading and the evaluation
-# (analogies over 19,544 questions, similarities, neighbours; wall - train = 4-15 s there)
+# assumed, not measured here: what a job spends outside its training loop, which calibration does
+# not time: per sequence-model job, process start + imports + data loading + diagnostics + records;
+# per word2vec run, the corpus reading and the evaluation (analogies, similarities, neighbours).
+# Rounded up from the wall - train gap of run records, so the plan errs long; README, "What each
+# config costs", compares it with measured runs.
 JOB_OVERHEAD_S = 10.0
 W2V_EVAL_S = 15.0
 
@@ -129,9 +132,10 @@ class PlanError(ValueError):
 class Workflow:
     config: dict[str, Any]
     runs: dict[str, dict[str, dict[str, Any]]]      # family -> run id -> resolved spec (rnnbench.grid)
-    w2v_runs: list[str]                              # impl-arch-loss-seedN (word2vec.smk)
+    w2v_runs: list[str]                              # impl-arch-loss[-sampleS]-seedN (word2vec.smk)
     threads: dict[str, int]                          # rule -> declared threads
     configfiles: list[str] = field(default_factory=list)
+    w2v_grid: dict[str, dict[str, Any]] = field(default_factory=dict)   # run id -> {impl, arch, loss, sample, seed}
 
 
 def parse_overrides(entries: Iterable[str] | None) -> dict[str, Any]:
@@ -175,7 +179,7 @@ def load_workflow(configfiles: Iterable[str | os.PathLike], overrides: Mapping[s
                     pass
             return Workflow(config=dict(g["config"]), runs={f: dict(g["RUNS"].get(f, {})) for f in SEQUENCE_FAMILIES},
                             w2v_runs=list(g.get("W2V_RUNS", [])), threads=threads,
-                            configfiles=[str(f) for f in configfiles])
+                            configfiles=[str(f) for f in configfiles], w2v_grid=dict(g.get("W2V_GRID", {})))
     except PlanError:
         raise
     except Exception as e:  # noqa: BLE001 - Snakemake wraps schema and grid errors; say them plainly
@@ -570,11 +574,11 @@ def measure_word2vec(impl: str, arch: str, loss: str, hyper: str, backend: str =
     p = Word2VecParams.for_combination(arch, loss, **params)
     corpus = zipf_corpus()
     quiet = lambda m: None  # noqa: E731
-    if impl == "gensim":
+    if impl in ("gensim", "gensim_iter"):
         from .word2vec.gensim_ref import train_gensim
 
         def once():
-            return train_gensim(corpus, p, log=quiet)
+            return train_gensim(corpus, p, log=quiet, mode="corpus_file" if impl == "gensim" else "iterable")
     else:
         import torch
 
@@ -658,7 +662,7 @@ def plan_jobs(wf: Workflow, cal: Calibration | None, data_root: Path | None = No
     meta: dict[str, Any] = {"sources": {}, "paths": {}}
     size_cache: dict = {}
     vec = (config.get("imdb") or {}).get("vectors")
-    vec_run = f"{vec['impl']}-{vec['arch']}-{vec['loss']}-seed{vec.get('seed', 1)}" if isinstance(vec, dict) else None
+    vec_run = word2vec_run_id({**vec, "seed": vec.get("seed", 1)}) if isinstance(vec, dict) else None
     for family in SEQUENCE_FAMILIES:
         for rid, spec in wf.runs.get(family, {}).items():
             sizes = dataset_sizes(spec, config, root, size_cache)
@@ -683,23 +687,31 @@ def plan_jobs(wf: Workflow, cal: Calibration | None, data_root: Path | None = No
         tokens = int(w2v.get("prefix_tokens") or CORPUS_TOKENS.get(w2v.get("corpus", "text8"), CORPUS_TOKENS["text8"]))
         epochs = int(w2v.get("epochs", 5))
         workers = wf.threads.get("train_word2vec", int(w2v.get("workers", 2)))
-        hyper = {k: w2v[k] for k in ("vector_size", "window", "min_count", "sample", "negative", "ns_exponent",
+        hyper = {k: w2v[k] for k in ("vector_size", "window", "min_count", "negative", "ns_exponent",
                                      "alpha", "min_alpha", "alpha_decay", "workers", "batch_words") if k in w2v}
-        hyper = json.dumps(hyper, sort_keys=True)
         w2v_backend = (os.environ.get("RNNBENCH_W2V_BACKEND") or "").strip() or "auto"   # ours: native / torch
         source = ("config prefix_tokens" if w2v.get("prefix_tokens")
                   else f"constant ({w2v.get('corpus', 'text8')}: {tokens:,} tokens)")
         for rid in wf.w2v_runs:
-            impl, arch, loss, _seed = rid.split("-")
+            run = wf.w2v_grid.get(rid) or _w2v_run_of_id(rid)
+            impl, arch, loss = run["impl"], run["arch"], run["loss"]
             cpu_s, path = float("nan"), "?"
             if cal is not None:
-                c = cal.get("w2v", (impl, arch, loss, hyper, w2v_backend))
+                run_hyper = json.dumps({**hyper, "sample": run.get("sample", W2V_DEFAULT_SAMPLE)}, sort_keys=True)
+                c = cal.get("w2v", (impl, arch, loss, run_hyper, w2v_backend))
                 cpu_s = tokens * epochs / c["words_per_s"] + tokens * c["vocab_s_per_token"] + W2V_EVAL_S
                 path = c.get("path", "?")
             jobs.append(Job("word2vec", "word2vec", f"word2vec/{rid}", workers, cpu_s, None, tokens * epochs))
             meta["sources"][f"word2vec/{rid}"] = source
             meta["paths"][f"word2vec/{rid}"] = path
     return jobs, meta
+
+
+def _w2v_run_of_id(rid: str) -> dict[str, Any]:
+    """{impl, arch, loss, sample, seed} of a run id (``rnnbench.grid.word2vec_run_id``'s inverse)."""
+    impl, arch, loss, *rest = rid.split("-")
+    sample = next((float(x[len("sample"):]) for x in rest if x.startswith("sample")), W2V_DEFAULT_SAMPLE)
+    return {"impl": impl, "arch": arch, "loss": loss, "sample": sample, "seed": int(rest[-1][len("seed"):])}
 
 
 def makespan(jobs: list[Job], cores: int, seconds: Callable[[Job], float]) -> float:

@@ -6,6 +6,7 @@ from snakemake.utils import min_version, validate
 
 from rnnbench.grid import expand as expand_grid
 from rnnbench.grid import expand_word2vec as expand_word2vec_grid
+from rnnbench.grid import word2vec_run_id
 
 min_version("9.0")
 

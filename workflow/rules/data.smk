@@ -100,7 +100,7 @@ def imdb_vectors(_wildcards=None):
         return None
     if isinstance(v, str):
         return v
-    run = f"{v['impl']}-{v['arch']}-{v['loss']}-seed{v.get('seed', 1)}"
+    run = word2vec_run_id({**v, "seed": v.get("seed", 1)})
     if run not in W2V_RUNS:
         raise ValueError(f"imdb.vectors names the word2vec run {run!r}, which the word2vec grid of this "
                             f"config does not hold ({', '.join(W2V_RUNS) or 'no runs'})")

@@ -1,15 +1,20 @@
-# word2vec study: prepare the corpus prefix once, one job per (impl, arch, loss, seed), aggregate.
-# Both implementations read the same prepared file and are evaluated by the same code.
+# word2vec study: prepare the corpus prefix once, one job per (impl, arch, loss, sample, seed), the full
+# softmax's step time against HS and NS (one job), aggregate. Every implementation reads the same
+# prepared file and is evaluated by the same code.
 
 W2V = config.get("word2vec") or {}
 # the file each corpus dataset's fetch step verifies
 W2V_CORPUS_FILES = {"text8": "text8", "offline-english": "offline-english.txt"}
 W2V_PREFIX = W2V.get("prefix_tokens")
 W2V_TAG = f"{W2V.get('corpus', 'text8')}-{W2V_PREFIX if W2V_PREFIX else 'all'}"
-W2V_GRID = expand_word2vec_grid(W2V)  # run id -> {impl, arch, loss, seed}: rnnbench.grid, as every family
+W2V_GRID = expand_word2vec_grid(W2V)  # run id -> {impl, arch, loss, sample, seed}: rnnbench.grid, as every family
 W2V_RUNS = list(W2V_GRID)
-W2V_PARAMS = {k: W2V[k] for k in ("vector_size", "window", "min_count", "sample", "negative", "ns_exponent",
+# hyper-parameters every run shares; each run adds its own sample (a grid axis)
+W2V_PARAMS = {k: W2V[k] for k in ("vector_size", "window", "min_count", "negative", "ns_exponent",
                                   "alpha", "min_alpha", "alpha_decay", "epochs", "workers", "batch_words") if k in W2V}
+W2V_COST = W2V.get("softmax_cost") if W2V_RUNS else None
+W2V_FIRST = next(iter(W2V_GRID.values()), {})  # the main grid's first run: its sample and seed time the steps
+W2V_COST_RECORD = f"{RESULTS}/word2vec/{W2V_TAG}/softmax-cost/metrics.json"
 
 
 def w2v_run(wildcards):
@@ -49,7 +54,7 @@ rule train_word2vec:
     params:
         run=w2v_run,
         outdir=lambda w: f"{RESULTS}/word2vec/{W2V_TAG}/{w.run}",
-        hyper=json.dumps(W2V_PARAMS),
+        hyper=lambda w: json.dumps({**W2V_PARAMS, "sample": W2V_GRID[w.run]["sample"]}),
         kernel=W2V.get("kernel", "auto"),
         corpus=W2V.get("corpus", "text8"),
         prefix=f"--prefix {W2V_PREFIX}" if W2V_PREFIX else "",
@@ -76,14 +81,53 @@ rule train_word2vec:
         "--similar {params.similar} --backend {params.kernel} > {log} 2>&1"
 
 
+rule word2vec_softmax_cost:
+    input:
+        corpus=f"{DATA}/prepared/word2vec/{W2V_TAG}.txt",
+        evals=f"{DATA}/raw/word-eval/SHA256SUMS",
+    output:
+        metrics=W2V_COST_RECORD,
+    params:
+        outdir=lambda w: str(Path(W2V_COST_RECORD).parent),
+        hyper=json.dumps({**W2V_PARAMS, "seed": W2V_FIRST.get("seed", 1), "sample": W2V_FIRST.get("sample", 1e-3)}),
+        arch=(W2V_COST or {}).get("arch", "skipgram"),
+        repeats=(W2V_COST or {}).get("repeats", 5),
+        quality=lambda w: (f"--quality-tokens {W2V_COST['quality_tokens']} --eval-dir {DATA}/raw/word-eval"
+                           if (W2V_COST or {}).get("quality_tokens") else ""),
+        corpus=W2V.get("corpus", "text8"),
+        prefix=f"--prefix {W2V_PREFIX}" if W2V_PREFIX else "",
+        restrict=W2V.get("restrict_vocab", 30000),
+    log:
+        f"{RESULTS}/logs/word2vec/{W2V_TAG}/softmax-cost.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/word2vec/{W2V_TAG}/softmax-cost.tsv"
+    # the job has the machine's word2vec cores to itself, as each training run has: the three
+    # losses are timed side by side in it, so the ratios do not depend on what else runs
+    threads: W2V.get("workers", 2)
+    resources:
+        mem_mb=4000,
+        runtime=60,
+        gpu=lambda w: gpu_resource(),
+    shell:
+        "python -m rnnbench.word2vec.step_cost --corpus {input.corpus} --corpus-name {params.corpus} "
+        "{params.prefix} --outdir {params.outdir} --params {params.hyper:q} --arch {params.arch} "
+        "--repeats {params.repeats} {params.quality} --restrict-vocab {params.restrict} "
+        "--device {config[device]} > {log} 2>&1"
+
+
 rule aggregate_word2vec:
     input:
         expand(f"{RESULTS}/word2vec/{W2V_TAG}/{{run}}/metrics.json", run=W2V_RUNS),
+        [W2V_COST_RECORD] if W2V_COST else [],
     output:
         runs=f"{RESULTS}/tables/word2vec_runs.csv",
         summary=report(f"{RESULTS}/tables/word2vec_summary.csv", caption="../report/word2vec_summary.rst",
                        category="word2vec"),
         neighbours=f"{RESULTS}/tables/word2vec_neighbours.csv",
+        subsampling=report(f"{RESULTS}/tables/word2vec_subsampling.csv",
+                           caption="../report/word2vec_subsampling.rst", category="word2vec"),
+        softmax_cost=report(f"{RESULTS}/tables/word2vec_softmax_cost.csv",
+                            caption="../report/word2vec_softmax_cost.rst", category="word2vec"),
         car=report(f"{RESULTS}/tables/word2vec_car.csv", caption="../report/word2vec_car.rst", category="word2vec"),
         verdicts=report(f"{RESULTS}/tables/verdicts_word2vec.csv", caption="../report/verdicts.rst",
                         category="Verdicts"),

@@ -8,7 +8,9 @@ run records it is given and their ``history.csv``.
 Statistics (95 % intervals throughout):
 
 - means over seeds: Student t interval, ``mean ± t(0.975, n−1) · sd / √n``; n ≥ 2;
-- effects: the same interval on the paired differences over the same seeds; n ≥ 5 pairs;
+- effects: the same interval on the paired differences over the same seeds; n ≥ 5 pairs; a ratio
+  effect (a speed-up, a cost factor) takes the interval on the pairs' log ratios and reports it as
+  the geometric-mean ratio;
 - sensitivity (spread): a percentile bootstrap (2,000 resamples, seeds resampled within each
   learning rate, fixed generator) of the difference of the two standard deviations;
 - per run, the per-step factor of a curve against distance (the run record's diagnostics:
@@ -96,6 +98,23 @@ def _max_val_drop(record: dict[str, Any], vals: np.ndarray, metric: str, diverge
     return drop
 
 
+#: the epochs whose validation metric the runs table carries (``val_metric_e<k>``): a claim of faster
+#: convergence compares configurations after the same early budget of updates
+EARLY_EPOCHS = (1, 2, 3, 5)
+
+
+def _early(record: dict[str, Any], vals: np.ndarray, metric: str, diverged: bool) -> dict[str, float]:
+    """The validation metric after each of :data:`EARLY_EPOCHS` (a classifier that diverged before
+    it: its floor; a run that had stopped before it: NaN)."""
+    out = {}
+    for k in EARLY_EPOCHS:
+        v = vals[k - 1] if vals.size >= k else float("nan")
+        if diverged and metric == "accuracy" and not (vals.size >= k and math.isfinite(v)):
+            v = _floor(record)
+        out[f"val_metric_e{k}"] = float(v)
+    return out
+
+
 def decay_factor(curve: Any, start: int = 0) -> float:
     """Per-step factor of a curve against distance d = T − t (the lecture's w of w^(t−s)):
     exp(slope) of the least-squares line through log(curve[d]) for d ≥ ``start``. Values that are
@@ -130,6 +149,7 @@ def sequence_row(r: dict[str, Any]) -> dict[str, Any]:
            "val_metric": as_float(final.get(f"val_{metric}")),
            "majority_baseline": meta.get("majority_test_accuracy"),
            "max_val_drop": _max_val_drop(r, val_curve, metric, diverged),
+           **_early(r, val_curve, metric, diverged),
            "still_improving": _still_improving(r, val_curve, metric, diverged),
            **{col: decay_factor((r.get("diagnostics") or {}).get(key)) for key, col in DECAY_COLUMNS.items()},
            "_config": cfg}
@@ -152,14 +172,29 @@ LECTURE_CAR = ("driver", "motorcycle", "cars", "truck", "taxi", "vehicle", "raci
                "glider")
 
 
+def word2vec_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
+    """One row per training run; the full softmax's step-time record (``kind: step_cost``) gives
+    one row per (timed batch, loss), its ``step_seconds``, paired on ``batch`` by the claims."""
+    if r.get("kind") == "step_cost":
+        base = {"family": "word2vec", "grid": None, "kind": "step_cost", "impl": r.get("impl"), "arch": r.get("arch"),
+                "seed": r.get("seed"), "status": r.get("status"), "source": r.get("corpus"),
+                "corpus_tokens": r.get("corpus_tokens"), "vocab_size": r.get("vocab_size"),
+                "sample": as_float((r.get("params") or {}).get("sample"))}
+        return [{**base, "run_id": f"{r['run_id']}/batch{b['batch']}/{loss}", "loss": loss, "batch": b["batch"],
+                 "pairs": b["pairs"], "step_seconds": as_float(secs)}
+                for b in r.get("batches") or [] for loss, secs in b["seconds"].items()]
+    return [word2vec_row(r)]
+
+
 def word2vec_row(r: dict[str, Any]) -> dict[str, Any]:
     a = r.get("analogy") or {}
     car = [w for w, _ in (r.get("most_similar") or {}).get("car", [])][:10]
     impl = r.get("impl")
-    return {"family": "word2vec", "grid": None, "run_id": r["run_id"],
+    return {"family": "word2vec", "grid": None, "kind": "run", "run_id": r["run_id"],
             # 'torch' was the name of our own core before it gained its C kernel: one name, 'ours'
             "impl": "ours" if impl == "torch" else impl,
             "arch": r.get("arch"), "loss": r.get("loss"), "seed": r.get("seed"), "status": r.get("status"),
+            "sample": as_float((r.get("params") or {}).get("sample")),
             "source": r.get("corpus"), "corpus_tokens": r.get("corpus_tokens"),
             # the lecture's figures are gensim on all of text8: a prefix run is not a test of them
             "corpus_part": "prefix" if r.get("corpus_prefix_tokens") else "whole",
@@ -173,7 +208,9 @@ def word2vec_row(r: dict[str, Any]) -> dict[str, Any]:
 
 
 def runs_frame(records: Iterable[dict[str, Any]]) -> pd.DataFrame:
-    rows = [word2vec_row(r) if r.get("family") == "word2vec" else sequence_row(r) for r in records]
+    rows = []
+    for r in records:
+        rows += word2vec_rows(r) if r.get("family") == "word2vec" else [sequence_row(r)]
     return pd.DataFrame(rows)
 
 
@@ -194,6 +231,8 @@ def select(runs: pd.DataFrame, arm: Arm) -> pd.DataFrame:
     m = runs["family"] == arm.family
     if arm.grid is not None:
         m &= runs["grid"] == arm.grid
+    if "kind" in runs and "kind" not in arm.where:   # training runs, unless the arm names another kind
+        m &= runs["kind"].fillna("run") == "run"
     for k, v in arm.where.items():
         if k not in runs:
             return runs.iloc[0:0]
@@ -261,7 +300,11 @@ def _pairs(runs: pd.DataFrame, t: Paired | Equivalent) -> tuple[pd.DataFrame, in
         return pd.DataFrame(columns=["a", "b", "d"]), len(a), len(b)
     j = a[keys + [t.metric]].rename(columns={t.metric: "a"}).merge(
         b[keys + [mb]].rename(columns={mb: "b"}), on=keys)
-    j["d"] = j["a"] - j["b"]
+    if getattr(t, "ratio", None) is None:
+        j["d"] = j["a"] - j["b"]
+    else:   # log ratio: a value that is not > 0 has none, and drops out as not finite
+        with np.errstate(divide="ignore", invalid="ignore"):
+            j["d"] = np.log(j["a"].astype(float)) - np.log(j["b"].astype(float))
     return j[np.isfinite(j["d"].astype(float))], len(a), len(b)
 
 
@@ -373,22 +416,36 @@ def _evaluate(claim: Claim, runs: pd.DataFrame) -> dict[str, Any]:
     if isinstance(t, (Paired, Equivalent)):
         j, na, nb = _pairs(runs, t)
         m, lo, hi, n = t_interval(j["d"].astype(float))
+        ratio = getattr(t, "ratio", None)
         what = t.metric if not getattr(t, "metric_b", None) else f"{t.metric} (a) − {t.metric_b} (b)"
-        row.update(statistic=f"paired difference of {what} ({', '.join(t.pair_on)})", n=n, estimate=m,
-                   ci_low=lo, ci_high=hi)
         ma, mb = float(j["a"].mean()) if n else float("nan"), float(j["b"].mean()) if n else float("nan")
-        row["evidence"] = (f"{_fmt(ma, 4)} vs {_fmt(mb, 4)}; difference {_fmt(m, 3)} [{_fmt(lo, 3)}, "
-                           f"{_fmt(hi, 3)}], {n} pairs")
-        if isinstance(t, Paired):
-            band = (0.0, math.inf) if t.direction == "greater" else (-math.inf, 0.0)
-            row["rule"] = (f"95 % CI of the difference wholly {'above' if t.direction == 'greater' else 'below'} 0 "
-                           "→ supported; wholly on the other side → contradicted")
+        if ratio is None:
+            row.update(statistic=f"paired difference of {what} ({', '.join(t.pair_on)})", n=n, estimate=m,
+                       ci_low=lo, ci_high=hi)
+            row["evidence"] = (f"{_fmt(ma, 4)} vs {_fmt(mb, 4)}; difference {_fmt(m, 3)} [{_fmt(lo, 3)}, "
+                               f"{_fmt(hi, 3)}], {n} pairs")
+        else:   # the interval of the mean log ratio, read back as a ratio
+            m, lo, hi = (math.exp(v) if math.isfinite(v) else float("nan") for v in (m, lo, hi))
+            row.update(statistic=f"paired ratio of {what}, a ÷ b, geometric mean ({', '.join(t.pair_on)})", n=n,
+                       estimate=m, ci_low=lo, ci_high=hi)
+            row["evidence"] = (f"{_fmt(ma, 4)} vs {_fmt(mb, 4)}; ratio {_fmt(m, 3)} [{_fmt(lo, 3)}, "
+                               f"{_fmt(hi, 3)}], {n} pairs")
+        side = "above" if getattr(t, "direction", "greater") == "greater" else "below"
+        if isinstance(t, Paired) and ratio is not None:
+            band = (ratio, math.inf) if side == "above" else (-math.inf, ratio)
+            row["rule"] = (f"95 % CI of the ratio wholly {side} {ratio:g} → supported; wholly on the other side → "
+                           "contradicted")
+        elif isinstance(t, Paired):
+            band = (0.0, math.inf) if side == "above" else (-math.inf, 0.0)
+            row["rule"] = (f"95 % CI of the difference wholly {side} 0 → supported; wholly on the other side → "
+                           "contradicted")
         else:
             band = (-t.margin, t.margin)
             row["rule"] = f"95 % CI of the difference within ±{t.margin:g} → supported; wholly outside → contradicted"
         if n < MIN_PAIRED_SEEDS:
+            unit = "paired seeds" if "seed" in t.pair_on else f"pairs ({', '.join(t.pair_on)})"
             row["verdict"] = "undecided"
-            row["why"] = f"{n} paired seeds (runs: {na} and {nb}); effects need ≥ {MIN_PAIRED_SEEDS}; {settle}"
+            row["why"] = f"{n} {unit} (runs: {na} and {nb}); effects need ≥ {MIN_PAIRED_SEEDS}; {settle}"
             return row
         row["verdict"] = decide_interval(lo, hi, band)
         if row["verdict"] == "undecided":

@@ -51,12 +51,18 @@ def targets(recs: list[dict], tables: str | Path | Callable[[str], pd.DataFrame 
     if ws is not None and "speed_ratio_ours_over_gensim" in ws:
         ws = ws.dropna(subset=["speed_ratio_ours_over_gensim"])
         for _, r in ws.iterrows():
-            ratio, gap = float(r["speed_ratio_ours_over_gensim"]), float(r["analogy_gap_points_ours_minus_gensim"])
+            # speed against corpus_file (gensim's fastest mode); quality against gensim as the lecture runs it
+            # (a sentence iterable) where that ran, else against corpus_file
+            ratio = float(r["speed_ratio_ours_over_gensim"])
+            gap_iter = float(r.get("analogy_gap_points_ours_minus_gensim_iter", float("nan")))
+            gap, ref = (gap_iter, "Word2Vec(sentences)") if gap_iter == gap_iter else \
+                (float(r["analogy_gap_points_ours_minus_gensim"]), "corpus_file")
             ok = ratio >= need and abs(gap) <= 1.0
             rows.append({"target": f"word2vec {r['arch']}/{r['loss']}: ≥ {need:g}× gensim's words/s, analogy "
                                    "within ±1 point",
                          "measured": f"{ratio:.2f}× ({r['words_per_second_ours']:,.0f} vs "
-                                     f"{r['words_per_second_gensim']:,.0f} words/s), analogy {gap:+.2f} points",
+                                     f"{r['words_per_second_gensim']:,.0f} words/s, corpus_file), analogy "
+                                     f"{gap:+.2f} points ({ref})",
                          "where": ", ".join(wdevs), "verdict": REACHED if ok else MISSED})
     if not gpu:
         rows.append({"target": "word2vec on a GPU: ≥ 20× gensim with all the machine's cores", "measured": "no GPU run",

@@ -1,6 +1,13 @@
 """The reference: gensim 4.4's Word2Vec with exactly our hyper-parameters, fed the same prepared
-corpus file through ``corpus_file`` (its fastest path: Cython reads the file itself, one
-sentence per line, no Python iterator in the loop).
+corpus file in one of two modes:
+
+- ``corpus_file`` (impl ``gensim``): its fastest path, Cython reads the file itself, one sentence
+  per line, no Python iterator in the loop. Each of its workers decays the learning rate by its
+  own words against the whole corpus (a sawtooth, see ``Word2VecParams.alpha_decay``): the speed
+  reference.
+- ``iterable`` (impl ``gensim_iter``): ``Word2Vec(sentences)`` with the file's lines as a list of
+  token lists, as the lecture runs it (``Word2Vec(api.load('text8'))``); the learning rate decays
+  linearly over all workers' words, as word2vec.c's and ours does: the quality reference.
 
 The corpus must be split into lines first (:mod:`rnnbench.word2vec.corpus`): a text8-style file
 is one 100 MB line, and gensim 4.4 fed that in ``corpus_file`` mode trains garbage (0.02 %
@@ -58,8 +65,14 @@ def gensim_version() -> str:
     return gensim.__version__
 
 
+MODES = ("corpus_file", "iterable")
+
+
 def gensim_kwargs(params: Word2VecParams) -> dict:
     p = params
+    if p.softmax:
+        raise Word2VecInputError("gensim has no full softmax over the vocabulary (HS and NS only): loss 'softmax' "
+                                 "runs in our trainer alone")
     return dict(vector_size=p.vector_size, window=p.window, min_count=p.min_count, sample=p.sample,
                 alpha=p.alpha, min_alpha=p.min_alpha, sg=p.sg, hs=p.hs, negative=p.negative,
                 ns_exponent=p.ns_exponent, cbow_mean=p.cbow_mean, epochs=p.epochs, seed=p.seed,
@@ -67,19 +80,27 @@ def gensim_kwargs(params: Word2VecParams) -> dict:
 
 
 def train_gensim(corpus_file: str | os.PathLike, params: Word2VecParams, *,
-                 log: Callable[[str], None] = print) -> TrainResult:
+                 log: Callable[[str], None] = print, mode: str = "corpus_file") -> TrainResult:
+    """gensim on the prepared file, read by gensim itself (``corpus_file``) or handed over as the
+    list of its lines' tokens (``iterable``, read before the clock starts, as ours reads it)."""
     from gensim.models import Word2Vec
     from gensim.models.callbacks import CallbackAny2Vec
 
+    from .corpus import read_sentences
+
+    if mode not in MODES:
+        raise Word2VecInputError(f"gensim mode must be one of {MODES}, got {mode!r}")
     params.validate()
+    kwargs = gensim_kwargs(params)   # refuses what gensim cannot train before the corpus is read
     corpus_file = str(Path(corpus_file))
     n_tokens = check_line_lengths(corpus_file)
     check_corpus(n_tokens, params.window)
     logging.getLogger("gensim").setLevel(logging.WARNING)
+    source = {"corpus_file": corpus_file} if mode == "corpus_file" else {"corpus_iterable": read_sentences(corpus_file)}
 
     t0 = time.perf_counter()
-    model = Word2Vec(**gensim_kwargs(params))
-    model.build_vocab(corpus_file=corpus_file)
+    model = Word2Vec(**kwargs)
+    model.build_vocab(**source)
     vocab_seconds = time.perf_counter() - t0
     if len(model.wv) == 0:
         raise Word2VecInputError(
@@ -99,7 +120,7 @@ def train_gensim(corpus_file: str | os.PathLike, params: Word2VecParams, *,
                 f"{model.corpus_total_words / secs:,.0f} words/s")
 
     t1 = time.perf_counter()
-    trained, raw = model.train(corpus_file=corpus_file, total_examples=model.corpus_count,
+    trained, raw = model.train(**source, total_examples=model.corpus_count,
                                total_words=model.corpus_total_words, epochs=params.epochs,
                                callbacks=[EpochTimer()])
     train_seconds = time.perf_counter() - t1
@@ -109,4 +130,7 @@ def train_gensim(corpus_file: str | os.PathLike, params: Word2VecParams, *,
     return TrainResult(words=words, vectors=np.array(model.wv.vectors, dtype=np.float32), vocab=vocab,
                        train_seconds=train_seconds, vocab_seconds=vocab_seconds,
                        raw_words=params.epochs * model.corpus_total_words, effective_words=int(trained),
-                       history=history, backend="gensim", backend_detail=f"gensim {gensim_version()}")
+                       history=history, backend="gensim",
+                       backend_detail=f"gensim {gensim_version()}, " + (
+                           "corpus_file" if mode == "corpus_file"
+                           else "Word2Vec(sentences): the file's lines as a list"))

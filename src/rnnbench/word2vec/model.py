@@ -1,7 +1,12 @@
 """The word2vec model: input vectors ``syn0`` and output weights (``syn1`` for hierarchical
-softmax, ``syn1neg`` for negative sampling), trained by plain SGD with manual gradients as in
-word2vec.c / gensim, batched: a batch's examples all read the same weights, and their row
-updates are summed into the matrices with ``index_add_`` (sparse: only touched rows move).
+softmax, ``syn1neg`` for negative sampling, ``syn1soft`` for the full softmax over the
+vocabulary), trained by plain SGD with manual gradients as in word2vec.c / gensim, batched: a
+batch's examples all read the same weights, and their row updates are summed into the matrices
+with ``index_add_`` (sparse: only touched rows move).
+
+The full softmax is what HS and NS exist to avoid (the lecture: "the denominator term can be cpu
+intensive"): each example scores all V output vectors, and every output vector moves at every
+step. It has no C kernel (word2vec.c has none either); :mod:`.trainer` runs it on this path.
 
 Saturated dot products (|x·w| >= 6) give no update, as in gensim's ``word2vec_inner.pyx``.
 
@@ -22,12 +27,15 @@ from .huffman import HuffmanTree
 from .sampling import NegativeSampler
 
 MAX_EXP = 6.0
+# the full softmax scores a chunk of examples against all V output vectors at once: chunks of
+# at most this many logits bound its memory (a batch holds thousands of pairs, V tens of thousands)
+SOFTMAX_CHUNK_LOGITS = 1 << 22
 
 
 class Word2VecModel:
     def __init__(self, vocab_size: int, vector_size: int, *, hs: bool, negative: int,
                  tree: HuffmanTree | None, sampler: NegativeSampler | None, device,
-                 generator: torch.Generator):
+                 generator: torch.Generator, softmax: bool = False):
         self.device = torch.device(device)
         self.negative = negative
         self.sampler = sampler
@@ -37,6 +45,7 @@ class Word2VecModel:
         self.syn0 = (torch.rand(vocab_size, vector_size, device=self.device, generator=generator) * 2 - 1) / vector_size
         self.syn1 = torch.zeros(vocab_size - 1 if vocab_size > 1 else 1, vector_size, device=self.device) if hs else None
         self.syn1neg = torch.zeros(vocab_size, vector_size, device=self.device) if negative else None
+        self.syn1soft = torch.zeros(vocab_size, vector_size, device=self.device) if softmax else None
         if hs:
             assert tree is not None
             self.codes = torch.as_tensor(tree.codes, device=self.device).float()
@@ -85,7 +94,27 @@ class Word2VecModel:
         self.syn1.index_add_(0, node, g[:, None] * hr)
         return grad_h
 
+    def softmax_step(self, h: torch.Tensor, target: torch.Tensor, alpha: float) -> torch.Tensor:
+        """Full softmax: p = softmax(h · syn1softᵀ) over all V words; the log-likelihood's gradient
+        with respect to the logits is onehot(target) − p. Chunks of examples (to bound the logits'
+        memory) are scored in turn, and each chunk's dense update lands before the next chunk reads
+        ``syn1soft``: nearer word2vec's one-pair-at-a-time SGD than one summed step of the batch,
+        at no extra cost."""
+        out = self.syn1soft
+        chunk = max(1, SOFTMAX_CHUNK_LOGITS // out.shape[0])
+        grad_h = torch.empty_like(h)
+        for s in range(0, len(target), chunk):
+            hc, tc = h[s:s + chunk], target[s:s + chunk]
+            g = torch.softmax(hc @ out.T, dim=1).neg_()                          # (c, V)
+            g[torch.arange(len(tc), device=g.device), tc] += 1.0
+            g *= alpha
+            grad_h[s:s + chunk] = g @ out
+            out.addmm_(g.T, hc)
+        return grad_h
+
     def output_step(self, h, target, alpha, generator) -> torch.Tensor:
+        if self.syn1soft is not None:
+            return self.softmax_step(h, target, alpha)
         grad = None
         if self.syn1 is not None:
             grad = self.hs_step(h, target, alpha)

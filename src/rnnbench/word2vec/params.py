@@ -8,8 +8,11 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any, Mapping
 
 ARCHS = ("cbow", "skipgram")
-LOSSES = ("hs", "ns")
-IMPLS = ("ours", "gensim")   # ours: our trainer (its record's backend says native C kernel or batched torch)
+LOSSES = ("hs", "ns", "softmax")   # softmax: the full softmax over the vocabulary (ours, torch path only)
+# ours: our trainer (its record's backend says native C kernel or batched torch); gensim: gensim fed the
+# prepared file through corpus_file (its fastest mode: the speed reference); gensim_iter: gensim fed the same
+# lines as a sentence iterable, Word2Vec(sentences), as the lecture runs it (the quality reference)
+IMPLS = ("ours", "gensim", "gensim_iter")
 ALPHA_DECAYS = ("linear", "corpus_file")
 
 
@@ -23,6 +26,8 @@ class Word2VecParams:
     sg: int = 0                 # 1: skip-gram (predict each context word from the centre); 0: CBOW (predict the centre from the mean of its context)
     hs: int = 0                 # 1: hierarchical softmax over a Huffman tree of the counts
     negative: int = 5           # > 0: negative sampling with this many noise words per positive; 0: none (use with hs=1)
+    softmax: int = 0            # ours only, torch path: 1 = the full softmax over the whole vocabulary (the output layer
+                                #   HS and NS replace; every step touches all V output vectors); needs hs=0, negative=0
     ns_exponent: float = 0.75   # the noise distribution is unigram counts ** ns_exponent
     vector_size: int = 100      # dimensionality of the word vectors
     window: int = 5             # maximum distance between centre and context; each centre draws a shrunk window in 1..window
@@ -54,22 +59,26 @@ class Word2VecParams:
 
     @classmethod
     def for_combination(cls, arch: str, loss: str, **kw: Any) -> "Word2VecParams":
-        """arch in {cbow, skipgram}, loss in {hs, ns}: hs means hs=1, negative=0 (pure HS)."""
+        """arch in {cbow, skipgram}, loss in {hs, ns, softmax}: hs means hs=1, negative=0 (pure HS);
+        softmax means softmax=1, hs=0, negative=0."""
         if arch not in ARCHS or loss not in LOSSES:
             raise Word2VecInputError(f"arch must be one of {ARCHS} and loss one of {LOSSES}, got {arch!r}, {loss!r}")
         negative = kw.pop("negative", 5)
-        return cls(sg=int(arch == "skipgram"), hs=int(loss == "hs"),
-                   negative=0 if loss == "hs" else negative, **kw)
+        kw.pop("softmax", None)
+        return cls(sg=int(arch == "skipgram"), hs=int(loss == "hs"), softmax=int(loss == "softmax"),
+                   negative=negative if loss == "ns" else 0, **kw)
 
     def validate(self) -> None:
         if self.vector_size < 1 or self.window < 1 or self.epochs < 1 or self.min_count < 1:
             raise Word2VecInputError("vector_size, window, epochs and min_count must be >= 1")
-        if not self.hs and self.negative <= 0:
-            raise Word2VecInputError("nothing to train: set hs=1 or negative > 0")
+        if self.softmax and (self.hs or self.negative):
+            raise Word2VecInputError("softmax=1 is the whole output layer: set hs=0 and negative=0 with it")
+        if not self.hs and self.negative <= 0 and not self.softmax:
+            raise Word2VecInputError("nothing to train: set hs=1, negative > 0 or softmax=1")
         if self.alpha <= 0 or self.min_alpha < 0 or self.min_alpha > self.alpha:
             raise Word2VecInputError("need 0 <= min_alpha <= alpha and alpha > 0")
         if self.sample < 0:
-            raise Word2VecInputError("sample must be >= 0")
+            raise Word2VecInputError(f"sample must be >= 0 (0 = no subsampling), got {self.sample}")
         if self.alpha_decay not in ALPHA_DECAYS:
             raise Word2VecInputError(f"alpha_decay must be one of {ALPHA_DECAYS}, got {self.alpha_decay!r}")
 
@@ -79,7 +88,7 @@ class Word2VecParams:
 
     @property
     def loss(self) -> str:
-        return "hs" if self.hs else "ns"
+        return "softmax" if self.softmax else "hs" if self.hs else "ns"
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,6 +1,7 @@
-"""One word2vec run: train (ours or gensim) on a prepared corpus, evaluate, write the run record.
+"""One word2vec run: train (ours, gensim's corpus_file mode or gensim fed a sentence iterable) on a
+prepared corpus, evaluate, write the run record.
 
-    python -m rnnbench.word2vec.train --impl torch --arch skipgram --loss ns --seed 1 \
+    python -m rnnbench.word2vec.train --impl ours --arch skipgram --loss ns --seed 1 \
         --corpus data/prepared/word2vec/offline-english-1000000.txt --corpus-name offline-english \
         --eval-dir data/raw/word-eval --outdir results/word2vec/x --params '{"epochs": 5}'
 
@@ -25,7 +26,8 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from ..records import write_history, write_record  # noqa: E402
-from .params import IMPLS, Word2VecInputError, Word2VecParams  # noqa: E402
+from ..grid import word2vec_run_id  # noqa: E402
+from .params import IMPLS, LOSSES, Word2VecInputError, Word2VecParams  # noqa: E402
 
 
 def run(impl: str, arch: str, loss: str, seed: int, corpus: str, corpus_name: str, eval_dir: str,
@@ -47,10 +49,10 @@ def run(impl: str, arch: str, loss: str, seed: int, corpus: str, corpus_name: st
         dev = resolve_device(device)
         result = train(read_sentences(corpus), p, dev, log=log, backend=backend)
         device_desc = describe_device(dev)
-    elif impl == "gensim":
+    elif impl in ("gensim", "gensim_iter"):
         from .gensim_ref import train_gensim
 
-        result = train_gensim(corpus, p, log=log)
+        result = train_gensim(corpus, p, log=log, mode="corpus_file" if impl == "gensim" else "iterable")
         device_desc = f"cpu ({os.cpu_count()} cores, gensim workers={p.workers})"
     else:
         raise Word2VecInputError(f"impl must be one of {IMPLS}, got {impl!r}")
@@ -67,7 +69,7 @@ def run(impl: str, arch: str, loss: str, seed: int, corpus: str, corpus_name: st
     out = Path(outdir)
     record = {
         "family": "word2vec",
-        "run_id": f"{impl}-{arch}-{loss}-seed{seed}",
+        "run_id": word2vec_run_id({"impl": impl, "arch": arch, "loss": loss, "seed": seed, "sample": p.sample}),
         "impl": impl, "arch": arch, "loss": loss, "seed": seed,
         "corpus": corpus_name, "corpus_file": str(corpus), "corpus_prefix_tokens": prefix,
         "corpus_tokens": result.vocab.raw_tokens, "vocab_size": len(result.words),
@@ -97,7 +99,8 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m rnnbench.word2vec.train", description=__doc__.splitlines()[0])
     ap.add_argument("--impl", required=True, choices=IMPLS)
     ap.add_argument("--arch", required=True, choices=("cbow", "skipgram"))
-    ap.add_argument("--loss", required=True, choices=("hs", "ns"))
+    ap.add_argument("--loss", required=True, choices=LOSSES,
+                    help="hs | ns | softmax (the full softmax over the vocabulary: ours only, torch path)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--corpus", required=True, help="prepared corpus (lines of <= 10,000 tokens)")
     ap.add_argument("--corpus-name", required=True, help="dataset name recorded in the run record (text8, offline-english)")

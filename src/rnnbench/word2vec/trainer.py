@@ -1,4 +1,5 @@
-"""Our word2vec trainer: CBOW / skip-gram × hierarchical softmax / negative sampling.
+"""Our word2vec trainer: CBOW / skip-gram × hierarchical softmax / negative sampling (and the full
+softmax over the vocabulary that both replace, on the torch path only: no C kernel has it).
 
 Two paths, the same hyper-parameters and results semantics (recorded as ``backend``):
 
@@ -93,14 +94,20 @@ def env_backend() -> str | None:
     return (os.environ.get("RNNBENCH_W2V_BACKEND") or "").strip() or None
 
 
-def choose_backend(backend: str, dev: torch.device) -> tuple[str, str, object]:
-    """(backend, detail, library): ``native`` only on CPU and only if the kernel builds; asking
-    for ``native`` where it cannot run is an error, ``auto`` falls back to torch with the reason."""
+def choose_backend(backend: str, dev: torch.device, softmax: bool = False) -> tuple[str, str, object]:
+    """(backend, detail, library): ``native`` only on CPU, only if the kernel builds and not for the
+    full softmax (the C kernel has HS and NS only); asking for ``native`` where it cannot run is an
+    error, ``auto`` falls back to torch with the reason."""
     backend = backend or "auto"
     if backend not in BACKENDS:
         raise Word2VecInputError(f"backend must be one of {BACKENDS}, got {backend!r}")
     if backend == "torch":
         return "torch", "requested", None
+    if softmax:
+        if backend == "native":
+            raise Word2VecInputError("the native word2vec kernel has no full softmax (HS and NS only): use the "
+                                     "torch backend for loss 'softmax'")
+        return "torch", "full softmax: no C kernel for it; batched torch path", None
     if dev.type != "cpu":
         if backend == "native":
             raise Word2VecInputError(f"the native word2vec kernel runs on CPU only, not {dev}")
@@ -147,7 +154,7 @@ def train(sentences: list[list[str]], params: Word2VecParams, device="cpu", *,
     check_corpus(raw_total, params.window)
     dev = torch.device(device)
     requested = env_backend() or backend or "auto"
-    backend, backend_detail, lib = choose_backend(requested, dev)
+    backend, backend_detail, lib = choose_backend(requested, dev, softmax=bool(params.softmax))
     choice = None
     if requested == "auto" and backend == "native":
         c, n = measured_choice(sentences, params, lib, backend_detail)
@@ -161,6 +168,34 @@ def train(sentences: list[list[str]], params: Word2VecParams, device="cpu", *,
     result = _train(sentences, params, dev, backend, backend_detail, lib, log)
     result.backend_choice = choice
     return result
+
+
+def build_model(vocab: Vocab, params: Word2VecParams, dev: torch.device, gen: torch.Generator):
+    """(model, Huffman tree or None, noise sampler or None) for the loss ``params`` names."""
+    tree = build_huffman(vocab.counts) if params.hs else None
+    sampler = NegativeSampler(vocab.counts, params.ns_exponent, dev) if params.negative else None
+    model = Word2VecModel(len(vocab), params.vector_size, hs=bool(params.hs), negative=params.negative,
+                          tree=tree, sampler=sampler, device=dev, generator=gen, softmax=bool(params.softmax))
+    return model, tree, sampler
+
+
+def batch_step(model: Word2VecModel, toks: torch.Tensor, snt: torch.Tensor, start: int, stop: int,
+               params: Word2VecParams, alpha: float, gen: torch.Generator) -> int:
+    """One SGD step of the torch path on the centres ``start..stop-1`` of the (subsampled) token
+    stream: draw their shrunk windows, build every (centre, context) pair, update. Returns the
+    number of pairs."""
+    pos, valid = context_matrix(toks, snt, start, stop, params.window, gen)
+    rows, cols = valid.nonzero(as_tuple=True)
+    context = toks[pos[rows, cols]]
+    if params.sg:
+        model.skipgram_step(context, toks[start + rows], alpha, gen)
+    else:
+        has = torch.zeros(stop - start, dtype=torch.bool, device=toks.device)
+        has[rows] = True  # a centre with no context word in its window is skipped
+        centres = torch.nonzero(has).squeeze(1)
+        remap = torch.cumsum(has.long(), 0) - 1
+        model.cbow_step(remap[rows], context, toks[start + centres], alpha, gen, cbow_mean=bool(params.cbow_mean))
+    return len(rows)
 
 
 def _train(sentences: list[list[str]], params: Word2VecParams, dev: torch.device, backend: str,
@@ -179,10 +214,7 @@ def _train(sentences: list[list[str]], params: Word2VecParams, dev: torch.device
         raise Word2VecInputError(
             f"only {len(ids_np)} tokens remain after min_count={params.min_count}, not more than the "
             f"window ({params.window})")
-    tree = build_huffman(vocab.counts) if params.hs else None
-    sampler = NegativeSampler(vocab.counts, params.ns_exponent, dev) if params.negative else None
-    model = Word2VecModel(len(vocab), params.vector_size, hs=bool(params.hs), negative=params.negative,
-                          tree=tree, sampler=sampler, device=dev, generator=gen)
+    model, tree, sampler = build_model(vocab, params, dev, gen)
     ids = torch.as_tensor(ids_np, device=dev)
     sent = torch.as_tensor(sent_np, device=dev)
     rawpos = torch.as_tensor(raw_np, device=dev)
@@ -211,19 +243,7 @@ def _train(sentences: list[list[str]], params: Word2VecParams, dev: torch.device
                 # progress of the raw corpus at this batch's first centre, like gensim's per-job alpha
                 done = epoch * raw_total + int(rp[start]) / params.progress_divisor
                 alpha = max(params.min_alpha, params.alpha - (params.alpha - params.min_alpha) * done / total)
-                pos, valid = context_matrix(toks, snt, start, stop, params.window, gen)
-                rows, cols = valid.nonzero(as_tuple=True)
-                context = toks[pos[rows, cols]]
-                pairs += len(rows)
-                if params.sg:
-                    model.skipgram_step(context, toks[start + rows], alpha, gen)
-                else:
-                    has = torch.zeros(stop - start, dtype=torch.bool, device=dev)
-                    has[rows] = True  # a centre with no context word in its window is skipped
-                    centres = torch.nonzero(has).squeeze(1)
-                    remap = torch.cumsum(has.long(), 0) - 1
-                    model.cbow_step(remap[rows], context, toks[start + centres], alpha, gen,
-                                    cbow_mean=bool(params.cbow_mean))
+                pairs += batch_step(model, toks, snt, start, stop, params, alpha, gen)
             if dev.type == "cuda":
                 torch.cuda.synchronize(dev)
             secs = time.perf_counter() - te
