@@ -39,9 +39,9 @@ class Word2VecModel:
         self.device = torch.device(device)
         self.negative = negative
         self.sampler = sampler
-        # gensim 4 (keyedvectors.prep_vectors): uniform in [-1, 1) / vector_size (gensim 3 and
-        # word2vec.c: [-0.5, 0.5) / vector_size, which trained CBOW/NS to 5.6 % analogy instead of
-        # gensim's 7.2 % at 5M tokens); output weights start at zero
+        # gensim 4 (keyedvectors.prep_vectors): uniform in [-1, 1) / vector_size, not gensim 3's and
+        # word2vec.c's [-0.5, 0.5) / vector_size: the reference is gensim 4, and the narrower start
+        # trains to a lower analogy score at laptop scale; output weights start at zero
         self.syn0 = (torch.rand(vocab_size, vector_size, device=self.device, generator=generator) * 2 - 1) / vector_size
         self.syn1 = torch.zeros(vocab_size - 1 if vocab_size > 1 else 1, vector_size, device=self.device) if hs else None
         self.syn1neg = torch.zeros(vocab_size, vector_size, device=self.device) if negative else None

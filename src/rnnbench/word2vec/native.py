@@ -45,8 +45,8 @@ def load() -> tuple[ctypes.CDLL | None, str]:
     source, why = _source()
     if source is None:
         return None, why
-    # fused multiply-add in the dot / update loops (-std=c99 turns contraction off): skip-gram/HS
-    # 1.07x -> 1.14x gensim's words/s at 1M tokens (the same run, 3 repeats each)
+    # fused multiply-add in the dot / update loops (-std=c99 turns contraction off; the dot products
+    # and axpy updates are the kernel's hot loops: bench/word2vec_vs_gensim.py measures the effect)
     return cbuild.load("w2v", source, _declare, ["-ffp-contract=fast"])
 
 

@@ -39,8 +39,7 @@ class Word2VecParams:
                                 #   sentence iterable, as the lecture ran it). 'corpus_file': as gensim's corpus_file mode
                                 #   does it: each of the `workers` threads counts its own words against the whole
                                 #   corpus, so alpha falls 1/workers of the way within an epoch and jumps down at the
-                                #   next (a sawtooth). Measured, 5M tokens, 3 epochs, 2 workers, CBOW/NS analogy:
-                                #   ours 5.9 % linear, 7.2 % corpus_file; gensim corpus_file 7.2 %
+                                #   next (a sawtooth), which scores differently from linear decay (README, word2vec)
     epochs: int = 5             # passes over the corpus
     seed: int = 1               # random seed (initial vectors, windows, subsampling, noise words)
     workers: int = 2            # gensim worker threads; ours: as many Hogwild threads of the native CPU kernel, or torch
