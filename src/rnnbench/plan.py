@@ -55,6 +55,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
+from .cells import REGISTRY
 from .grid import W2V_DEFAULT_SAMPLE, word2vec_run_id
 
 REPO = Path(__file__).resolve().parents[2]
@@ -116,7 +117,8 @@ W2V_EVAL_S = 15.0
 # per time step and layer for forward + backward (a forward step is one small GEMM + one
 # elementwise kernel, ~5-10 us each on a current GPU; the backward about twice that), plus
 # BATCH_MS per batch (loss, optimiser step, Python), plus the arithmetic at FLOPS when that is
-# larger. Recurrent dropout runs PyTorch's TorchScript step loop on a GPU: STEPWISE_US per step.
+# larger. Recurrent dropout, the reset-before GRU and the BN-LSTM run PyTorch's TorchScript step
+# loop on a GPU: STEPWISE_US per step.
 # Evaluation batches cost a third of a training batch. Runs go one at a time (the local-gpu
 # profile: gpu=1); gensim always runs on the CPU and our word2vec's GPU path is not estimated:
 # word2vec is counted at the measured CPU rate on the same --cores, beside the GPU queue.
@@ -341,9 +343,12 @@ class Shape:
     kernel: str                # the config's kernel (auto | native | torch), as the run asks for it
     batch: int                 # measured batch
     steps: int                 # measured sequence length
+    reset_after: bool = True   # False: the lecture's GRU, stepwise (no fused kernel)
 
     def key(self) -> str:
         f = dataclasses.asdict(self)
+        if f["reset_after"]:
+            del f["reset_after"]   # the default: keys of the shapes measured before it existed stay valid
         return ",".join(f"{k}={v}" for k, v in f.items())
 
 
@@ -354,7 +359,8 @@ def run_shape(spec: Mapping[str, Any], sizes: Sizes, threads: int) -> Shape:
         layers=int(spec["layers"]), n_outputs=sizes.n_outputs, kind=sizes.kind,
         many_to_many=sizes.kind == "multilabel", dropout=float(spec.get("dropout") or 0.0),
         recurrent_dropout=float(spec.get("recurrent_dropout") or 0.0), bias=spec.get("bias", "double"),
-        threads=threads, kernel=requested_kernel(spec), batch=min(int(spec["batch_size"]), CAL_BATCH), steps=min(sizes.train.T, CAL_STEPS))
+        threads=threads, kernel=requested_kernel(spec), batch=min(int(spec["batch_size"]), CAL_BATCH), steps=min(sizes.train.T, CAL_STEPS),
+        reset_after=spec.get("reset_after", True) is not False)
 
 
 def requested_kernel(spec: Mapping[str, Any]) -> str:
@@ -479,7 +485,7 @@ def measure_torch(shape: Shape) -> dict:
         layers=shape.layers, return_sequences=shape.many_to_many, dropout=shape.dropout,
         recurrent_dropout=shape.recurrent_dropout, bias=shape.bias,
         vocab_size=shape.input_size if shape.embedding_dim else None, embedding_dim=shape.embedding_dim,
-        kernel=shape.kernel))
+        kernel=shape.kernel, reset_after=shape.reset_after))
     params = [p for p in model.parameters() if p.requires_grad]
     opt = make_optimizer("adam", params, 1e-3)
     x, y = _inputs(shape, shape.batch)
@@ -528,7 +534,7 @@ def measure_keras(shape: Shape) -> dict:
                      output_size=shape.n_outputs, layers=shape.layers, return_sequences=shape.many_to_many,
                      dropout=shape.dropout, recurrent_dropout=shape.recurrent_dropout, bias=shape.bias,
                      vocab_size=shape.input_size if shape.embedding_dim else None,
-                     embedding_dim=shape.embedding_dim)
+                     embedding_dim=shape.embedding_dim, reset_after=shape.reset_after)
     model = build_keras_model(spec, l2=0.005, steps=shape.steps)
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss=_losses(keras, shape.kind)[0])
     x, y = _inputs(shape, shape.batch)
@@ -640,7 +646,10 @@ def gpu_seconds(spec: Mapping[str, Any], sizes: Sizes) -> float:
     is larger, per batch; evaluation batches at a third."""
     epochs, B = int(spec["epochs"]), int(spec["batch_size"])
     L = int(spec["layers"])
-    step_us = GPU["STEPWISE_US"] if float(spec.get("recurrent_dropout") or 0) > 0 else GPU["STEP_US"]
+    # the TorchScript step loop: recurrent dropout, and the cells no fused kernel computes
+    stepwise = (float(spec.get("recurrent_dropout") or 0) > 0 or spec.get("reset_after") is False
+                or not REGISTRY[spec["cell"]].fused)
+    step_us = GPU["STEPWISE_US"] if stepwise else GPU["STEP_US"]
     flops = _flops_per_step(spec, sizes)
 
     def batches(split: Split, batch: int, factor: float) -> float:
