@@ -30,6 +30,9 @@ MAX_EXP = 6.0
 # the full softmax scores a chunk of examples against all V output vectors at once: chunks of
 # at most this many logits bound its memory (a batch holds thousands of pairs, V tens of thousands)
 SOFTMAX_CHUNK_LOGITS = 1 << 22
+# rows of one hierarchical-softmax update (see Word2VecModel.hs_step); tests/test_word2vec_torch_quality.py
+# checks the batched path against gensim with it
+HS_CHUNK_PAIRS = 256
 
 
 class Word2VecModel:
@@ -73,25 +76,26 @@ class Word2VecModel:
         return grad_h
 
     def hs_step(self, h: torch.Tensor, target: torch.Tensor, alpha: float) -> torch.Tensor:
-        """Hierarchical softmax: the padded (V, depth) paths of the targets, gathered in one op
-        and flattened to the real (row, inner node) pairs."""
-        mask = self.path_mask.index_select(0, target)                        # (B, depth)
-        rows, steps = mask.nonzero(as_tuple=True)
-        flat = target[rows] * self.points.shape[1] + steps
-        node = self.points.view(-1).index_select(0, flat)
-        code = self.codes.view(-1).index_select(0, flat)
-        hr = h.index_select(0, rows)
-        out = self.syn1.index_select(0, node)                                # (N, D)
-        f = (hr * out).sum(1)
-        g = (1.0 - code - torch.sigmoid(f)) * alpha * (f.abs() < MAX_EXP)
-        grad_h = torch.zeros_like(h).index_add_(0, rows, g[:, None] * out)
-        # An inner node hit n times in this batch takes its summed step scaled by 1/sqrt(n): the
-        # root and top nodes are shared by several pairs of every centre, and their unscaled summed
-        # step saturates them so that nothing is learned; the mean (1/n) and capping learned less
-        # than 1/sqrt(n) in our runs (the README's word2vec notes give the analogy figures).
-        n = torch.bincount(node, minlength=self.syn1.shape[0]).to(g.dtype)
-        g = g * n.index_select(0, node).rsqrt()
-        self.syn1.index_add_(0, node, g[:, None] * hr)
+        """Hierarchical softmax: the padded (V, depth) paths of the targets, gathered in one op and
+        flattened to the real (row, inner node) pairs, in chunks of :data:`HS_CHUNK_PAIRS` rows whose
+        inner-node updates land before the next chunk reads them. The root and the top nodes lie on
+        every path: one summed step of a whole skip-gram batch (thousands of pairs) saturates them and
+        nothing is learned, while word2vec's sequential SGD lets each update see the last; a chunk
+        bounds how many updates of one node are summed into a step."""
+        grad_h = torch.empty_like(h)
+        for s in range(0, len(target), HS_CHUNK_PAIRS):
+            hc, tc = h[s:s + HS_CHUNK_PAIRS], target[s:s + HS_CHUNK_PAIRS]
+            mask = self.path_mask.index_select(0, tc)                        # (c, depth)
+            rows, steps = mask.nonzero(as_tuple=True)
+            flat = tc[rows] * self.points.shape[1] + steps
+            node = self.points.view(-1).index_select(0, flat)
+            code = self.codes.view(-1).index_select(0, flat)
+            hr = hc.index_select(0, rows)
+            out = self.syn1.index_select(0, node)                            # (N, D)
+            f = (hr * out).sum(1)
+            g = (1.0 - code - torch.sigmoid(f)) * alpha * (f.abs() < MAX_EXP)
+            grad_h[s:s + HS_CHUNK_PAIRS] = torch.zeros_like(hc).index_add_(0, rows, g[:, None] * out)
+            self.syn1.index_add_(0, node, g[:, None] * hr)
         return grad_h
 
     def softmax_step(self, h: torch.Tensor, target: torch.Tensor, alpha: float) -> torch.Tensor:
