@@ -24,6 +24,8 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
+from .equations import batch_norm_step
+
 GAMMA_INIT = 0.1   # Cooijmans et al. 2016, section 4
 EPS = 1e-5         # nn.BatchNorm1d's
 MOMENTUM = 0.1     # nn.BatchNorm1d's: running = (1 - m) running + m batch
@@ -69,11 +71,10 @@ class RecurrentBatchNorm(nn.Module):
     def inputs(self, wx: Tensor, b: Tensor) -> tuple[Tensor, Tensor, Tensor]:
         """γ_x BN(W_x x_t) + b for all steps of wx (T, B, 4H) at once, with the per-step (T, 4H)
         statistics used (the batch's in training)."""
-        if self.training:
-            mean, var = wx.mean(1), wx.var(1, unbiased=False)
-        else:
-            mean, var = self._rows(self.mean_x, wx.shape[0]), self._rows(self.var_x, wx.shape[0])
-        return self.gamma_x * (wx - mean[:, None]) * torch.rsqrt(var[:, None] + EPS) + b, mean, var
+        steps = wx.shape[0]
+        v, mean, var = batch_norm_step(wx.transpose(0, 1), self._rows(self.mean_x, steps),   # batch first
+                                       self._rows(self.var_x, steps), self.training, EPS)
+        return self.gamma_x * v.transpose(0, 1) + b, mean, var
 
     @torch.no_grad()
     def update(self, batch: int, **stats: Tensor) -> None:
@@ -81,14 +82,10 @@ class RecurrentBatchNorm(nn.Module):
         the running estimates of steps < max_steps. Variances arrive biased (what BN normalises
         with) and are stored unbiased, as nn.BatchNorm1d does."""
         correction = batch / max(batch - 1, 1)
-        steps = None
+        n = min(next(iter(stats.values())).shape[0], self.max_steps)   # every statistic has a row per step
         for key, value in stats.items():
-            n = min(value.shape[0], self.max_steps)
-            steps = n
             value = value[:n].detach()
             if key.startswith("var_"):
                 value = value * correction
-            running = getattr(self, key)
-            running[:n].mul_(1.0 - MOMENTUM).add_(value, alpha=MOMENTUM)
-        if steps:
-            self.batches[:steps] += 1
+            getattr(self, key)[:n].mul_(1.0 - MOMENTUM).add_(value, alpha=MOMENTUM)
+        self.batches[:n] += 1

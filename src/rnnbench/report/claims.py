@@ -109,7 +109,7 @@ def _early(record: dict[str, Any], vals: np.ndarray, metric: str, diverged: bool
     out = {}
     for k in EARLY_EPOCHS:
         v = vals[k - 1] if vals.size >= k else float("nan")
-        if diverged and metric == "accuracy" and not (vals.size >= k and math.isfinite(v)):
+        if diverged and metric == "accuracy" and not math.isfinite(v):
             v = _floor(record)
         out[f"val_metric_e{k}"] = float(v)
     return out

@@ -134,8 +134,7 @@ VARIANTS_COLUMNS = ["task", "variant_of", "cell", "grid", "path", "epochs", "run
 
 
 def _val_at(run_dir: str, metric: str, epoch: int) -> float:
-    p = Path(run_dir) / "history.csv"
-    h = pd.read_csv(p) if p.exists() and p.stat().st_size else pd.DataFrame()
+    h = _history(run_dir)
     col = f"val_{metric}"
     return as_float(h[col].iloc[epoch - 1]) if col in h and len(h) >= epoch else float("nan")
 
@@ -250,7 +249,7 @@ def talathi_table(runs: pd.DataFrame) -> pd.DataFrame:
 
 def _history(run_dir: str) -> pd.DataFrame:
     p = Path(run_dir) / "history.csv"
-    return pd.read_csv(p) if p.exists() else pd.DataFrame()
+    return pd.read_csv(p) if p.exists() and p.stat().st_size else pd.DataFrame()
 
 
 def empty_figure(path: Path, why: str) -> Path:
