@@ -12,10 +12,13 @@ import torch
 from rnnbench.models import kernels, native_rnn
 from rnnbench.models.seq import ModelSpec, build_model
 
+from conftest import require_native
+
 
 @pytest.fixture()
 def choices(monkeypatch, tmp_path):
     """Decisions go to a fresh file; the in-process memory starts empty."""
+    require_native()
     lib, msg = native_rnn.load()
     assert lib is not None, msg
     monkeypatch.setattr(kernels, "cache_file", lambda lib: tmp_path / "choices.json")

@@ -20,7 +20,7 @@ rule aggregate_claims:
         mem_mb=2000,
         runtime=10,
     shell:
-        "python -m rnnbench.report.claims --outdir {RESULTS} --scale {config[scale]} {input} > {log} 2>&1"
+        "{PYTHON} -m rnnbench.report.claims --outdir {RESULTS} --scale {config[scale]} {input} > {log} 2>&1"
 
 
 REPORT_INPUTS["claims"] = rules.aggregate_claims.output

@@ -1,6 +1,8 @@
 # Shared set-up: version floor, config validation, grids and input functions.
 import json
 import re
+import shlex
+import sys
 
 from snakemake.utils import min_version, validate
 
@@ -16,6 +18,10 @@ validate(config, schema="../schemas/config.schema.yaml")
 RESULTS = config["results"]
 DATA = config["data"]["root"]
 MIRROR = config["data"]["mirror"] or ""
+# Every job runs the interpreter that runs Snakemake (the environment rnnbench is installed in), not
+# whatever `python` comes first on PATH: a workflow started as /path/to/env/bin/snakemake works
+# without activating the environment.
+PYTHON = shlex.quote(sys.executable)
 # Families of sequence-model runs: each is a list of grid entries in the config, expanded into
 # runs that all go through the one `train` rule and the one training loop.
 SEQUENCE_FAMILIES = ("recurrent", "names", "music", "embedding")

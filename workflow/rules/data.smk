@@ -13,7 +13,7 @@ rule fetch:
         mem_mb=1000,
         runtime=60,
     shell:
-        "python -m rnnbench.data.fetch {wildcards.dataset} {DATA}/raw/{wildcards.dataset} "
+        "{PYTHON} -m rnnbench.data.fetch {wildcards.dataset} {DATA}/raw/{wildcards.dataset} "
         "{params.mirror} --manifest {output.manifest} > {log} 2>&1"
 
 
@@ -38,7 +38,7 @@ rule prepare_har:
         mem_mb=3000,
         runtime=30,
     shell:
-        "python -m rnnbench.data.har --source {wildcards.source} --raw {params.raw} --out {output} "
+        "{PYTHON} -m rnnbench.data.har --source {wildcards.source} --raw {params.raw} --out {output} "
         "--val-subjects {params.val} --seed {params.seed} > {log} 2>&1"
 
 
@@ -54,7 +54,7 @@ rule prepare_mnist:
         mem_mb=2000,
         runtime=10,
     shell:
-        "python -m rnnbench.data.mnist --raw {DATA}/raw/mnist --out {output} > {log} 2>&1"
+        "{PYTHON} -m rnnbench.data.mnist --raw {DATA}/raw/mnist --out {output} > {log} 2>&1"
 
 
 rule prepare_names:
@@ -73,7 +73,7 @@ rule prepare_names:
         mem_mb=1000,
         runtime=5,
     shell:
-        "python -m rnnbench.data.names --raw {DATA}/raw/names --out {output} --test-fraction {params.test} "
+        "{PYTHON} -m rnnbench.data.names --raw {DATA}/raw/names --out {output} --test-fraction {params.test} "
         "--val-fraction {params.val} --seed {params.seed} > {log} 2>&1"
 
 
@@ -89,7 +89,7 @@ rule prepare_music:
         mem_mb=2000,
         runtime=5,
     shell:
-        "python -m rnnbench.data.music --raw {DATA}/raw/music --out {output} > {log} 2>&1"
+        "{PYTHON} -m rnnbench.data.music --raw {DATA}/raw/music --out {output} > {log} 2>&1"
 
 
 def imdb_vectors(_wildcards=None):
@@ -136,6 +136,6 @@ rule prepare_imdb:
         mem_mb=3000,
         runtime=15,
     shell:
-        "python -m rnnbench.data.imdb --raw {DATA}/raw/imdb --out {output} --n-train {params.n_train} "
+        "{PYTHON} -m rnnbench.data.imdb --raw {DATA}/raw/imdb --out {output} --n-train {params.n_train} "
         "--n-val {params.n_val} --n-test {params.n_test} --max-len {params.max_len} "
         "--vocab-size {params.vocab_size} --seed {params.seed} {params.vectors} > {log} 2>&1"

@@ -20,7 +20,7 @@ rule aggregate_embedding:
         mem_mb=2000,
         runtime=10,
     shell:
-        "python -m rnnbench.report.embedding --outdir {params.outdir} --scale {config[scale]} {input} > {log} 2>&1"
+        "{PYTHON} -m rnnbench.report.embedding --outdir {params.outdir} --scale {config[scale]} {input} > {log} 2>&1"
 
 
 if RUNS["embedding"]:

@@ -21,7 +21,7 @@ rule aggregate_music:
         mem_mb=2000,
         runtime=10,
     shell:
-        "python -m rnnbench.report.music --outdir {params.outdir} --scale {config[scale]} {input} > {log} 2>&1"
+        "{PYTHON} -m rnnbench.report.music --outdir {params.outdir} --scale {config[scale]} {input} > {log} 2>&1"
 
 
 if RUNS["music"]:

@@ -18,7 +18,7 @@ rule aggregate_names:
         mem_mb=2000,
         runtime=10,
     shell:
-        "python -m rnnbench.report.names --outdir {params.outdir} --scale {config[scale]} {input} > {log} 2>&1"
+        "{PYTHON} -m rnnbench.report.names --outdir {params.outdir} --scale {config[scale]} {input} > {log} 2>&1"
 
 
 if RUNS["names"]:

@@ -44,7 +44,7 @@ rule train:
         runtime=lambda w: 240 if config["scale"] == "full" else 30,
         gpu=gpu_resource,
     shell:
-        "python -m rnnbench.train --spec {params.spec:q} --data {params.data} "
+        "{PYTHON} -m rnnbench.train --spec {params.spec:q} --data {params.data} "
         "--outdir {params.outdir} --device {config[device]} --threads {threads} > {log} 2>&1"
 
 
@@ -89,7 +89,7 @@ rule aggregate_recurrent:
         mem_mb=2000,
         runtime=10,
     shell:
-        "python -m rnnbench.report.recurrent --outdir {params.outdir} --scale {config[scale]} {input} > {log} 2>&1"
+        "{PYTHON} -m rnnbench.report.recurrent --outdir {params.outdir} --scale {config[scale]} {input} > {log} 2>&1"
 
 
 if RECURRENT:

@@ -26,6 +26,6 @@ rule report:
         mem_mb=4000,
         runtime=20,
     shell:
-        "python -m rnnbench.report.render --source {input.source} --results {RESULTS} "
+        "{PYTHON} -m rnnbench.report.render --source {input.source} --results {RESULTS} "
         "--engine {params.engine} --config-json {params.config_json:q} --out {output.html} "
         "--tables {input.tables} --records {input.records} > {log} 2>&1"

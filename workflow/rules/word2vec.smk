@@ -40,7 +40,7 @@ rule prepare_word2vec_corpus:
         mem_mb=4000,
         runtime=20,
     shell:
-        "python -m rnnbench.word2vec.corpus {params.src} {output} {params.prefix} "
+        "{PYTHON} -m rnnbench.word2vec.corpus {params.src} {output} {params.prefix} "
         "--line-tokens {params.line_tokens} > {log} 2>&1"
 
 
@@ -74,7 +74,7 @@ rule train_word2vec:
         runtime=lambda w: 240 if not W2V_PREFIX else 30,
         gpu=lambda w: gpu_resource() if w.run.startswith("ours") else 0,
     shell:
-        "python -m rnnbench.word2vec.train --impl {params.run[impl]} --arch {params.run[arch]} "
+        "{PYTHON} -m rnnbench.word2vec.train --impl {params.run[impl]} --arch {params.run[arch]} "
         "--loss {params.run[loss]} --seed {params.run[seed]} --corpus {input.corpus} "
         "--corpus-name {params.corpus} {params.prefix} --eval-dir {params.evaldir} --outdir {params.outdir} "
         "--params {params.hyper:q} --device {config[device]} --restrict-vocab {params.restrict} "
@@ -109,7 +109,7 @@ rule word2vec_softmax_cost:
         runtime=60,
         gpu=lambda w: gpu_resource(),
     shell:
-        "python -m rnnbench.word2vec.step_cost --corpus {input.corpus} --corpus-name {params.corpus} "
+        "{PYTHON} -m rnnbench.word2vec.step_cost --corpus {input.corpus} --corpus-name {params.corpus} "
         "{params.prefix} --outdir {params.outdir} --params {params.hyper:q} --arch {params.arch} "
         "--repeats {params.repeats} {params.quality} --restrict-vocab {params.restrict} "
         "--device {config[device]} > {log} 2>&1"
@@ -146,7 +146,7 @@ rule aggregate_word2vec:
         mem_mb=2000,
         runtime=10,
     shell:
-        "python -m rnnbench.report.word2vec --outdir {params.outdir} --scale {params.scale} {input} > {log} 2>&1"
+        "{PYTHON} -m rnnbench.report.word2vec --outdir {params.outdir} --scale {params.scale} {input} > {log} 2>&1"
 
 
 if W2V_RUNS:
