@@ -38,7 +38,10 @@ def _rel(a, b):
 
 
 @pytest.fixture(autouse=True)
-def _kernel(request):
+def _kernel(request, monkeypatch):
+    # this module tests the kernels and the fallback themselves: RNNBENCH_RNN_KERNEL (an override
+    # for runs) would only replace the path under test
+    monkeypatch.delenv("RNNBENCH_RNN_KERNEL", raising=False)
     if request.node.get_closest_marker("torch_path"):
         return                       # a test of what runs without the kernel
     require_native()                 # no C compiler: skipped (a failure in CI)
