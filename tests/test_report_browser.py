@@ -7,7 +7,7 @@ import pytest
 
 from rnnbench.claims import REGISTER
 from rnnbench.report.browser import find_browser, inspect, screenshot
-from rnnbench.report.claims import VERDICTS
+from rnnbench.claims.engine import VERDICTS
 
 
 @pytest.fixture(scope="module")
