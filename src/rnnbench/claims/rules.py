@@ -79,7 +79,10 @@ class Rule:
 
 def _rows(arm: Arm, metric: str, vals: np.ndarray, **extra) -> list[dict[str, Any]]:
     base = arm.row()
-    return [{**base, "run_id": f"{arm.describe()}/s{i}", "seed": i, "batch": i, metric: float(v),
+    if metric.endswith("_at_best_lr"):   # one learning rate, so it is the best: the metric is read there
+        metric = metric[: -len("_at_best_lr")]
+        extra = {"lr": 0.001, **extra}
+    return [{**base, "run_id": f"{arm.describe()}/s{i}", "seed": i, "batch": i, metric: float(v), "val_metric": float(v),
              "val_pace": 0.0, "epochs_run": 10, **extra} for i, v in enumerate(vals)]
 
 
@@ -467,12 +470,12 @@ class Spread(_TwoArms):
         _check_side(side)
         wide = [0.3, 0.6, 0.9]                  # means far apart across the learning rates
         flat = [0.6, 0.6, 0.6]
-        sens, calm = (self.a, self.b) if self.direction == "greater" else (self.b, self.a)
-        means = {"supported": {sens: wide, calm: flat}, "contradicted": {sens: flat, calm: wide},
-                 "undecided": {sens: wide, calm: wide}}[side]
+        # (a's means, b's means): the sensitive arm is a when sd(a) > sd(b) is the claim
+        wide_a = {"supported": self.direction == "greater", "contradicted": self.direction != "greater"}
+        means = (wide, wide) if side == "undecided" else ((wide, flat) if wide_a[side] else (flat, wide))
         rows = []
-        for arm in (self.a, self.b):
-            for lr, mu in zip((0.01, 0.003, 0.001), means[arm]):
+        for arm, arm_means in zip((self.a, self.b), means):
+            for lr, mu in zip((0.01, 0.003, 0.001), arm_means):
                 rows += [{**r, "lr": lr, "run_id": f"{r['run_id']}/lr{lr}"}
                          for r in _rows(arm, self.metric, mu + 0.01 * _SPREAD)]
         return pd.DataFrame(rows)
