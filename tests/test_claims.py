@@ -353,3 +353,105 @@ def test_every_word2vec_arm_has_runs_in_the_default_config():
                 continue
             keys = [k for k in arm.where if k in ("impl", "arch", "loss", "sample", "seed")]
             assert any(all(r[k] == arm.where[k] for k in keys) for r in runs), f"{claim.id}: {arm.describe()}"
+
+
+# ---- statistics: Holm within a section, the boundary margin, exact checks, the paper's direction -----------
+
+def _paired_rows(arm_a, arm_b, diffs, metric="test_accuracy"):
+    rows = []
+    for i, d in enumerate(diffs):
+        for arm, v in ((arm_a, 0.5 + 0.01 * i + d), (arm_b, 0.5 + 0.01 * i)):
+            rows.append({**arm.row(), "run_id": f"{arm.describe()}/{i}", "seed": i, metric: v, "val_pace": 0.0,
+                         "epochs_run": 10})
+    return pd.DataFrame(rows)
+
+
+def test_holm_corrects_within_a_section_and_shows_both_intervals():
+    from rnnbench.claims import stats
+
+    spread = np.array([-1.5, -0.9, -0.3, 0.3, 0.9, 1.5])
+    arms = [(C.Arm("recurrent", f"g{k}", {"cell": "lstm"}), C.Arm("recurrent", f"g{k}", {"cell": "gru"}))
+            for k in range(3)]
+    centres = (5.0, 1.4, 1.4)          # one clear effect, two that pass only at the raw 95 %
+    runs = pd.concat([_paired_rows(a, b, c + spread) for (a, b), c in zip(arms, centres)], ignore_index=True)
+    register = [C.Claim(f"c{k}", "one section", "q", "src", "effect", C.Paired(a, b, "test_accuracy"))
+                for k, (a, b) in enumerate(arms)]
+    alone = [E.evaluate(c, runs) for c in register]
+    assert [r["verdict"] for r in alone] == ["supported"] * 3
+    assert all(0.05 / 3 < r["p_value"] < 0.05 for r in alone[1:])
+    t = E.claims_table(runs, register).set_index("id")
+    assert list(t["verdict"]) == ["supported", "undecided", "undecided"]
+    assert "Holm" in t.loc["c1", "why"]
+    # raw and adjusted intervals side by side: the adjusted one is wider
+    assert t.loc["c1", "ci_low_adj"] < t.loc["c1", "ci_low"] and t.loc["c1", "ci_high_adj"] > t.loc["c1", "ci_high"]
+    assert t.loc["c0", "level_adj"] == pytest.approx(1 - 0.05 / 3)
+    # the same claims in sections of their own are not corrected
+    apart = [C.Claim(c.id, f"section {k}", "q", "src", "effect", c.test) for k, c in enumerate(register)]
+    assert list(E.claims_table(runs, apart)["verdict"]) == ["supported"] * 3
+    # checks take no part in the correction
+    checks = [C.Claim(c.id, c.section, "q", "src", "effect", c.test, role="check") for c in register]
+    assert list(E.claims_table(runs, checks)["verdict"]) == ["supported"] * 3
+    adj, _ = stats.holm([0.01, 0.04, 0.03])
+    assert adj == pytest.approx([0.03, 0.06, 0.06])
+
+
+def test_a_verdict_near_its_boundary_is_marked():
+    from rnnbench.claims import stats
+
+    assert stats.near_boundary(0.01, 1.0, (0.0, np.inf))
+    assert not stats.near_boundary(0.5, 1.0, (0.0, np.inf))
+    a, b = C.Arm("recurrent", "g", {"cell": "lstm"}), C.Arm("recurrent", "g", {"cell": "gru"})
+    spread = np.array([-1.5, -0.9, -0.3, 0.3, 0.9, 1.5])
+    near = E.evaluate(C.Claim("x", "s", "q", "src", "effect", C.Paired(a, b, "test_accuracy")),
+                      _paired_rows(a, b, 1.25 + spread))
+    far = E.evaluate(C.Claim("x", "s", "q", "src", "effect", C.Paired(a, b, "test_accuracy")),
+                     _paired_rows(a, b, 5.0 + spread))
+    assert near["verdict"] == far["verdict"] == "supported"
+    assert near["near_boundary"] and not far["near_boundary"]
+
+
+def test_a_rank_is_read_per_seed_not_as_a_t_interval():
+    rule = C.by_id()["w2v_king_queen"].test
+    assert isinstance(rule, C.EverySeed)
+    rows = rule.synthesise("supported")
+    rows.loc[0, "queen_rank"] = 40.0          # one seed misses the top 5: no longer every seed
+    row = E.evaluate(C.by_id()["w2v_king_queen"], rows)
+    assert row["verdict"] == "undecided" and "5 of 6 seeds" in row["evidence"]
+    assert np.isnan(row["ci_low"])             # no interval on integer ranks
+
+
+@pytest.mark.parametrize("bias, recurrent, hidden, expected", [
+    ("double", 5504, 32, "supported"),       # PyTorch's two bias vectors: 4 × 32 more than Keras
+    ("single", 5376, 32, "supported"),       # one bias per gate, as Keras
+    ("double", 5376, 32, "contradicted"),    # a count that forgot the second bias is not Keras' count
+])
+def test_har_params_recounts_the_trained_model(tmp_path, bias, recurrent, hidden, expected):
+    rec = record(tmp_path, "har_lecture/lstm/s0", grid="har_lecture", hidden=hidden, bias=bias)
+    rec["params"] = {"recurrent": recurrent, "head": 198, "total": recurrent + 198}
+    row = E.evaluate(C.by_id()["har_params"], E.runs_frame([rec]))
+    assert row["verdict"] == expected, row
+    assert row["role"] == "check" and "trained model" in row["evidence"]
+
+
+def test_the_nprnn_spectrum_check_reads_the_initialiser():
+    rows = pd.DataFrame([{**C.Arm("recurrent", "har_talathi", {"cell": "nprnn"}).row(), "run_id": "n/s0",
+                          "seed": 0, "hidden": 32}])
+    row = E.evaluate(C.by_id()["nprnn_spectrum"], rows)
+    assert row["verdict"] == "supported" and "top 1.000000" in row["evidence"], row
+
+
+def test_a_verdict_where_the_paper_found_a_tie_says_so():
+    claim = C.by_id()["chung_lstm_beats_tanh_pianomidi"]
+    row = E.evaluate(claim, claim.test.synthesise("supported"))
+    assert row["verdict"] == "supported" and "found a tie" in row["why"] and "9.03" in row["paper"]
+    agree = C.by_id()["chung_gru_beats_tanh_jsb"]
+    assert "found" not in E.evaluate(agree, agree.test.synthesise("supported"))["why"]
+
+
+def test_the_headline_counts_claims_not_checks():
+    t = pd.DataFrame({"role": ["claim", "claim", "claim", "check", "check"],
+                      "verdict": ["supported", "undecided", "not run", "supported", "supported"],
+                      "near_boundary": [True, False, False, False, False]})
+    h = E.headline(t)
+    assert (h["claims"], h["tested"], h["decided"], h["checks"], h["checks_passed"]) == (3, 2, 1, 2, 2)
+    assert h["near_boundary"] == 1
