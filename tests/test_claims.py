@@ -455,3 +455,13 @@ def test_the_headline_counts_claims_not_checks():
     h = E.headline(t)
     assert (h["claims"], h["tested"], h["decided"], h["checks"], h["checks_passed"]) == (3, 2, 1, 2, 2)
     assert h["near_boundary"] == 1
+
+
+def test_drops_are_tied_to_the_gradient_norm_of_their_epoch(tmp_path):
+    rec = record(tmp_path, "har_clip/lstm/s0", history=[0.5, 0.7, 0.75, 0.6, 0.8, 0.82])
+    h = pd.read_csv(tmp_path / "har_clip_lstm_s0" / "history.csv")
+    h["grad_norm_max"] = [9.0, 1.0, 1.2, 10.0, 0.8, 1.0]          # the spike is in the epoch of the drop
+    h.to_csv(tmp_path / "har_clip_lstm_s0" / "history.csv", index=False)
+    assert E.runs_frame([rec])["drop_grad_log10_ratio"].iloc[0] == pytest.approx(np.log10(10.0 / 1.0))
+    calm = record(tmp_path, "har_clip/lstm/s1", history=[0.5, 0.7, 0.75, 0.8])   # no drop: no ratio
+    assert np.isnan(E.runs_frame([calm])["drop_grad_log10_ratio"].iloc[0])

@@ -377,6 +377,13 @@ REGISTER: list[Claim] = [
           Paired(_har("har_clip", clipvalue=None), _har("har_clip", clipvalue=0.5), "max_val_drop"),
           "more seeds or epochs in har_clip (drops are rare events)", anchor="clip",
           slide="Comparing Different Runs of Same Model"),
+    Claim("clip_drops_follow_gradient_spikes", CLIP, "Drop in performance due to exploding gradients",
+          "lecture; ours: per unclipped run of har_clip with at least one fall of validation accuracy ≥ 0.02 between "
+          "epochs, log10 of its mean gradient norm (per-epoch maximum, before clipping) in the falling epochs over "
+          "the median in the others (from epoch 2); the mean over those runs above 0", "effect",
+          Beyond(_har("har_clip", clipvalue=None), "drop_grad_log10_ratio", 0.0, "above"),
+          "more seeds or epochs in har_clip (drops are rare events)", anchor="clip",
+          slide="Comparing Different Runs of Same Model"),
     Claim("clip_01_prevents_drops", CLIP, "Drop in performance due to exploding gradients … clipvalue=0.1",
           "lecture; ours: unclipped − clipvalue 0.1", "effect",
           Paired(_har("har_clip", clipvalue=None), _har("har_clip", clipvalue=0.1), "max_val_drop"),

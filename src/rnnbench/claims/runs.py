@@ -31,6 +31,9 @@ DECAY_COLUMNS = {f"{curve}_{when}": f"{col}_decay_factor_{when}" for curve, col 
 EARLY_EPOCHS = (1, 2, 3, 5)
 #: the convergence gate reads the change of the validation metric over a run's last this many epochs
 PACE_EPOCHS = 3
+#: a fall of validation accuracy between consecutive epochs at least this large is a "drop" (the lecture's
+#: "drop in performance"); the claim on drops and gradient spikes reads the epochs where one happened
+DROP = 0.02
 #: a run of the adding problem "solves" it below this test MSE (the baseline, predicting 1, is ≈ 0.167)
 ADDING_SOLVED_MSE = 0.05
 
@@ -132,6 +135,23 @@ def _pace(record: Mapping[str, Any], vals: np.ndarray, metric: str, diverged: bo
     return float(v[-1] - v[-1 - PACE_EPOCHS]) / PACE_EPOCHS
 
 
+def _drop_gradient_ratio(h: pd.DataFrame, vals: np.ndarray, metric: str) -> float:
+    """log10 of the mean gradient norm (per-epoch maximum, before clipping) in the epochs whose validation
+    accuracy fell by ≥ :data:`DROP`, over the median in the other epochs (epoch 1 left out of both: its
+    gradients are large for another reason). NaN without a drop, or without the column."""
+    if metric != "accuracy" or "grad_norm_max" not in h or vals.size < 3:
+        return float("nan")
+    gn = pd.to_numeric(h["grad_norm_max"], errors="coerce").to_numpy(dtype=float)[: vals.size]
+    fall = np.concatenate([[np.nan], vals[:-1] - vals[1:]])
+    later = np.arange(vals.size) >= 1
+    drop = later & (fall >= DROP) & np.isfinite(gn)
+    calm = later & ~(fall >= DROP) & np.isfinite(gn)
+    if not drop.any() or not calm.any():
+        return float("nan")
+    spike, base = float(np.mean(gn[drop])), float(np.median(gn[calm]))
+    return math.log10(spike / base) if spike > 0 and base > 0 else float("nan")
+
+
 def decay_factor(curve: Any, start: int = 0) -> float:
     """Per-step factor of a curve against distance d = T − t (the lecture's w of w^(t−s)):
     exp(slope) of the least-squares line through log(curve[d]) for d ≥ ``start``. Values that are
@@ -168,6 +188,7 @@ def sequence_row(r: Mapping[str, Any]) -> dict[str, Any]:
            "val_metric": _as_float(final.get(f"val_{metric}")),
            "majority_baseline": meta.get("majority_test_accuracy"),
            "max_val_drop": _max_val_drop(r, val_curve, metric, diverged),
+           "drop_grad_log10_ratio": _drop_gradient_ratio(h, val_curve, metric),
            **_early(r, val_curve, metric, diverged),
            "epochs_run": int(val_curve.size),
            "val_pace": _pace(r, val_curve, metric, diverged),
