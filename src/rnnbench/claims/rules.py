@@ -65,10 +65,6 @@ class Rule:
     def arms(self) -> list[Arm]:
         raise NotImplementedError
 
-    def reads(self) -> list[tuple[Arm, str]]:
-        """(arm, metric) pairs the rule reads: the convergence gate's subjects."""
-        return [(a, getattr(self, "metric", "")) for a in self.arms()]
-
     def decide(self, runs: pd.DataFrame, settle: str) -> Outcome:
         raise NotImplementedError
 
@@ -266,9 +262,6 @@ class _TwoArms(Rule):
     @property
     def _metric_b(self) -> str:
         return getattr(self, "metric_b", None) or self.metric
-
-    def reads(self) -> list[tuple[Arm, str]]:
-        return [(self.a, self.metric), (self.b, self._metric_b)]
 
     def _pairs(self, runs: pd.DataFrame, log: bool) -> tuple[pd.DataFrame, int, int]:
         mb = self._metric_b
@@ -553,9 +546,6 @@ class Exact(Rule):
 
     def arms(self) -> list[Arm]:
         return [self.arm]
-
-    def reads(self):
-        return []
 
     def decide(self, runs: pd.DataFrame, settle: str) -> Outcome:
         g = select(runs, self.arm)
