@@ -252,6 +252,9 @@ def test_the_convergence_gate_knows_the_rules_boundary(tmp_path):
         assert row["verdict"] == expected, (name, row)
         if expected == "undecided":
             assert "still moving toward the boundary" in row["why"] and "would be supported" in row["why"]
+    # a statistic no training history tracks (a gradient factor at initialisation) is not gated at all
+    gk = C.by_id()["gk_saturated_shrinks_at_1"]
+    assert "convergence gate" not in E.evaluate(gk, gk.test.synthesise("supported"))["evidence"]
     # early stopping ended the run: it had stopped moving, whatever its last epochs show
     r = record(tmp_path / "es", "c/s0", history=toward, epochs=10, patience=2)
     assert E.runs_frame([r])["val_pace"].iloc[0] == 0.0

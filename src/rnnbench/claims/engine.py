@@ -101,7 +101,7 @@ def _base_row(claim: Claim) -> dict[str, Any]:
 def _convergence_gate(row: dict[str, Any], o: Outcome, claim: Claim) -> None:
     """Undecided when the statistic was still moving toward the rule's nearest boundary fast enough
     that as many epochs again would carry it across (:data:`rnnbench.claims.runs.PACE_EPOCHS`)."""
-    if row["verdict"] not in ("supported", "contradicted") or o.band is None or o.log:
+    if row["verdict"] not in ("supported", "contradicted") or o.band is None or o.log or not o.tracked:
         return
     if not math.isfinite(o.pace):
         row["evidence"] += "; convergence gate: too few epochs to read a pace"

@@ -53,6 +53,7 @@ class Outcome:
     band: tuple[float, float] | None = None
     interval: stats.Interval | None = None
     pace: float = float("nan")
+    tracked: bool = False   # the statistic is one the training history tracks (the convergence gate applies)
     log: bool = False    # the interval and band are on the log scale of a ratio (shown back as ratios)
 
 
@@ -119,7 +120,7 @@ class _OneArm(Rule):
         if "solved" in g and self.metric in ("test_mse", "log10_test_mse"):
             o.evidence += f"; solved (MSE < 0.05) in {int(g['solved'].fillna(False).sum())} of {len(g)} seeds"
         if self.metric in TRACKED:
-            o.pace = float(_mean_pace(g).mean())
+            o.pace, o.tracked = float(_mean_pace(g).mean()), True
         if n < MIN_SEEDS:
             o.why = f"{n} seeds; a verdict needs ≥ {MIN_SEEDS}; {settle}"
             o.interval = None
@@ -229,7 +230,7 @@ class EverySeed(Rule):
                     rule=f"{self.metric} {word} {self.threshold:g} in every seed (≥ {MIN_SEEDS} seeds) → supported; "
                          "in fewer than half → contradicted")
         if self.metric in TRACKED:
-            o.pace = float(_mean_pace(g).mean())
+            o.pace, o.tracked = float(_mean_pace(g).mean()), True
         if n < MIN_SEEDS:
             o.why = f"{n} seeds; a per-seed rule needs ≥ {MIN_SEEDS}; {settle}"
         elif k == n:
@@ -308,6 +309,7 @@ class _TwoArms(Rule):
             o.evidence = f"{fmt(ma, 4)} vs {fmt(mb, 4)}; difference {fmt(m)} [{fmt(lo)}, {fmt(hi)}], {n} pairs"
             if self.metric in TRACKED and self._metric_b == self.metric:
                 o.pace = float(j["pace"].astype(float).mean()) if n else float("nan")
+                o.tracked = True
         o.estimate, o.ci = m, (lo, hi)
         if n < MIN_PAIRED_SEEDS:
             unit = "paired seeds" if "seed" in self.pair_on else f"pairs ({keys})"
