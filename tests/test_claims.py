@@ -189,6 +189,11 @@ def test_cli_writes_the_claims_table(tmp_path):
     t = pd.read_csv(tmp_path / "out" / "tables" / "claims.csv")
     assert list(t["id"]) == [c.id for c in C.REGISTER]
     assert set(t["verdict"]) <= set(E.VERDICTS)
+    # the columns other readers rely on (the report's forest plot), in their order; additions follow them
+    assert list(t.columns[: len(E.CLAIM_COLUMNS)]) == E.CLAIM_COLUMNS == [
+        "id", "section", "quote", "source", "kind", "runs", "statistic", "n", "estimate", "ci_low", "ci_high",
+        "evidence", "rule", "verdict", "why", "anchor"]
+    assert {"role", "origin", "slide", "boundary", "ci_low_adj", "ci_high_adj", "near_boundary"} <= set(t.columns)
 
 
 def _curve_record(tmp, run_id, factors: dict, *, seed, grid, cell, **cfg):
