@@ -19,8 +19,7 @@ import math
 from dataclasses import dataclass
 
 from ..grid import W2V_DEFAULT_SAMPLE
-from .rules import (MIN_PAIRED_SEEDS, MIN_SEEDS, Beyond, Equivalent, EverySeed, Exact, Near, Paired, Rule, Spread,
-                    Test)
+from .rules import Beyond, Equivalent, EverySeed, Exact, Near, Paired, Rule, Spread, Test
 from .runs import ADDING_SOLVED_MSE, Arm
 
 KINDS = ("figure", "effect", "shape", "exact")

@@ -11,7 +11,7 @@ wholly outside it; *undecided* when it straddles an edge, or too few seeds ran.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable, ClassVar
 
 import numpy as np
