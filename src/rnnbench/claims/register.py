@@ -545,6 +545,17 @@ REGISTER: list[Claim] = [
           Equivalent(_w2v(impl="ours"), _w2v(impl="gensim_iter"), "analogy_total_pct", 1.0,
                      pair_on=("arch", "loss", "sample", "seed")), "more seeds", anchor="word2vec",
           slide="word2vec - implementations", origin="ours"),
+    # -- the recap: truncated BPTT (many to many)
+    Claim("tbptt_comparable_jsb", RECAP,
+          "In practice: run forward and backward through chunks of the sequence instead of whole sequence",
+          "ours (the lecture gives truncation as the practical way, without a cost in quality; that it costs little "
+          "is our hypothesis): JSB Chorales, GRU(46), best test NLL per step, whole sequences with gradients through "
+          "25-step chunks (music_jsb_gru_tbptt) − the default GRU, which trains on 100-step windows (music_gru), "
+          f"paired over seeds, within ±{CHUNG_MARGIN:g} (the GRU − LSTM gap Chung et al. call comparable)", "effect",
+          Equivalent(Arm("music", "music_jsb_gru_tbptt", {"dataset": "jsb"}), _music("gru", "jsb"),
+                     "best_test_metric", CHUNG_MARGIN),
+          "more seeds in music_jsb_gru_tbptt", anchor="music",
+          slide="RECAP - Many to many approach: Truncated back propagation through time", origin="ours"),
     # -- the recap: name → gender, many-to-one
     *[Claim(f"names_{cell}_beats_majority", RECAP,
             "one-hot vector with a '1' at the position according to the position of the letter in the alphabet",
