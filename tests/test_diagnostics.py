@@ -13,7 +13,7 @@ from rnnbench.grid import expand
 from rnnbench.models.diagnostics import (forget_gates, forget_product_vs_distance, grad_vs_distance,
                                          measure_diagnostics)
 from rnnbench.models.seq import ModelSpec, build_model
-from rnnbench.report.claims import decay_factor
+from rnnbench.claims.runs import decay_factor
 from rnnbench.training.types import TaskData
 
 CPU = torch.device("cpu")

@@ -79,7 +79,7 @@ def test_tiny_run_writes_the_claims_table(tiny_run):
     w2v = claims[[c.test is not None and any(a.family == "word2vec" for a in c.arms()) for c in REGISTER]]
     assert len(w2v) and (w2v["verdict"] != "supported").all()
     runs = pd.read_csv(tiny_run / "tables" / "claims_runs.csv")
-    assert {"still_improving", "max_val_drop", "test_accuracy"} <= set(runs.columns)
+    assert {"val_pace", "max_val_drop", "test_accuracy"} <= set(runs.columns)
 
 
 def test_rerun_has_nothing_to_do(tiny_run):

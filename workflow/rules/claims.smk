@@ -1,4 +1,4 @@
-# Claims: every claim of the lecture in the register (rnnbench.claims) decided from the run records
+# Claims: every claim of the lecture in the register (rnnbench.claims.register) decided from the run records
 # of every family (REPORT_RECORDS): supported / contradicted / undecided / not run, with evidence.
 # Included after the families' rule files (they register their records) and before report.smk.
 
@@ -20,7 +20,7 @@ rule aggregate_claims:
         mem_mb=2000,
         runtime=10,
     shell:
-        "{PYTHON} -m rnnbench.report.claims --outdir {RESULTS} --scale {config[scale]} {input} > {log} 2>&1"
+        "{PYTHON} -m rnnbench.claims.engine --outdir {RESULTS} --scale {config[scale]} {input} > {log} 2>&1"
 
 
 REPORT_INPUTS["claims"] = rules.aggregate_claims.output

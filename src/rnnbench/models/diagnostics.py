@@ -12,7 +12,7 @@ and are written into the run record (``diagnostics``) at initialisation and afte
   Each factor is in ]0, 1[, so the product only decays, at a rate the network learns.
 
 The per-step factor of such a curve (w of the scalar picture: exp of the least-squares slope of
-log(curve) against d) is a statistic of the verdict engine, :func:`rnnbench.report.claims.decay_factor`.
+log(curve) against d) is a statistic of the verdict engine, :func:`rnnbench.claims.runs.decay_factor`.
 """
 from __future__ import annotations
 

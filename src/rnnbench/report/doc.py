@@ -168,27 +168,83 @@ def verdict_table(df: pd.DataFrame) -> None:
 CLAIM_STYLE = {"supported": "#cdebcd", "contradicted": "#f6cfc9", "undecided": "#f7ecc4", "not run": "#eeeeee"}
 
 
-def claims_view(df: pd.DataFrame) -> None:
-    """The claims table the report opens with: one row per claim of the register, coloured by verdict,
-    each linking to the section that shows its runs."""
+def _esc(v) -> str:
     import html as h
 
-    def esc(v) -> str:
-        return "" if v is None or (isinstance(v, float) and v != v) else h.escape(str(v))
+    return "" if v is None or (isinstance(v, float) and v != v) else h.escape(str(v))
 
+
+def _num(v, digits: int = 3) -> str:
+    try:
+        v = float(v)
+    except (TypeError, ValueError):
+        return ""
+    return "—" if v != v else f"{v:.{digits}g}"
+
+
+def _interval(r, suffix: str = "") -> str:
+    lo, hi = r.get(f"ci_low{suffix}"), r.get(f"ci_high{suffix}")
+    return f"[{_num(lo)}, {_num(hi)}]" if _num(lo) not in ("", "—") else "—"
+
+
+def claims_view(df: pd.DataFrame) -> None:
+    """The claims table the report opens with: one row per claim of the register (checks are shown
+    apart, :func:`checks_view`), coloured by verdict, with whose claim it is (origin), the raw 95 %
+    interval beside the one Holm's correction within the section reads, the paper's own result where
+    the lecture summarises one, and a link to the section that shows its runs."""
+    if "role" in df:
+        df = df[df["role"].fillna("claim") == "claim"]
     rows = []
     for _, r in df.iterrows():
-        link = f'<a href="#{esc(r["anchor"])}">§</a>' if esc(r.get("anchor")) else ""
+        link = f'<a href="#{_esc(r["anchor"])}">§</a>' if _esc(r.get("anchor")) else ""
+        near = " <small>(near the boundary)</small>" if str(r.get("near_boundary")) == "True" else ""
+        paper = f'<br><small><i>paper:</i> {_esc(r.get("paper"))}</small>' if _esc(r.get("paper")) else ""
+        slide = f' — slide “{_esc(r.get("slide"))}”' if _esc(r.get("slide")) else ""
+        adj = (f'<br><small>raw 95 % {_interval(r)}; Holm-adjusted ({_num(r.get("level_adj"), 4)}) '
+               f'{_interval(r, "_adj")}; boundary {_esc(r.get("boundary"))}</small>'
+               if _num(r.get("level_adj")) not in ("", "—") else "")
         rows.append(
             "<tr>"
-            f'<td><code>{esc(r["id"])}</code><br><small>{esc(r["section"])}</small></td>'
-            f'<td>“{esc(r["quote"])}”<br><small>{esc(r["source"])}</small></td>'
-            f'<td><small>{esc(r["runs"])}</small></td>'
+            f'<td><code>{_esc(r["id"])}</code><br><small>{_esc(r["section"])}</small></td>'
+            f'<td>{_esc(r.get("origin", ""))}</td>'
+            f'<td>“{_esc(r["quote"])}”<small>{slide}</small><br><small>{_esc(r["source"])}</small>{paper}</td>'
+            f'<td><small>{_esc(r["runs"])}</small></td>'
             f'<td class="verdict" style="background:{CLAIM_STYLE.get(str(r["verdict"]), "#fff")}">'
-            f'<b>{esc(r["verdict"])}</b></td>'
-            f'<td>{esc(r["evidence"])}<br><small>{esc(r["statistic"])}; {esc(r["rule"])}</small></td>'
-            f'<td><small>{esc(r["why"])}</small></td><td>{link}</td></tr>')
-    head = "".join(f"<th>{c}</th>" for c in ("claim", "lecture", "runs", "verdict", "evidence (95 % CI)",
-                                              "why / what would settle it", "runs shown"))
+            f'<b>{_esc(r["verdict"])}</b>{near}</td>'
+            f'<td>{_esc(r["evidence"])}<br><small>{_esc(r["statistic"])}; {_esc(r["rule"])}</small>{adj}</td>'
+            f'<td><small>{_esc(r["why"])}</small></td><td>{link}</td></tr>')
+    head = "".join(f"<th>{c}</th>" for c in ("claim", "origin", "the lecture's words", "runs", "verdict",
+                                              "evidence (95 % CI)", "why / what would settle it", "runs shown"))
     display(HTML(f'<table id="claims-table" class="rnnbench-table sortable"><thead><tr>{head}</tr></thead>'
                  f'<tbody>{"".join(rows)}</tbody></table>'))
+
+
+def checks_view(df: pd.DataFrame) -> None:
+    """The checks of the implementation (parameter counts, an initialiser's spectrum, g^k on a linear
+    regime, beating the majority class): their own short table, never counted as support."""
+    df = df[df["role"] == "check"] if "role" in df else df.iloc[0:0]
+    rows = "".join(
+        "<tr>"
+        f'<td><code>{_esc(r["id"])}</code></td><td>{_esc(r["source"])}</td>'
+        f'<td class="verdict" style="background:{CLAIM_STYLE.get(str(r["verdict"]), "#fff")}">'
+        f'{"passed" if r["verdict"] == "supported" else "failed" if r["verdict"] == "contradicted" else _esc(r["verdict"])}'
+        f'</td><td><small>{_esc(r["evidence"])}</small></td><td><small>{_esc(r["why"])}</small></td></tr>'
+        for _, r in df.iterrows())
+    head = "".join(f"<th>{c}</th>" for c in ("check", "what it confirms", "result", "evidence", "why"))
+    display(HTML(f'<table id="checks-table" class="rnnbench-table"><thead><tr>{head}</tr></thead>'
+                 f"<tbody>{rows}</tbody></table>"))
+
+
+def replication_view(table: pd.DataFrame) -> None:
+    """The decided claims of the default seeds beside their verdicts on fresh seeds."""
+    rows = "".join(
+        "<tr>"
+        f'<td><code>{_esc(r["id"])}</code></td>'
+        f'<td style="background:{CLAIM_STYLE.get(str(r["verdict"]), "#fff")}">{_esc(r["verdict"])} '
+        f'<small>({_num(r["estimate"])})</small></td>'
+        f'<td style="background:{CLAIM_STYLE.get(str(r["verdict_replicate"]), "#fff")}">{_esc(r["verdict_replicate"])} '
+        f'<small>({_num(r["estimate_replicate"])})</small></td><td>{"kept" if r["kept"] else "changed"}</td></tr>'
+        for _, r in table.iterrows())
+    head = "".join(f"<th>{c}</th>" for c in ("claim", "verdict (default seeds)", "verdict (fresh seeds)", ""))
+    display(HTML(f'<table id="replication-table" class="rnnbench-table"><thead><tr>{head}</tr></thead>'
+                 f"<tbody>{rows}</tbody></table>"))

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from ..cells import CELLS
+from ..claims.runs import decay_factor, history as _history  # one history reader, shared with the claims
 from ..records import read_records
 from .common import (aggregation_main, VERDICT_COLUMNS, as_float, run_identity, fmt_pm, matplotlib_headless, mean_std, save_figure, verdict,
                      write_csv)
@@ -247,11 +248,6 @@ def talathi_table(runs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=TALATHI_COLUMNS)
 
 
-def _history(run_dir: str) -> pd.DataFrame:
-    p = Path(run_dir) / "history.csv"
-    return pd.read_csv(p) if p.exists() and p.stat().st_size else pd.DataFrame()
-
-
 def empty_figure(path: Path, why: str) -> Path:
     """A declared figure with nothing to plot says so instead of being missing."""
     import matplotlib.pyplot as plt
@@ -343,7 +339,6 @@ def gk_figure(records: list[dict[str, Any]], out: Path) -> Path:
     per-step factor (mean ± sd over seeds) in the legend."""
     import matplotlib.pyplot as plt
 
-    from .claims import decay_factor
 
     by_gain: dict[float, list[np.ndarray]] = {}
     for r in records:
@@ -382,7 +377,6 @@ def highway_figure(records: list[dict[str, Any]], out: Path) -> Path:
     which train them at different learning rates)."""
     import matplotlib.pyplot as plt
 
-    from .claims import decay_factor
 
     lines: dict[str, dict[str, list[np.ndarray]]] = {}
     for r in records:

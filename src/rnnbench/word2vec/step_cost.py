@@ -20,7 +20,7 @@ all three; the first batch only warms up.
 
 Writes ``metrics.json``: per batch the pairs and each loss's seconds, the ratios
 ``softmax_over_hs`` and ``softmax_over_ns``, and (``--quality-tokens``) each loss's quality on the
-prefix. The claims engine reads one row per timed batch (:mod:`rnnbench.report.claims`).
+prefix. The claims engine reads one row per timed batch (:mod:`rnnbench.claims.engine`).
 """
 from __future__ import annotations
 

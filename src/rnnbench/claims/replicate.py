@@ -1,0 +1,128 @@
+"""Replication on fresh seeds: the overlay that reruns the claims' grids, and the comparison of two claims tables.
+
+``config/replicate.yaml`` is generated from ``config/config.yaml`` by
+``python -m rnnbench.claims.replicate --write config/replicate.yaml`` (a test fails when the two drift
+apart): every grid a claim or a positive control reads, its seeds moved by :data:`SEED_OFFSET` (a range
+no grid of the default config uses), the word2vec study's seeds likewise (and IMDb's pretrained
+vectors with them), results in ``results-replicate/``. Snakemake lays it over the default config::
+
+    snakemake --cores 2 --configfile config/offline.yaml config/replicate.yaml
+
+The replicate run's report (and the default run's, once both exist) then says how many of the
+decided claims keep their verdict on the fresh seeds (:func:`compare`).
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import pandas as pd
+import yaml
+
+from .register import REGISTER, Claim
+
+SEED_OFFSET = 1000
+SUFFIX = "-replicate"
+SEQUENCE_FAMILIES = ("recurrent", "names", "music", "embedding")
+HEADER = ("# Replication on fresh seeds (issue 19): the claims' grids on a disjoint seed range, results apart.\n"
+          "# Generated from config/config.yaml by `python -m rnnbench.claims.replicate --write config/replicate.yaml`;\n"
+          "# do not edit by hand (tests/test_claims_replicate.py compares the two). Run it over the default config:\n"
+          "#   snakemake --cores 2 --configfile config/offline.yaml config/replicate.yaml\n"
+          "# Lists replace the default config's (Snakemake merges mappings, not lists): only these grids run.\n")
+
+
+def claim_grids(register: Iterable[Claim] = REGISTER) -> dict[str, set[str]]:
+    """The grids (per family) that a claim or a claim's positive control reads."""
+    out: dict[str, set[str]] = {}
+    for c in register:
+        arms = list(c.arms()) + (list(c.budget.control.arms()) if c.budget else [])
+        for a in arms:
+            if a.grid is not None:
+                out.setdefault(a.family, set()).add(a.grid)
+    return out
+
+
+def _shift(seeds: Any) -> list[int]:
+    return [int(s) + SEED_OFFSET for s in (seeds if isinstance(seeds, list) else [seeds])]
+
+
+def overlay(config: Mapping[str, Any], register: Iterable[Claim] = REGISTER) -> dict[str, Any]:
+    """The replication overlay of a config (as :mod:`yaml` reads it: anchors resolved)."""
+    grids = claim_grids(register)
+    out: dict[str, Any] = {"results": str(config.get("results", "results")) + SUFFIX}
+    for family in SEQUENCE_FAMILIES:
+        kept = []
+        for entry in config.get(family) or []:
+            if entry.get("name") in grids.get(family, set()):
+                e = copy.deepcopy(entry)
+                e["seeds"] = _shift(e.get("seeds", [0]))
+                kept.append(e)
+        if family in config:
+            out[family] = kept
+    w2v = config.get("word2vec")
+    if w2v:
+        out["word2vec"] = {"seeds": _shift(w2v.get("seeds", [1]))}
+        vectors = (config.get("imdb") or {}).get("vectors")
+        if vectors and "seed" in vectors:
+            out["imdb"] = {"vectors": {"seed": int(vectors["seed"]) + SEED_OFFSET}}
+    return out
+
+
+def render(config: Mapping[str, Any]) -> str:
+    return HEADER + yaml.safe_dump(overlay(config), sort_keys=False, default_flow_style=None, width=110)
+
+
+# ---- the comparison ---------------------------------------------------------------------------------
+
+DECIDED = ("supported", "contradicted")
+COMPARISON_COLUMNS = ["id", "section", "verdict", "verdict_replicate", "estimate", "estimate_replicate", "kept"]
+
+
+def compare(original: pd.DataFrame, replicate: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, int]]:
+    """The claims decided in ``original`` (checks apart), each beside its verdict on the fresh seeds;
+    ``kept``: the same verdict. Summary: ``decided`` (n), ``kept`` (k), and how the others went."""
+    def claims(t: pd.DataFrame) -> pd.DataFrame:
+        return t[t["role"] == "claim"] if "role" in t else t
+
+    a = claims(original)
+    a = a[a["verdict"].isin(DECIDED)][["id", "section", "verdict", "estimate"]]
+    b = claims(replicate)[["id", "verdict", "estimate"]].rename(
+        columns={"verdict": "verdict_replicate", "estimate": "estimate_replicate"})
+    j = a.merge(b, on="id", how="left")
+    j["verdict_replicate"] = j["verdict_replicate"].fillna("not run")
+    j["kept"] = j["verdict"] == j["verdict_replicate"]
+    flipped = j["verdict_replicate"].isin(DECIDED) & ~j["kept"]
+    summary = {"decided": len(j), "kept": int(j["kept"].sum()), "flipped": int(flipped.sum()),
+               "undecided": int((j["verdict_replicate"] == "undecided").sum()),
+               "not_run": int((j["verdict_replicate"] == "not run").sum())}
+    return j[COMPARISON_COLUMNS], summary
+
+
+def sibling_tables(results: str | Path) -> tuple[Path, Path] | None:
+    """(original, replicate) claims tables of a results folder and its replication twin
+    (``<results>`` and ``<results>-replicate``, side by side), when both exist."""
+    results = Path(results).resolve()
+    if results.name.endswith(SUFFIX):
+        pair = (results.with_name(results.name[: -len(SUFFIX)]), results)
+    else:
+        pair = (results, results.with_name(results.name + SUFFIX))
+    tables = tuple(p / "tables" / "claims.csv" for p in pair)
+    return tables if all(t.exists() for t in tables) else None
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m rnnbench.claims.replicate", description=__doc__.splitlines()[0])
+    ap.add_argument("--config", default="config/config.yaml", help="the config whose claims' grids to replicate")
+    ap.add_argument("--write", default=None, help="write the overlay here (default: print it)")
+    args = ap.parse_args(argv)
+    text = render(yaml.safe_load(Path(args.config).read_text()))
+    if args.write:
+        Path(args.write).write_text(text)
+    else:
+        print(text, end="")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,75 @@
+"""Replication on fresh seeds (issue 19, item 5): the overlay and the comparison of two claims tables."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import yaml
+
+from rnnbench import claims as C
+from rnnbench.claims import replicate as R
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_the_overlay_is_generated_from_the_default_config():
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    committed = (ROOT / "config" / "replicate.yaml").read_text()
+    assert committed == R.render(cfg), ("config/replicate.yaml is out of date with config/config.yaml: regenerate it "
+                                        "with `python -m rnnbench.claims.replicate --write config/replicate.yaml`")
+
+
+def test_the_overlay_runs_every_claims_grid_on_seeds_the_default_never_uses():
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    rep = yaml.safe_load((ROOT / "config" / "replicate.yaml").read_text())
+    assert rep["results"] != cfg["results"]
+    default_seeds = {int(s) for fam in R.SEQUENCE_FAMILIES for e in cfg.get(fam) or [] for s in e.get("seeds", [])}
+    default_seeds |= {int(s) for s in cfg["word2vec"]["seeds"]}
+    wanted = R.claim_grids()
+    for fam in R.SEQUENCE_FAMILIES:
+        names = {e["name"] for e in rep.get(fam) or []}
+        assert names == wanted.get(fam, set()) & {e["name"] for e in cfg.get(fam) or []}, fam
+        for e in rep.get(fam) or []:
+            assert not set(e["seeds"]) & default_seeds, e["name"]
+            base = next(d for d in cfg[fam] if d["name"] == e["name"])
+            assert len(e["seeds"]) == len(base["seeds"])            # the same n: a replication, not more power
+            assert {k: v for k, v in e.items() if k != "seeds"} == {k: v for k, v in base.items() if k != "seeds"}
+    assert not set(rep["word2vec"]["seeds"]) & default_seeds
+    # IMDb's pretrained vectors come from a run the overlay trains
+    assert rep["imdb"]["vectors"]["seed"] in rep["word2vec"]["seeds"]
+
+
+def _table(verdicts: dict[str, str], role: dict[str, str] | None = None) -> pd.DataFrame:
+    return pd.DataFrame({"id": list(verdicts), "section": "s", "verdict": list(verdicts.values()),
+                         "estimate": range(len(verdicts)), "role": [(role or {}).get(k, "claim") for k in verdicts]})
+
+
+def test_compare_counts_the_decided_claims_that_keep_their_verdict():
+    original = _table({"a": "supported", "b": "contradicted", "c": "supported", "d": "undecided", "e": "supported",
+                       "k": "supported"}, role={"k": "check"})
+    fresh = _table({"a": "supported", "b": "contradicted", "c": "undecided", "d": "supported", "e": "contradicted",
+                    "k": "contradicted"}, role={"k": "check"})
+    table, summary = R.compare(original, fresh)
+    assert list(table["id"]) == ["a", "b", "c", "e"]            # decided claims only; checks apart
+    assert summary == {"decided": 4, "kept": 2, "flipped": 1, "undecided": 1, "not_run": 0}
+    assert list(table["kept"]) == [True, True, False, False]
+    # a claim the replicate did not run is not counted as kept
+    _, s = R.compare(original, fresh[fresh["id"] != "a"])
+    assert (s["kept"], s["not_run"]) == (1, 1)
+
+
+def test_the_report_finds_the_twin_tables(tmp_path):
+    for name in ("results", "results-replicate"):
+        (tmp_path / name / "tables").mkdir(parents=True)
+    assert R.sibling_tables(tmp_path / "results") is None
+    for name in ("results", "results-replicate"):
+        _table({"a": "supported"}).to_csv(tmp_path / name / "tables" / "claims.csv", index=False)
+    pair = R.sibling_tables(tmp_path / "results-replicate")
+    assert pair == R.sibling_tables(tmp_path / "results")
+    assert pair[0].parent.parent.name == "results" and pair[1].parent.parent.name == "results-replicate"
+
+
+def test_every_claims_grid_is_in_the_overlay():
+    grids = R.claim_grids()
+    assert "gk_input1" in grids["recurrent"] and "adding_long_gated" in grids["recurrent"]
+    assert all(a.grid in grids[a.family] for c in C.REGISTER for a in c.arms() if a.grid)
