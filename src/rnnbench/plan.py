@@ -56,36 +56,16 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from .cells import REGISTRY
+from .data.sizes import HAR_SUBJECTS, HAR_TRAIN, Sizes, Split  # noqa: F401 - HAR_*: the documented constants
+from .data.tasks import task
 from .grid import W2V_DEFAULT_SAMPLE, word2vec_run_id
 
 REPO = Path(__file__).resolve().parents[2]
 SNAKEFILE = REPO / "Snakefile"
 SEQUENCE_FAMILIES = ("recurrent", "names", "music", "embedding")
 
-# ------------------------------------------------------------------ dataset sizes (documented)
-# (sequences, padded steps) per split when no prepared file is there to read.
-# UCI HAR: 7,352 training windows of 21 subjects, 2,947 test windows of 9, 128 steps × 9 channels;
-# the training subjects held out for validation (har.val_subjects) take about that share of them.
-# The HAPT-derived equivalent (config/offline.yaml) has about the same (10,411 windows in all).
-HAR_TRAIN, HAR_TEST, HAR_SUBJECTS, HAR_T, HAR_F = 7352, 2947, 21, 128, 9
-# MNIST: 60,000 training images (the last 5,000 are validation, rnnbench.data.mnist), 10,000 test,
-# one pixel per step.
-MNIST_TRAIN, MNIST_VAL, MNIST_TEST, MNIST_T = 60000, 5000, 10000, 784
-# names (rnnbench.data.names): 7,213 unambiguous names, stratified 0.7 / 0.1 / 0.2 by default,
-# padded to the longest name + END = 16 steps; 56 one-hot symbols.
-NAMES_TOTAL, NAMES_T, NAMES_SYMBOLS = 7213, 16, 56
-# music (rnnbench.data.music, the TCN .mat files): per split (sequences, frames, longest);
-# x = roll[:-1], so a sequence of L frames is L - 1 steps. Counted from the prepared file.
-MUSIC = {
-    "jsb": {"train": (229, 13807, 129), "val": (76, 4602, 144), "test": (77, 4725, 160)},
-    "nottingham": {"train": (694, 176561, 1788), "val": (173, 45513, 1473), "test": (170, 44463, 1793)},
-    "musedata": {"train": (524, 245202, 3457), "val": (135, 82755, 3723), "test": (124, 64339, 4273)},
-    "pianomidi": {"train": (87, 75911, 3857), "val": (12, 8540, 1637), "test": (25, 19036, 2645)},
-}
-MUSIC_KEYS = 88
-# IMDb (rnnbench.data.imdb): 25,000 labelled training reviews (n_train null = all but n_val) and
-# 25,000 test reviews, each padded or cut to max_len ids.
-IMDB_TRAIN, IMDB_TEST = 25000, 25000
+# dataset sizes (documented constants and prepared files): rnnbench.data.sizes, one function per
+# task, named in rnnbench.data.tasks
 # word2vec corpora: text8 and its mirror stand-in (offline-english, text8's exact token count).
 CORPUS_TOKENS = {"text8": 17_005_207, "offline-english": 17_005_207}
 
@@ -204,123 +184,22 @@ def _workflow_error(e: BaseException, lines: int = 3) -> str:
 
 
 # ================================================================== dataset sizes
-@dataclass(frozen=True)
-class Split:
-    n: int        # sequences
-    T: int        # padded steps each
-
-    @property
-    def steps(self) -> int:
-        return self.n * self.T
-
-
-@dataclass(frozen=True)
-class Sizes:
-    train: Split
-    val: Split
-    test: Split
-    input_size: int            # features per step (one-hot / channels), or the vocabulary for ids
-    n_outputs: int
-    kind: str                  # classification | regression | multilabel
-    vocab: bool = False        # inputs are ids through an embedding
-    source: str = ""           # where the sizes come from
-
-
-def _npz(path: Path) -> Any:
-    import numpy as np
-
-    return np.load(path, allow_pickle=False)
-
-
 def dataset_sizes(spec: Mapping[str, Any], config: Mapping[str, Any], data_root: Path,
                   cache: dict | None = None) -> Sizes:
-    """The sizes one run trains and evaluates on: from the prepared file under ``data_root``
-    when there is one, else from the documented constants (``source`` says which)."""
+    """The sizes one run trains and evaluates on, by its task's entry in :mod:`rnnbench.data.tasks`:
+    from the prepared file under ``data_root`` when there is one, else from the documented
+    constants (``source`` says which)."""
     cache = {} if cache is None else cache
-    task = spec["task"]
-    if task == "har":
-        src = (config.get("har") or {}).get("source", "uci")
-        path = data_root / "prepared" / f"har-{src}.npz"
-        if path.exists():
-            if path not in cache:
-                with _npz(path) as z:
-                    cache[path] = {k: z[k].shape for k in ("x_train", "x_val", "x_test")}
-            s = cache[path]
-            return Sizes(Split(s["x_train"][0], s["x_train"][1]), Split(s["x_val"][0], s["x_val"][1]),
-                         Split(s["x_test"][0], s["x_test"][1]), s["x_train"][2], 6, "classification",
-                         source=f"prepared {path.name}")
-        val = round(HAR_TRAIN * int((config.get("har") or {}).get("val_subjects", 4)) / HAR_SUBJECTS)
-        return Sizes(Split(HAR_TRAIN - val, HAR_T), Split(val, HAR_T), Split(HAR_TEST, HAR_T), HAR_F, 6,
-                     "classification", source="constant (UCI HAR 7,352 train windows)")
-    if task == "adding":
-        T, n_tr, n_te = int(spec.get("seq_len", 100)), int(spec.get("n_train", 10000)), int(spec.get("n_test", 1000))
-        return Sizes(Split(n_tr, T), Split(n_te, T), Split(n_te, T), 2, 1, "regression", source="generated (config)")
-    if task in ("mnist", "pmnist"):
-        n_tr, n_va, n_te = MNIST_TRAIN - MNIST_VAL, MNIST_VAL, MNIST_TEST
-        if spec.get("n_train"):
-            n_tr = min(n_tr, int(spec["n_train"]))
-            n_va = min(n_va, max(1, n_tr // 10))
-        if spec.get("n_test"):
-            n_te = min(n_te, int(spec["n_test"]))
-        return Sizes(Split(n_tr, MNIST_T), Split(n_va, MNIST_T), Split(n_te, MNIST_T), 1, 10, "classification",
-                     source="constant (MNIST 60,000 × 784)")
-    if task == "names":
-        emb = spec.get("encoding", "onehot") == "embedding"
-        path = data_root / "prepared" / "names.npz"
-        if path.exists():
-            if path not in cache:
-                with _npz(path) as z:
-                    cache[path] = (int(z["ids"].shape[1]), len(z["idx_train"]), len(z["idx_val"]), len(z["idx_test"]))
-            T, n_tr, n_va, n_te = cache[path]
-            source = f"prepared {path.name}"
-        else:
-            nd = config.get("names_data") or {}
-            n_te = round(NAMES_TOTAL * float(nd.get("test_fraction", 0.2)))
-            n_va = round(NAMES_TOTAL * float(nd.get("val_fraction", 0.1)))
-            T, n_tr, source = NAMES_T, NAMES_TOTAL - n_te - n_va, "constant (NLTK names, 7,213)"
-        return Sizes(Split(n_tr, T), Split(n_va, T), Split(n_te, T), NAMES_SYMBOLS + (1 if emb else 0), 2,
-                     "classification", vocab=emb, source=source)
-    if task == "music":
-        return _music_sizes(spec, data_root, cache)
-    if task == "imdb":
-        im = config.get("imdb") or {}
-        n_va = int(im.get("n_val") or 0)
-        n_tr = int(im["n_train"]) if im.get("n_train") else IMDB_TRAIN - n_va
-        n_te = int(im["n_test"]) if im.get("n_test") else IMDB_TEST
-        T = int(im.get("max_len", 200))
-        return Sizes(Split(n_tr, T), Split(n_va, T), Split(n_te, T), int(im.get("vocab_size", 20000)), 2,
-                     "classification", vocab=True, source="config imdb: sizes (null = aclImdb 25,000 / 25,000)")
-    raise PlanError(f"{spec.get('run_id', '?')}: no sizes known for task {task!r}")
-
-
-def _music_sizes(spec: Mapping[str, Any], data_root: Path, cache: dict) -> Sizes:
-    ds = spec.get("dataset")
-    if ds not in MUSIC:
-        raise PlanError(f"{spec.get('run_id', '?')}: unknown music dataset {ds!r}; known: {', '.join(MUSIC)}")
-    chunk = spec.get("train_chunk")
-    path = data_root / "prepared" / "music.npz"
-    key = (path, ds, chunk)
-    if key not in cache:
-        if path.exists():
-            with _npz(path) as z:
-                lengths = {s: [int(v) for v in z[f"{ds}_{s}_lengths"]] for s in ("train", "val", "test")}
-            splits = {s: Split(len(v), max(v) - 1) for s, v in lengths.items()}
-            if chunk:
-                k = int(chunk)
-                windows = sum(math.ceil((L - 1) / k) for L in lengths["train"])
-                splits["train"] = Split(windows, min(k, max(lengths["train"]) - 1))
-            source = f"prepared {path.name}"
-        else:
-            m = MUSIC[ds]
-            splits = {s: Split(n, longest - 1) for s, (n, frames, longest) in m.items()}
-            if chunk:
-                n, frames, longest = m["train"]
-                k = int(chunk)   # about half a window of remainder per sequence
-                splits["train"] = Split(int((frames - n) / k + n / 2), min(k, longest - 1))
-            source = "constant (Boulanger-Lewandowski piano rolls)"
-        cache[key] = (splits, source)
-    splits, source = cache[key]
-    return Sizes(splits["train"], splits["val"], splits["test"], MUSIC_KEYS, MUSIC_KEYS, "multilabel", source=source)
+    rid = spec.get("run_id", "?")
+    try:
+        t = task(spec["task"])
+        if t.sizes is None:
+            raise ValueError(f"no sizes known for task {t.name!r}")
+        name = t.prepared_file(config)
+        sizes = t.sizes(spec, config, data_root / "prepared" / name if name else None, cache)
+    except ValueError as e:
+        raise PlanError(f"{rid}: {e}") from None
+    return dataclasses.replace(sizes, kind=t.kind)
 
 
 # ================================================================== shapes and calibration

@@ -4,6 +4,7 @@ import re
 
 from snakemake.utils import min_version, validate
 
+from rnnbench.data.tasks import TASKS
 from rnnbench.grid import expand as expand_grid
 from rnnbench.grid import expand_word2vec as expand_word2vec_grid
 from rnnbench.grid import word2vec_run_id

@@ -1,15 +1,8 @@
 # Recurrent study: one job per (grid entry, cell, variant, seed); see rnnbench.grid.
 # The `train` rule serves every sequence-model family (recurrent, names, music, embedding).
 
-# prepared file(s) each task reads; tasks not listed are generated inside the job
-TASK_DATA = {
-    "har": lambda: f"{DATA}/prepared/har-{config['har']['source']}.npz",
-    "mnist": lambda: f"{DATA}/prepared/mnist.npz",
-    "pmnist": lambda: f"{DATA}/prepared/mnist.npz",
-    "names": lambda: f"{DATA}/prepared/names.npz",
-    "music": lambda: f"{DATA}/prepared/music.npz",
-    "imdb": lambda: f"{DATA}/prepared/imdb.npz",
-}
+# the prepared file each task reads (rnnbench.data.tasks); tasks without one are generated inside the job
+TASK_DATA = {name: (lambda t=t: f"{DATA}/prepared/{t.prepared_file(config)}") for name, t in TASKS.items() if t.prepared}
 
 
 def train_data(wildcards):
