@@ -30,10 +30,10 @@ import yaml
 from rnnbench.cbuild import machine_line
 from rnnbench.cells import REGISTRY
 from rnnbench.data.tasks import TASKS
+from rnnbench.families import SEQUENCE_FAMILIES
 from rnnbench.grid import expand
 
 REPO = Path(__file__).resolve().parents[1]
-FAMILIES = ("recurrent", "names", "music", "embedding")
 
 
 def merged(paths: list[str]) -> dict:
@@ -52,7 +52,7 @@ def merged(paths: list[str]) -> dict:
 def jobs(cfg: dict) -> list[tuple[str, dict]]:
     """(family, spec) of the first seed of every combination whose cell the native kernel runs."""
     out, seen = [], set()
-    for family in FAMILIES:
+    for family in SEQUENCE_FAMILIES:
         for rid, spec in expand(cfg.get(family) or [], family=family).items():
             key = (family, rid.rsplit("/seed", 1)[0])
             cell = REGISTRY[spec["cell"]]

@@ -58,11 +58,11 @@ from typing import Any, Callable, Iterable, Mapping
 from .cells import REGISTRY
 from .data.sizes import HAR_SUBJECTS, HAR_TRAIN, Sizes, Split  # noqa: F401 - HAR_*: the documented constants
 from .data.tasks import task
+from .families import SEQUENCE_FAMILIES
 from .grid import W2V_DEFAULT_SAMPLE, word2vec_run_id
 
 REPO = Path(__file__).resolve().parents[2]
 SNAKEFILE = REPO / "Snakefile"
-SEQUENCE_FAMILIES = ("recurrent", "names", "music", "embedding")
 
 # dataset sizes (documented constants and prepared files): rnnbench.data.sizes, one function per
 # task, named in rnnbench.data.tasks

@@ -5,6 +5,7 @@ import re
 from snakemake.utils import min_version, validate
 
 from rnnbench.data.tasks import TASKS
+from rnnbench.families import SEQUENCE_FAMILIES
 from rnnbench.grid import expand as expand_grid
 from rnnbench.grid import expand_word2vec as expand_word2vec_grid
 from rnnbench.grid import word2vec_run_id
@@ -17,9 +18,8 @@ validate(config, schema="../schemas/config.schema.yaml")
 RESULTS = config["results"]
 DATA = config["data"]["root"]
 MIRROR = config["data"]["mirror"] or ""
-# Families of sequence-model runs: each is a list of grid entries in the config, expanded into
-# runs that all go through the one `train` rule and the one training loop.
-SEQUENCE_FAMILIES = ("recurrent", "names", "music", "embedding")
+# Families of sequence-model runs (rnnbench.families): each is a list of grid entries in the config,
+# expanded into runs that all go through the one `train` rule and the one training loop.
 RUNS = {fam: expand_grid(config.get(fam), family=fam) for fam in SEQUENCE_FAMILIES}
 RECURRENT = RUNS["recurrent"]
 
