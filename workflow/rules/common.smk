@@ -39,6 +39,14 @@ def gpu_resource(_wildcards=None):
     return 0 if str(config["device"]).startswith("cpu") else int(config["gpus_per_job"])
 
 
+def aggregation_output(outputs, **values):
+    """An aggregation rule's `output:` from its module's OUTPUTS (rnnbench.report.common.Output): each
+    file under RESULTS (one per value where its path has a placeholder), in Snakemake's report under
+    its category when it has a caption (workflow/report/<caption>.rst)."""
+    return {o.name: report(o.paths(RESULTS, **values), caption=f"../report/{o.caption}.rst", category=o.category)
+            if o.caption else o.paths(RESULTS, **values) for o in outputs}
+
+
 def one_of(names):
     """A wildcard constraint matching exactly these names."""
     return "|".join(re.escape(n) for n in names) or "(?!)"
