@@ -78,3 +78,13 @@ def test_a_loader_of_another_kind_is_refused(monkeypatch):
     monkeypatch.setitem(TASKS, "toy", Task(name="toy", kind="classification", load=_toy))
     with pytest.raises(ValueError, match="returned 'regression' data; the registry says 'classification'"):
         tasks.load({"task": "toy", "seed": 0}, None)
+
+
+def test_a_bad_entry_is_refused_when_registered():
+    with pytest.raises(ValueError, match="kind 'ordinal'"):
+        tasks._register(Task(name="x", kind="ordinal", load=_toy))
+    with pytest.raises(ValueError, match="not in rnnbench.data.registry"):
+        tasks._register(Task(name="x", kind="regression", load=_toy, prepared="x.npz", raw=("nowhere",)))
+    with pytest.raises(ValueError, match="go together"):
+        tasks._register(Task(name="x", kind="regression", load=_toy, prepared="x.npz", sources={"a": "mnist"}))
+    assert "x" not in TASKS

@@ -4,7 +4,7 @@ its sizes.
 
 Read by ``rnnbench.train`` (which loader), the workflow (``data.smk``'s prepare rules: which file
 from which raw dataset; ``recurrent.smk``'s ``TASK_DATA``: which file a run's job reads), the plan
-(:func:`rnnbench.data.sizes`) and the config schema, whose ``task`` enum a test holds equal to
+(:mod:`rnnbench.data.sizes`) and the config schema, whose ``task`` enum a test holds equal to
 :data:`TASKS`. A new task is a loader (``data/<task>.py``) plus one :func:`_register` entry here,
 and, when it reads a prepared file, the rule that prepares it.
 
@@ -55,9 +55,12 @@ class Task:
     def raw_dataset(self, source: str | None = None) -> str:
         """The one raw dataset of a prepared file (of ``source`` for a task with several)."""
         if self.sources:
+            if source not in self.sources:
+                raise ValueError(f"task {self.name}: unknown source {source!r}; known: {', '.join(self.sources)}")
             return self.sources[source]
-        (only,) = self.raw
-        return only
+        if len(self.raw) != 1:
+            raise ValueError(f"task {self.name}: {len(self.raw)} raw datasets, not one")
+        return self.raw[0]
 
 
 TASKS: dict[str, Task] = {}
@@ -66,6 +69,8 @@ TASKS: dict[str, Task] = {}
 def _register(task: Task) -> Task:
     if task.kind not in KINDS:
         raise ValueError(f"task {task.name}: kind {task.kind!r} is not one of {', '.join(KINDS)}")
+    if bool(task.sources) != bool(task.source_of) or bool(task.sources) != ("{source}" in (task.prepared or "")):
+        raise ValueError(f"task {task.name}: sources, source_of and a prepared file with {{source}} go together")
     unknown = [d for d in (*task.raw, *task.sources.values()) if d not in DATASETS]
     if unknown:
         raise ValueError(f"task {task.name}: raw dataset(s) {', '.join(unknown)} not in rnnbench.data.registry")
