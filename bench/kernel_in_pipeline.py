@@ -29,13 +29,11 @@ import yaml
 
 from rnnbench.cbuild import machine_line
 from rnnbench.cells import REGISTRY
+from rnnbench.data.tasks import TASKS
+from rnnbench.families import SEQUENCE_FAMILIES
 from rnnbench.grid import expand
 
 REPO = Path(__file__).resolve().parents[1]
-FAMILIES = ("recurrent", "names", "music", "embedding")
-# the prepared file each task reads, as workflow/rules/recurrent.smk's TASK_DATA
-TASK_FILES = {"har": "har-{source}.npz", "mnist": "mnist.npz", "pmnist": "mnist.npz", "names": "names.npz",
-              "music": "music.npz", "imdb": "imdb.npz"}
 
 
 def merged(paths: list[str]) -> dict:
@@ -54,7 +52,7 @@ def merged(paths: list[str]) -> dict:
 def jobs(cfg: dict) -> list[tuple[str, dict]]:
     """(family, spec) of the first seed of every combination whose cell the native kernel runs."""
     out, seen = [], set()
-    for family in FAMILIES:
+    for family in SEQUENCE_FAMILIES:
         for rid, spec in expand(cfg.get(family) or [], family=family).items():
             key = (family, rid.rsplit("/seed", 1)[0])
             cell = REGISTRY[spec["cell"]]
@@ -97,9 +95,8 @@ def main() -> None:
     ratios, totals = [], [0.0, 0.0]
     with tempfile.TemporaryDirectory(prefix="rnnbench-kernels-") as tmp:
         for i, (family, spec) in enumerate(todo):
-            task_file = TASK_FILES.get(spec["task"])
-            data = (str(Path(args.data_root) / "prepared" / task_file.format(source=(cfg.get("har") or {}).get("source", "uci")))
-                    if task_file else "none")
+            task_file = TASKS[spec["task"]].prepared_file(cfg)   # the file its job reads (rnnbench.data.tasks)
+            data = str(Path(args.data_root) / "prepared" / task_file) if task_file else "none"
             order = [None, "torch"] if i % 2 == 0 else ["torch", None]
             res = {k: run(spec, data, threads, k, Path(tmp)) for k in order}
             a, t = res[None], res["torch"]

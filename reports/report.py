@@ -24,6 +24,7 @@ import os
 import pandas as pd
 from IPython.display import HTML, Markdown, display
 
+from rnnbench.families import FAMILIES
 from rnnbench.report.doc import (config, declared_figures, page_assets, records, results_dir, section, show_figure,
                                  show_table, table, verdict_table, verdicts)
 from rnnbench.report.performance import targets
@@ -131,19 +132,14 @@ else:
     display(Markdown(", ".join(f"**{k}**: {v}" for k, v in counts.items())))
     verdict_table(V)
 
-# every family that ran, with or without a source figure to compare against
-FAMILIES = {"recurrent": "long-term dependencies, LSTM/GRU on HAR, adding problem",
-            "word2vec": "CBOW / skip-gram × HS / NS, ours and gensim",
-            "names": "name → gender (the lecture's recap)",
-            "music": "polyphonic music (Chung et al. 2014)",
-            "embedding": "three uses of an embedding layer on IMDb"}
+# every family that ran, with or without a source figure to compare against (rnnbench.families)
 rows = []
-for fam, what in FAMILIES.items():
+for fam, family in FAMILIES.items():
     recs = [r for r in RECS if r.get("family") == fam]
     if not recs:
         continue
     fv = V[V["family"] == fam] if not V.empty else V
-    rows.append({"family": fam, "what": what, "runs": len(recs),
+    rows.append({"family": fam, "what": family.what, "runs": len(recs),
                  "diverged": sum(r.get("status") == "diverged" for r in recs),
                  "verdict rows": len(fv),
                  "verdicts": ", ".join(f"{k}: {v}" for k, v in fv["verdict"].value_counts().items()) if len(fv)

@@ -92,7 +92,7 @@ def test_calibration_cache_is_reused(tmp_path, monkeypatch):
     path = tmp_path / "cal.json"
     shape = plan.Shape("torch", "lstm", 9, None, 32, 1, 6, "classification", False, 0.0, 0.0, "double", 1, "auto", 128, 64)
     # the measurement itself, with the timer mocked: a batch of 128 x 64 steps "takes" 0.0128 s
-    monkeypatch.setattr(plan, "_best_time", lambda fn, repeats=plan.CAL_REPEATS: 0.0128)
+    monkeypatch.setattr(plan.calibration, "_best_time", lambda fn, repeats=plan.CAL_REPEATS: 0.0128)
     entry = plan.measure_torch(shape)
     assert entry["train_s_per_step"] == pytest.approx(0.0128 / (128 * 64))
     calls = []

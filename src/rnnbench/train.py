@@ -25,33 +25,10 @@ log = logging.getLogger("rnnbench.train")
 
 
 def load_task(spec: dict[str, Any], data_path: str | None) -> TaskData:
-    task = spec["task"]
-    if task == "har":
-        from .data.har import load_har
+    """The run's task, by the loader :mod:`rnnbench.data.tasks` registers for it."""
+    from .data.tasks import load
 
-        return load_har(data_path)
-    if task == "adding":
-        from .data.adding import load_adding
-
-        return load_adding(int(spec.get("seq_len", 100)), int(spec.get("n_train", 10000)),
-                           int(spec.get("n_test", 1000)), int(spec["seed"]))
-    if task in ("mnist", "pmnist"):
-        from .data.mnist import load_mnist
-
-        return load_mnist(data_path, permuted=task == "pmnist", n_train=spec.get("n_train"), n_test=spec.get("n_test"))
-    if task == "names":
-        from .data.names import load_names
-
-        return load_names(data_path, encoding=spec.get("encoding", "onehot"))
-    if task == "music":
-        from .data.music import load_music
-
-        return load_music(data_path, spec["dataset"], train_chunk=spec.get("train_chunk"))
-    if task == "imdb":
-        from .data.imdb import load_imdb
-
-        return load_imdb(data_path)
-    raise ValueError(f"unknown task {task!r}")
+    return load(spec, data_path)
 
 
 def model_spec(spec: dict[str, Any], data: TaskData):

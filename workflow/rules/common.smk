@@ -6,6 +6,8 @@ import sys
 
 from snakemake.utils import min_version, validate
 
+from rnnbench.data.tasks import TASKS
+from rnnbench.families import SEQUENCE_FAMILIES
 from rnnbench.grid import expand as expand_grid
 from rnnbench.grid import expand_word2vec as expand_word2vec_grid
 from rnnbench.grid import word2vec_run_id
@@ -22,9 +24,8 @@ MIRROR = config["data"]["mirror"] or ""
 # whatever `python` comes first on PATH: a workflow started as /path/to/env/bin/snakemake works
 # without activating the environment.
 PYTHON = shlex.quote(sys.executable)
-# Families of sequence-model runs: each is a list of grid entries in the config, expanded into
-# runs that all go through the one `train` rule and the one training loop.
-SEQUENCE_FAMILIES = ("recurrent", "names", "music", "embedding")
+# Families of sequence-model runs (rnnbench.families): each is a list of grid entries in the config,
+# expanded into runs that all go through the one `train` rule and the one training loop.
 RUNS = {fam: expand_grid(config.get(fam), family=fam) for fam in SEQUENCE_FAMILIES}
 RECURRENT = RUNS["recurrent"]
 
@@ -42,6 +43,14 @@ def gpu_resource(_wildcards=None):
     """Snakemake's standard `gpu` resource of a training job: `gpus_per_job` (0 by default, so a
     CPU laptop or cluster never asks for a GPU; the GPU profiles set 1), none when device is cpu."""
     return 0 if str(config["device"]).startswith("cpu") else int(config["gpus_per_job"])
+
+
+def aggregation_output(outputs, **values):
+    """An aggregation rule's `output:` from its module's OUTPUTS (rnnbench.report.common.Output): each
+    file under RESULTS (one per value where its path has a placeholder), in Snakemake's report under
+    its category when it has a caption (workflow/report/<caption>.rst)."""
+    return {o.name: report(o.paths(RESULTS, **values), caption=f"../report/{o.caption}.rst", category=o.category)
+            if o.caption else o.paths(RESULTS, **values) for o in outputs}
 
 
 def one_of(names):

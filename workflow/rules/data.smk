@@ -17,22 +17,29 @@ rule fetch:
         "{params.mirror} --manifest {output.manifest} > {log} 2>&1"
 
 
-HAR_RAW = {"uci": "har-uci", "hapt": "hapt"}
+def prepared(task):
+    """A task's prepared file (its pattern: HAR's holds {source}), as rnnbench.data.tasks declares it."""
+    return f"{DATA}/prepared/{TASKS[task].prepared}"
+
+
+def raw_dir(task, source=None):
+    """The fetched raw dataset a task's prepared file is made from."""
+    return f"{DATA}/raw/{TASKS[task].raw_dataset(source)}"
 
 
 rule prepare_har:
     input:
-        lambda w: f"{DATA}/raw/{HAR_RAW[w.source]}/SHA256SUMS",
+        lambda w: f"{raw_dir('har', w.source)}/SHA256SUMS",
     output:
-        f"{DATA}/prepared/har-{{source}}.npz",
+        prepared("har"),
     params:
-        raw=lambda w: f"{DATA}/raw/{HAR_RAW[w.source]}",
+        raw=lambda w: raw_dir("har", w.source),
         val=config["har"]["val_subjects"],
         seed=config["har"]["split_seed"],
     log:
         f"{RESULTS}/logs/prepare/har-{{source}}.log",
     wildcard_constraints:
-        source="uci|hapt",
+        source=one_of(TASKS["har"].sources),
     threads: 1
     resources:
         mem_mb=3000,
@@ -44,9 +51,11 @@ rule prepare_har:
 
 rule prepare_mnist:
     input:
-        f"{DATA}/raw/mnist/SHA256SUMS",
+        f"{raw_dir('mnist')}/SHA256SUMS",
     output:
-        f"{DATA}/prepared/mnist.npz",
+        prepared("mnist"),
+    params:
+        raw=raw_dir("mnist"),
     log:
         f"{RESULTS}/logs/prepare/mnist.log",
     threads: 1
@@ -54,15 +63,16 @@ rule prepare_mnist:
         mem_mb=2000,
         runtime=10,
     shell:
-        "{PYTHON} -m rnnbench.data.mnist --raw {DATA}/raw/mnist --out {output} > {log} 2>&1"
+        "{PYTHON} -m rnnbench.data.mnist --raw {params.raw} --out {output} > {log} 2>&1"
 
 
 rule prepare_names:
     input:
-        f"{DATA}/raw/names/SHA256SUMS",
+        f"{raw_dir('names')}/SHA256SUMS",
     output:
-        f"{DATA}/prepared/names.npz",
+        prepared("names"),
     params:
+        raw=raw_dir("names"),
         test=config["names_data"]["test_fraction"],
         val=config["names_data"]["val_fraction"],
         seed=config["names_data"]["split_seed"],
@@ -73,15 +83,17 @@ rule prepare_names:
         mem_mb=1000,
         runtime=5,
     shell:
-        "{PYTHON} -m rnnbench.data.names --raw {DATA}/raw/names --out {output} --test-fraction {params.test} "
+        "{PYTHON} -m rnnbench.data.names --raw {params.raw} --out {output} --test-fraction {params.test} "
         "--val-fraction {params.val} --seed {params.seed} > {log} 2>&1"
 
 
 rule prepare_music:
     input:
-        f"{DATA}/raw/music/SHA256SUMS",
+        f"{raw_dir('music')}/SHA256SUMS",
     output:
-        f"{DATA}/prepared/music.npz",
+        prepared("music"),
+    params:
+        raw=raw_dir("music"),
     log:
         f"{RESULTS}/logs/prepare/music.log",
     threads: 1
@@ -89,7 +101,7 @@ rule prepare_music:
         mem_mb=2000,
         runtime=5,
     shell:
-        "{PYTHON} -m rnnbench.data.music --raw {DATA}/raw/music --out {output} > {log} 2>&1"
+        "{PYTHON} -m rnnbench.data.music --raw {params.raw} --out {output} > {log} 2>&1"
 
 
 def imdb_vectors(_wildcards=None):
@@ -117,11 +129,12 @@ def imdb_vectors_input(_wildcards):
 
 rule prepare_imdb:
     input:
-        raw=f"{DATA}/raw/imdb/SHA256SUMS",
+        raw=f"{raw_dir('imdb')}/SHA256SUMS",
         vectors=imdb_vectors_input,
     output:
-        f"{DATA}/prepared/imdb.npz",
+        prepared("imdb"),
     params:
+        raw=raw_dir("imdb"),
         n_train=config["imdb"]["n_train"],
         n_val=config["imdb"]["n_val"],
         n_test=config["imdb"]["n_test"],
@@ -136,6 +149,6 @@ rule prepare_imdb:
         mem_mb=3000,
         runtime=15,
     shell:
-        "{PYTHON} -m rnnbench.data.imdb --raw {DATA}/raw/imdb --out {output} --n-train {params.n_train} "
+        "{PYTHON} -m rnnbench.data.imdb --raw {params.raw} --out {output} --n-train {params.n_train} "
         "--n-val {params.n_val} --n-test {params.n_test} --max-len {params.max_len} "
         "--vocab-size {params.vocab_size} --seed {params.seed} {params.vectors} > {log} 2>&1"

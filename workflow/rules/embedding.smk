@@ -1,16 +1,12 @@
 # IMDb embedding strategies (scratch / frozen / fine-tuned word2vec): aggregation of the runs the shared `train` rule writes.
+from rnnbench.report.embedding import OUTPUTS as EMBEDDING_OUTPUTS
 
 
 rule aggregate_embedding:
     input:
         all_runs("embedding"),
     output:
-        runs=f"{RESULTS}/tables/embedding_runs.csv",
-        accuracy=report(f"{RESULTS}/tables/embedding_accuracy.csv", caption="../report/embedding_accuracy.rst",
-                        category="Embedding layer (IMDb)"),
-        data=report(f"{RESULTS}/tables/embedding_data.csv", caption="../report/embedding_data.rst",
-                    category="Embedding layer (IMDb)"),
-        verdicts=f"{RESULTS}/tables/verdicts_embedding.csv",  # header only: no source figure
+        **aggregation_output(EMBEDDING_OUTPUTS),
     params:
         outdir=f"{RESULTS}",
     log:

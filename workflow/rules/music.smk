@@ -1,17 +1,12 @@
 # Polyphonic music (Chung et al. 2014): aggregation of the runs the shared `train` rule writes.
+from rnnbench.report.music import OUTPUTS as MUSIC_OUTPUTS
 
 
 rule aggregate_music:
     input:
         all_runs("music"),
     output:
-        runs=f"{RESULTS}/tables/music_runs.csv",
-        nll=report(f"{RESULTS}/tables/music_nll.csv", caption="../report/music_nll.rst", category="Polyphonic music"),
-        ranking=report(f"{RESULTS}/tables/music_ranking.csv", caption="../report/music_ranking.rst",
-                       category="Polyphonic music"),
-        figure=report(f"{RESULTS}/figures/music_nll.png", caption="../report/music_figure.rst",
-                      category="Polyphonic music"),
-        verdicts=report(f"{RESULTS}/tables/verdicts_music.csv", caption="../report/verdicts.rst", category="Verdicts"),
+        **aggregation_output(MUSIC_OUTPUTS),
     params:
         outdir=f"{RESULTS}",
     log:

@@ -1,14 +1,12 @@
 # Name -> gender (many-to-one): aggregation of the runs the shared `train` rule writes.
+from rnnbench.report.names import OUTPUTS as NAMES_OUTPUTS
 
 
 rule aggregate_names:
     input:
         all_runs("names"),
     output:
-        runs=f"{RESULTS}/tables/names_runs.csv",
-        accuracy=report(f"{RESULTS}/tables/names_accuracy.csv", caption="../report/names_accuracy.rst",
-                        category="Name to gender"),
-        verdicts=f"{RESULTS}/tables/verdicts_names.csv",  # header only: no source figure
+        **aggregation_output(NAMES_OUTPUTS),
     params:
         outdir=f"{RESULTS}",
     log:

@@ -1,15 +1,9 @@
 # Recurrent study: one job per (grid entry, cell, variant, seed); see rnnbench.grid.
 # The `train` rule serves every sequence-model family (recurrent, names, music, embedding).
+from rnnbench.report.recurrent import OUTPUTS as RECURRENT_OUTPUTS
 
-# prepared file(s) each task reads; tasks not listed are generated inside the job
-TASK_DATA = {
-    "har": lambda: f"{DATA}/prepared/har-{config['har']['source']}.npz",
-    "mnist": lambda: f"{DATA}/prepared/mnist.npz",
-    "pmnist": lambda: f"{DATA}/prepared/mnist.npz",
-    "names": lambda: f"{DATA}/prepared/names.npz",
-    "music": lambda: f"{DATA}/prepared/music.npz",
-    "imdb": lambda: f"{DATA}/prepared/imdb.npz",
-}
+# the prepared file each task reads (rnnbench.data.tasks); tasks without one are generated inside the job
+TASK_DATA = {name: (lambda t=t: f"{DATA}/prepared/{t.prepared_file(config)}") for name, t in TASKS.items() if t.prepared}
 
 
 def train_data(wildcards):
@@ -52,34 +46,7 @@ rule aggregate_recurrent:
     input:
         all_runs("recurrent"),
     output:
-        runs=f"{RESULTS}/tables/recurrent_runs.csv",
-        summary=report(f"{RESULTS}/tables/recurrent_summary.csv", caption="../report/recurrent_summary.rst",
-                       category="Recurrent study"),
-        verdicts=report(f"{RESULTS}/tables/verdicts_recurrent.csv", caption="../report/verdicts.rst",
-                        category="Verdicts"),
-        har=report(f"{RESULTS}/tables/har_accuracy.csv", caption="../report/har_accuracy.rst",
-                   category="Recurrent study"),
-        params_table=report(f"{RESULTS}/tables/har_params.csv", caption="../report/har_params.rst",
-                            category="Recurrent study"),
-        talathi=report(f"{RESULTS}/tables/irnn_nprnn_lstm.csv", caption="../report/irnn_nprnn_lstm.rst",
-                       category="Long-term dependencies"),
-        adding=report(f"{RESULTS}/tables/adding.csv", caption="../report/adding.rst",
-                      category="Long-term dependencies"),
-        torch_vs_keras=report(f"{RESULTS}/tables/torch_vs_keras.csv", caption="../report/torch_vs_keras.rst",
-                              category="Recurrent study"),
-        variants=report(f"{RESULTS}/tables/cell_variants.csv", caption="../report/cell_variants.rst",
-                        category="Recurrent study"),
-        grad=report(f"{RESULTS}/figures/grad_vs_distance.png", caption="../report/grad_vs_distance.rst",
-                    category="Long-term dependencies"),
-        gk=report(f"{RESULTS}/figures/gk_vs_distance.png", caption="../report/gk_vs_distance.rst",
-                  category="Long-term dependencies"),
-        highway=report(f"{RESULTS}/figures/highway_vs_distance.png", caption="../report/highway_vs_distance.rst",
-                       category="Long-term dependencies"),
-        gradnorm=report(f"{RESULTS}/figures/recurrent_grad_norm.png", caption="../report/grad_norm.rst",
-                        category="Recurrent study"),
-        curves=report(expand(f"{RESULTS}/figures/recurrent_curves_{{grid}}.png",
-                             grid=sorted({s["grid"] for s in RECURRENT.values()})),
-                      caption="../report/curves.rst", category="Recurrent study"),
+        **aggregation_output(RECURRENT_OUTPUTS, grid=sorted({s["grid"] for s in RECURRENT.values()})),
     params:
         outdir=f"{RESULTS}",
     log:

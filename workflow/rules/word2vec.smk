@@ -1,6 +1,7 @@
 # word2vec study: prepare the corpus prefix once, one job per (impl, arch, loss, sample, seed), the full
 # softmax's step time against HS and NS (one job), aggregate. Every implementation reads the same
 # prepared file and is evaluated by the same code.
+from rnnbench.report.word2vec import OUTPUTS as WORD2VEC_OUTPUTS
 
 W2V = config.get("word2vec") or {}
 # the file each corpus dataset's fetch step verifies
@@ -120,22 +121,7 @@ rule aggregate_word2vec:
         expand(f"{RESULTS}/word2vec/{W2V_TAG}/{{run}}/metrics.json", run=W2V_RUNS),
         [W2V_COST_RECORD] if W2V_COST else [],
     output:
-        runs=f"{RESULTS}/tables/word2vec_runs.csv",
-        summary=report(f"{RESULTS}/tables/word2vec_summary.csv", caption="../report/word2vec_summary.rst",
-                       category="word2vec"),
-        neighbours=f"{RESULTS}/tables/word2vec_neighbours.csv",
-        subsampling=report(f"{RESULTS}/tables/word2vec_subsampling.csv",
-                           caption="../report/word2vec_subsampling.rst", category="word2vec"),
-        softmax_cost=report(f"{RESULTS}/tables/word2vec_softmax_cost.csv",
-                            caption="../report/word2vec_softmax_cost.rst", category="word2vec"),
-        car=report(f"{RESULTS}/tables/word2vec_car.csv", caption="../report/word2vec_car.rst", category="word2vec"),
-        verdicts=report(f"{RESULTS}/tables/verdicts_word2vec.csv", caption="../report/verdicts.rst",
-                        category="Verdicts"),
-        quality_speed=report(f"{RESULTS}/figures/word2vec_quality_speed.png",
-                             caption="../report/word2vec_quality_speed.rst", category="word2vec"),
-        pca=report(expand(f"{RESULTS}/figures/word2vec_pca_{{group}}.png",
-                          group=["male_female", "verb_tense", "country_capital"]),
-                   caption="../report/word2vec_pca.rst", category="word2vec"),
+        **aggregation_output(WORD2VEC_OUTPUTS),
     params:
         outdir=RESULTS,
         scale=config["scale"],

@@ -7,15 +7,71 @@ presented as a reproduction of a full-scale one.
 """
 from __future__ import annotations
 
+import itertools
 import math
 import os
+import string
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from ..atomic import atomic_path
+
+
+
+@dataclass(frozen=True)
+class Output:
+    """One file a family's aggregation writes, declared once: its module writes it at :meth:`at` and
+    its rule's ``output:`` is built from :meth:`paths` (``workflow/rules/common.smk``,
+    ``aggregation_output``), shown in Snakemake's report under ``category`` when it has a caption."""
+    name: str                    # the rule's output name
+    path: str                    # under the results folder; a {placeholder} is one file per value
+    caption: str | None = None   # workflow/report/<caption>.rst; None: not in Snakemake's report
+    category: str | None = None
+    each: tuple[tuple[str, tuple[str, ...]], ...] = ()   # placeholder values the module itself knows
+
+    def at(self, outdir: str | os.PathLike, **values: Any) -> Path:
+        return Path(outdir) / self.path.format(**values)
+
+    def paths(self, results: str, **values: Sequence[Any]) -> str | list[str]:
+        """The path under ``results``, or for a path with placeholders one per combination of their
+        values (the module's ``each``, else ``values``), in the order given."""
+        fields = [f for _, f, _, _ in string.Formatter().parse(self.path) if f]
+        if not fields:
+            return f"{results}/{self.path}"
+        known = {**dict(self.each), **values}
+        missing = [f for f in fields if f not in known]
+        if missing:
+            raise ValueError(f"output {self.name} ({self.path}): no values for {', '.join(missing)}")
+        return [f"{results}/{self.path.format(**dict(zip(fields, combo)))}"
+                for combo in itertools.product(*(known[f] for f in fields))]
+
+
+def declare(table: str, **each: Sequence[Any]) -> tuple[Output, ...]:
+    """A module's outputs from a table, one line per file in the order of its rule's outputs:
+    ``name  path`` or ``name  path  caption | category`` (the caption file, then Snakemake's report
+    section). ``each``: values of a placeholder the module itself knows (others come from the rule)."""
+    outputs = []
+    for line in table.strip().splitlines():
+        left, _, category = line.partition("|")
+        fields = left.split()
+        if len(fields) not in (2, 3) or (len(fields) == 3) != bool(category.strip()):
+            raise ValueError(f"output line {line!r}: want 'name path' or 'name path caption | category'")
+        name, path, *caption = fields
+        placeholders = tuple((k, tuple(v)) for k, v in each.items() if f"{{{k}}}" in path)
+        outputs.append(Output(name, path, caption[0] if caption else None, category.strip() or None, placeholders))
+    names = [o.name for o in outputs]
+    if len(set(names)) != len(names):
+        raise ValueError(f"output names repeat: {', '.join(names)}")
+    return tuple(outputs)
+
+
+def by_name(outputs: Iterable[Output]) -> Mapping[str, Output]:
+    return {o.name: o for o in outputs}
+
 
 VERDICT_COLUMNS = ["family", "experiment", "source", "source_value", "ours_mean", "ours_std", "n",
                    "tolerance", "verdict", "scale", "note"]
@@ -92,10 +148,10 @@ def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     return Path(path)
 
 
-def write_no_verdicts(tables: str | os.PathLike, family: str) -> Path:
+def write_no_verdicts(path: str | os.PathLike) -> Path:
     """The declared ``verdicts_<family>.csv`` of a family with no source figure in the lecture or a
     cited paper: header only, so the verdict summary reads every family the same way."""
-    return write_csv(pd.DataFrame([], columns=VERDICT_COLUMNS), Path(tables) / f"verdicts_{family}.csv")
+    return write_csv(pd.DataFrame([], columns=VERDICT_COLUMNS), path)
 
 
 def read_csv(path: str | os.PathLike) -> pd.DataFrame | None:

@@ -13,8 +13,18 @@ from pathlib import Path
 import pandas as pd
 
 from ..records import read_records
-from .common import accuracy_without_figure, aggregation_main, write_csv, write_no_verdicts
+from .common import accuracy_without_figure, aggregation_main, by_name, declare, write_csv, write_no_verdicts
 from .recurrent import runs_table, write_runs_csv
+
+# What the aggregation writes, in the order of its rule's outputs (workflow/rules/embedding.smk): name, path,
+# and for Snakemake's report caption | category (rnnbench.report.common.declare)
+OUTPUTS = declare("""
+runs        tables/embedding_runs.csv
+accuracy    tables/embedding_accuracy.csv    embedding_accuracy  | Embedding layer (IMDb)
+data        tables/embedding_data.csv        embedding_data      | Embedding layer (IMDb)
+verdicts    tables/verdicts_embedding.csv
+""")
+OUT = by_name(OUTPUTS)
 
 STRATEGY = {"scratch": "(a) trained from scratch", "frozen": "(b) word2vec, frozen",
             "finetuned": "(c) word2vec, fine-tuned"}
@@ -59,14 +69,13 @@ def data_table(records: list[dict]) -> pd.DataFrame:
 
 
 def aggregate(paths: list[str], outdir: str | Path, scale: str) -> dict[str, Path]:
-    tables = Path(outdir) / "tables"
     records = read_records(paths)
     runs = embedding_runs(records)
     return {
-        "runs": write_runs_csv(runs, tables / "embedding_runs.csv"),
-        "accuracy": write_csv(accuracy_table(runs), tables / "embedding_accuracy.csv"),
-        "data": write_csv(data_table(records), tables / "embedding_data.csv"),
-        "verdicts": write_no_verdicts(tables, "embedding"),  # the lecture gives no IMDb figure
+        "runs": write_runs_csv(runs, OUT["runs"].at(outdir)),
+        "accuracy": write_csv(accuracy_table(runs), OUT["accuracy"].at(outdir)),
+        "data": write_csv(data_table(records), OUT["data"].at(outdir)),
+        "verdicts": write_no_verdicts(OUT["verdicts"].at(outdir)),  # the lecture gives no IMDb figure
     }
 
 

@@ -17,8 +17,20 @@ from pathlib import Path
 import pandas as pd
 
 from ..records import read_records
-from .common import aggregation_main, VERDICT_COLUMNS, fmt_pm, matplotlib_headless, mean_std, save_figure, verdict, write_csv
+from .common import (aggregation_main, VERDICT_COLUMNS, by_name, declare, fmt_pm, matplotlib_headless, mean_std,
+                     save_figure, verdict, write_csv)
 from .recurrent import runs_table, write_runs_csv
+
+# What the aggregation writes, in the order of its rule's outputs (workflow/rules/music.smk): name, path,
+# and for Snakemake's report caption | category (rnnbench.report.common.declare)
+OUTPUTS = declare("""
+runs        tables/music_runs.csv
+nll         tables/music_nll.csv         music_nll      | Polyphonic music
+ranking     tables/music_ranking.csv     music_ranking  | Polyphonic music
+figure      figures/music_nll.png        music_figure   | Polyphonic music
+verdicts    tables/verdicts_music.csv    verdicts       | Verdicts
+""")
+OUT = by_name(OUTPUTS)
 
 SOURCE = "Chung, Gulcehre, Cho, Bengio 2014, Table 2 (test NLL per time step)"
 # paper: (tanh, GRU, LSTM) test NLL
@@ -92,7 +104,7 @@ def ranking_table(nll: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def nll_figure(nll: pd.DataFrame, out: Path) -> Path | None:
+def nll_figure(nll: pd.DataFrame, path: Path) -> Path:
     import matplotlib.pyplot as plt
     import numpy as np
 
@@ -101,7 +113,7 @@ def nll_figure(nll: pd.DataFrame, out: Path) -> Path | None:
         fig, ax = plt.subplots(figsize=(4, 1))
         ax.axis("off")
         ax.text(0.5, 0.5, "no music run finished", ha="center", va="center")
-        return save_figure(fig, out / "music_nll.png")
+        return save_figure(fig, path)
     datasets = list(dict.fromkeys(nll["dataset"]))
     cells = [c for c in ("rnn_tanh", "gru", "lstm") if c in set(nll["cell"])]
     fig, axes = plt.subplots(1, len(datasets), figsize=(3.2 * len(datasets), 3), squeeze=False)
@@ -118,25 +130,20 @@ def nll_figure(nll: pd.DataFrame, out: Path) -> Path | None:
         ax.set_ylabel("test NLL per step (nats)")
     axes[0][0].legend(fontsize=8)
     fig.tight_layout()
-    return save_figure(fig, out / "music_nll.png")
+    return save_figure(fig, path)
 
 
 def aggregate(paths: list[str], outdir: str | Path, scale: str) -> dict[str, Path]:
     matplotlib_headless()
-    outdir = Path(outdir)
-    tables = outdir / "tables"
     runs = music_runs(read_records(paths))
     nll, verdicts = nll_table(runs, scale)
-    written = {
-        "runs": write_runs_csv(runs, tables / "music_runs.csv"),
-        "nll": write_csv(nll, tables / "music_nll.csv"),
-        "ranking": write_csv(ranking_table(nll), tables / "music_ranking.csv"),
-        "verdicts": write_csv(pd.DataFrame(verdicts, columns=VERDICT_COLUMNS), tables / "verdicts_music.csv"),
+    return {
+        "runs": write_runs_csv(runs, OUT["runs"].at(outdir)),
+        "nll": write_csv(nll, OUT["nll"].at(outdir)),
+        "ranking": write_csv(ranking_table(nll), OUT["ranking"].at(outdir)),
+        "verdicts": write_csv(pd.DataFrame(verdicts, columns=VERDICT_COLUMNS), OUT["verdicts"].at(outdir)),
+        "figure": nll_figure(nll, OUT["figure"].at(outdir)),
     }
-    p = nll_figure(nll, outdir / "figures")
-    if p:
-        written["figure"] = p
-    return written
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -14,8 +14,17 @@ import pandas as pd
 
 from ..cells import CELLS
 from ..records import read_records
-from .common import accuracy_without_figure, aggregation_main, write_csv, write_no_verdicts
+from .common import accuracy_without_figure, aggregation_main, by_name, declare, write_csv, write_no_verdicts
 from .recurrent import runs_table, write_runs_csv
+
+# What the aggregation writes, in the order of its rule's outputs (workflow/rules/names.smk): name, path,
+# and for Snakemake's report caption | category (rnnbench.report.common.declare)
+OUTPUTS = declare("""
+runs        tables/names_runs.csv
+accuracy    tables/names_accuracy.csv    names_accuracy  | Name to gender
+verdicts    tables/verdicts_names.csv
+""")
+OUT = by_name(OUTPUTS)
 
 
 def names_runs(records: list[dict]) -> pd.DataFrame:
@@ -43,12 +52,11 @@ def accuracy_table(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def aggregate(paths: list[str], outdir: str | Path, scale: str) -> dict[str, Path]:
-    tables = Path(outdir) / "tables"
     runs = names_runs(read_records(paths))
     return {
-        "runs": write_runs_csv(runs, tables / "names_runs.csv"),
-        "accuracy": write_csv(accuracy_table(runs), tables / "names_accuracy.csv"),
-        "verdicts": write_no_verdicts(tables, "names"),  # the lecture gives no figure for this task
+        "runs": write_runs_csv(runs, OUT["runs"].at(outdir)),
+        "accuracy": write_csv(accuracy_table(runs), OUT["accuracy"].at(outdir)),
+        "verdicts": write_no_verdicts(OUT["verdicts"].at(outdir)),  # the lecture gives no figure for this task
     }
 
 

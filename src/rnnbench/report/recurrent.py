@@ -15,8 +15,28 @@ import pandas as pd
 from ..cells import CELLS
 from ..claims.runs import decay_factor, history as _history  # one history reader, shared with the claims
 from ..records import read_records
-from .common import (aggregation_main, VERDICT_COLUMNS, as_float, run_identity, fmt_pm, matplotlib_headless, mean_std, save_figure, verdict,
-                     write_csv)
+from .common import (aggregation_main, VERDICT_COLUMNS, as_float, by_name, declare, run_identity, fmt_pm,
+                     matplotlib_headless, mean_std, save_figure, verdict, write_csv)
+
+# What the aggregation writes, in the order of its rule's outputs (workflow/rules/recurrent.smk): name, path,
+# and for Snakemake's report caption | category (rnnbench.report.common.declare)
+OUTPUTS = declare("""
+runs            tables/recurrent_runs.csv
+summary         tables/recurrent_summary.csv       recurrent_summary    | Recurrent study
+verdicts        tables/verdicts_recurrent.csv      verdicts             | Verdicts
+har             tables/har_accuracy.csv            har_accuracy         | Recurrent study
+params_table    tables/har_params.csv              har_params           | Recurrent study
+talathi         tables/irnn_nprnn_lstm.csv         irnn_nprnn_lstm      | Long-term dependencies
+adding          tables/adding.csv                  adding               | Long-term dependencies
+torch_vs_keras  tables/torch_vs_keras.csv          torch_vs_keras       | Recurrent study
+variants        tables/cell_variants.csv           cell_variants        | Recurrent study
+grad            figures/grad_vs_distance.png       grad_vs_distance     | Long-term dependencies
+gk              figures/gk_vs_distance.png         gk_vs_distance       | Long-term dependencies
+highway         figures/highway_vs_distance.png    highway_vs_distance  | Long-term dependencies
+gradnorm        figures/recurrent_grad_norm.png    grad_norm            | Recurrent study
+curves          figures/recurrent_curves_{grid}.png  curves             | Recurrent study
+""")
+OUT = by_name(OUTPUTS)
 
 # The lecture's figures (slides "Results including gradient clipping", "Comparison" from Talathi &
 # Vartak 2016, Table 3, UCF101). The Keras parameter counts of "Implementation in Keras" are checked
@@ -278,7 +298,7 @@ def curves_figure(runs: pd.DataFrame, out: Path) -> list[Path]:
                                         + (f" lr{r['lr']:g}" if g["lr"].nunique() > 1 else "")
                                         + (f" T{int(r['seq_len'])}" if g["seq_len"].nunique() > 1 else "")}))
         if not frames:
-            paths.append(empty_figure(out / f"recurrent_curves_{grid}.png", f"{grid}: no run recorded a history"))
+            paths.append(empty_figure(_figure(out, "curves", grid=grid), f"{grid}: no run recorded a history"))
             continue
         df = pd.concat(frames, ignore_index=True).replace([np.inf, -np.inf], np.nan)  # seaborn needs a unique index
         metric = g["metric"].iloc[0]
@@ -287,7 +307,7 @@ def curves_figure(runs: pd.DataFrame, out: Path) -> list[Path]:
                                 kind="line", height=2.6, aspect=1.3, facet_kws={"sharey": True})
         grid_plot.set_axis_labels("epoch", f"validation {metric}")
         grid_plot.figure.suptitle(f"{grid} ({task}): validation {metric} per epoch, one line per seed", y=1.02)
-        paths.append(save_figure(grid_plot.figure, out / f"recurrent_curves_{grid}.png"))
+        paths.append(save_figure(grid_plot.figure, _figure(out, "curves", grid=grid)))
     return paths
 
 
@@ -306,7 +326,7 @@ def grad_distance_figure(records: list[dict[str, Any]], out: Path) -> Path | Non
             if vals:
                 rows.append((r["task"], r["cell"], when, np.asarray([as_float(v) for v in vals])))
     if not rows:
-        return empty_figure(out / "grad_vs_distance.png", "no single-layer torch run recorded the diagnostic")
+        return empty_figure(_figure(out, "grad"), "no single-layer torch run recorded the diagnostic")
     tasks = sorted({t for t, *_ in rows})
     fig, axes = plt.subplots(len(tasks), 2, figsize=(10, 3.2 * len(tasks)), squeeze=False)
     for i, task in enumerate(tasks):
@@ -325,7 +345,7 @@ def grad_distance_figure(records: list[dict[str, Any]], out: Path) -> Path | Non
             ax.set_title(f"{task}: {'at initialisation' if when == 'init' else 'after training'}")
             ax.legend(fontsize=8)
     fig.tight_layout()
-    return save_figure(fig, out / "grad_vs_distance.png")
+    return save_figure(fig, _figure(out, "grad"))
 
 
 def _mean_curve(curves: list[np.ndarray]) -> np.ndarray:
@@ -347,7 +367,7 @@ def gk_figure(records: list[dict[str, Any]], out: Path) -> Path:
         if cfg.get("init") == "orthogonal" and vals:
             by_gain.setdefault(float(cfg.get("recurrent_gain", 1.0)), []).append(
                 np.asarray([as_float(v) for v in vals]))
-    path = out / "gk_vs_distance.png"
+    path = _figure(out, "gk")
     if not by_gain:
         return empty_figure(path, "no run with init: orthogonal (W_h = g·Q) recorded the diagnostic")
     fig, ax = plt.subplots(figsize=(7, 4))
@@ -394,7 +414,7 @@ def highway_figure(records: list[dict[str, Any]], out: Path) -> Path:
                 name = "LSTM ‖∂L/∂h_t‖" if r["cell"] == "lstm" else "tanh RNN ‖∂L/∂h_t‖"
                 lines.setdefault(grid, {}).setdefault(name, []).append(v / v[0])
     grids = sorted(g for g, v in lines.items() if "LSTM ∏ f_τ (cell state)" in v and "tanh RNN ‖∂L/∂h_t‖" in v)
-    path = out / "highway_vs_distance.png"
+    path = _figure(out, "highway")
     if not grids:
         return empty_figure(path, "no task and length has trained LSTM and tanh RNN runs that recorded the diagnostics")
     fig, axes = plt.subplots(1, len(grids), figsize=(6.5 * len(grids), 4), squeeze=False)
@@ -426,43 +446,41 @@ def grad_norm_figure(runs: pd.DataFrame, out: Path) -> Path | None:
         frames.append(pd.DataFrame({"epoch": h["epoch"], "grad_norm_max": pd.to_numeric(h["grad_norm_max"],
                                     errors="coerce"), "cell": r["cell"], "clip": r["clip"], "task": r["task"]}))
     if not frames:
-        return empty_figure(out / "recurrent_grad_norm.png", "no torch run recorded gradient norms")
+        return empty_figure(_figure(out, "gradnorm"), "no torch run recorded gradient norms")
     df = pd.concat(frames, ignore_index=True).replace([np.inf, -np.inf], np.nan)  # seaborn needs a unique index
     g = sns.relplot(data=df, x="epoch", y="grad_norm_max", hue="cell", style="clip", col="task", kind="line",
                     height=3, aspect=1.4, facet_kws={"sharey": False})
     g.set(yscale="log")
     g.set_axis_labels("epoch", "max gradient norm before clipping")
-    return save_figure(g.figure, out / "recurrent_grad_norm.png")
+    return save_figure(g.figure, _figure(out, "gradnorm"))
+
+
+def _figure(figures: Path, name: str, **values: Any) -> Path:
+    """A declared figure's file in ``figures`` (the figure functions take the folder)."""
+    return figures / Path(OUT[name].path.format(**values)).name
 
 
 def aggregate(paths: list[str], outdir: str | Path, scale: str) -> dict[str, Path]:
     matplotlib_headless()
     outdir = Path(outdir)
-    tables, figures = outdir / "tables", outdir / "figures"
+    figures = outdir / "figures"
     records = read_records(paths)
     runs = runs_table(records)
-    written = {"runs": write_runs_csv(runs, tables / "recurrent_runs.csv"),
-               "summary": write_csv(summary_table(runs), tables / "recurrent_summary.csv")}
     acc, params, verdicts = har_tables(runs, scale)
-    written["har_accuracy"] = write_csv(acc, tables / "har_accuracy.csv")
-    written["har_params"] = write_csv(params, tables / "har_params.csv")
-    talathi = talathi_table(runs)
-    written["talathi"] = write_csv(talathi, tables / "irnn_nprnn_lstm.csv")
-    # declared outputs of the rule: always written, header only when no run feeds them
     adding = runs[runs["task"] == "adding"]
-    written["adding"] = write_csv(summary_table(adding).reindex(columns=ADDING_COLUMNS), tables / "adding.csv")
-    written["torch_vs_keras"] = write_csv(torch_vs_keras_table(runs), tables / "torch_vs_keras.csv")
-    written["variants"] = write_csv(variants_table(runs), tables / "cell_variants.csv")
-    written["verdicts"] = write_csv(pd.DataFrame(verdicts, columns=VERDICT_COLUMNS), tables / "verdicts_recurrent.csv")
+    # declared outputs of the rule: always written, header only when no run feeds them
+    tables = {"summary": summary_table(runs), "har": acc, "params_table": params,
+              "talathi": talathi_table(runs), "adding": summary_table(adding).reindex(columns=ADDING_COLUMNS),
+              "torch_vs_keras": torch_vs_keras_table(runs), "variants": variants_table(runs),
+              "verdicts": pd.DataFrame(verdicts, columns=VERDICT_COLUMNS)}
+    written = {"runs": write_runs_csv(runs, OUT["runs"].at(outdir))}
+    written.update({name: write_csv(df, OUT[name].at(outdir)) for name, df in tables.items()})
     for p in curves_figure(runs, figures):
         written[p.stem] = p
-    for fn in (grad_distance_figure, gk_figure, highway_figure):
-        p = fn(records, figures)
-        if p:
-            written[p.stem] = p
-    p = grad_norm_figure(runs, figures)
-    if p:
-        written[p.stem] = p
+    written["grad"] = grad_distance_figure(records, figures)
+    written["gk"] = gk_figure(records, figures)
+    written["highway"] = highway_figure(records, figures)
+    written["gradnorm"] = grad_norm_figure(runs, figures)
     return written
 
 

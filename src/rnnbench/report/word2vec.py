@@ -30,8 +30,24 @@ import numpy as np
 import pandas as pd
 
 from ..records import read_records
-from .common import (RUN_IDENTITY, VERDICT_COLUMNS, as_float, matplotlib_headless, mean_std, run_identity,
-                     save_figure, verdict, write_csv)
+from ..word2vec.evaluate import GROUPS
+from .common import (RUN_IDENTITY, VERDICT_COLUMNS, as_float, by_name, declare, matplotlib_headless, mean_std,
+                     run_identity, save_figure, verdict, write_csv)
+
+# What the aggregation writes, in the order of its rule's outputs (workflow/rules/word2vec.smk): name, path,
+# and for Snakemake's report caption | category (rnnbench.report.common.declare)
+OUTPUTS = declare("""
+runs            tables/word2vec_runs.csv
+summary         tables/word2vec_summary.csv          word2vec_summary        | word2vec
+neighbours      tables/word2vec_neighbours.csv
+subsampling     tables/word2vec_subsampling.csv      word2vec_subsampling    | word2vec
+softmax_cost    tables/word2vec_softmax_cost.csv     word2vec_softmax_cost   | word2vec
+car             tables/word2vec_car.csv              word2vec_car            | word2vec
+verdicts        tables/verdicts_word2vec.csv         verdicts                | Verdicts
+quality_speed   figures/word2vec_quality_speed.png   word2vec_quality_speed  | word2vec
+pca             figures/word2vec_pca_{group}.png     word2vec_pca            | word2vec
+""", group=tuple(GROUPS))
+OUT = by_name(OUTPUTS)
 
 # The lecture's slide "word2vec - implementations": gensim Word2Vec(text8 via api.load) defaults
 # (CBOW, negative sampling, 100 dimensions, window 5, 5 epochs), model.most_similar("car").
@@ -246,8 +262,6 @@ def plot_groups(records: list[dict[str, Any]], group: str, path: Path) -> Path:
     arrows join the two words of a pair (male -> female, present -> past, country -> capital)."""
     import matplotlib.pyplot as plt
 
-    from ..word2vec.evaluate import GROUPS
-
     chosen = {}
     # one panel per configuration at gensim's subsampling threshold where it ran (the lecture's setting)
     for r in sorted(records, key=lambda r: (_sample_of(r) != DEFAULT_SAMPLE, r["seed"])):
@@ -331,27 +345,25 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("records", nargs="+")
     a = ap.parse_args(argv)
     matplotlib_headless()
-    from ..word2vec.evaluate import GROUPS
-
     records = [r for r in read_records(a.records) if r.get("family") == "word2vec"]
     costs = [r for r in records if r.get("kind") == "step_cost"]
     records = [r for r in records if r.get("kind") != "step_cost"]
     if not records:
         raise SystemExit("error: no word2vec run records given")
-    out = Path(a.outdir)
+    out = a.outdir
     runs = runs_table(records)
-    write_csv(runs, out / "tables" / "word2vec_runs.csv")
+    write_csv(runs, OUT["runs"].at(out))
     summary = summary_table(runs, a.scale)
-    write_csv(summary, out / "tables" / "word2vec_summary.csv")
-    write_csv(subsampling_table(runs), out / "tables" / "word2vec_subsampling.csv")
-    write_csv(softmax_cost_table(costs), out / "tables" / "word2vec_softmax_cost.csv")
+    write_csv(summary, OUT["summary"].at(out))
+    write_csv(subsampling_table(runs), OUT["subsampling"].at(out))
+    write_csv(softmax_cost_table(costs), OUT["softmax_cost"].at(out))
     neigh = neighbours_table(records)
-    write_csv(neigh, out / "tables" / "word2vec_neighbours.csv")
-    write_csv(car_side_by_side(neigh), out / "tables" / "word2vec_car.csv")
-    write_csv(verdicts_table(runs, neigh, a.scale), out / "tables" / "verdicts_word2vec.csv")
-    plot_quality_speed(summary, out / "figures" / "word2vec_quality_speed.png")
+    write_csv(neigh, OUT["neighbours"].at(out))
+    write_csv(car_side_by_side(neigh), OUT["car"].at(out))
+    write_csv(verdicts_table(runs, neigh, a.scale), OUT["verdicts"].at(out))
+    plot_quality_speed(summary, OUT["quality_speed"].at(out))
     for g in GROUPS:
-        plot_groups(records, g, out / "figures" / f"word2vec_pca_{g}.png")
+        plot_groups(records, g, OUT["pca"].at(out, group=g))
     cols = ["corpus", "arch", "loss", "sample", "words_per_second_ours", "words_per_second_gensim",
             "speed_ratio_ours_over_gensim", "analogy_total_pct_ours", "analogy_total_pct_gensim_iter",
             "analogy_total_pct_gensim"]

@@ -1,0 +1,6 @@
+"""``python -m rnnbench.plan``: see :mod:`rnnbench.plan`."""
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,89 @@
+"""The config and the runs of a workflow, as Snakemake itself loads them (nothing runs)."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+from ..families import SEQUENCE_FAMILIES
+
+REPO = Path(__file__).resolve().parents[3]
+SNAKEFILE = REPO / "Snakefile"
+
+
+class PlanError(ValueError):
+    """A config the plan cannot read: names the key, grid or value."""
+
+
+@dataclass
+class Workflow:
+    config: dict[str, Any]
+    runs: dict[str, dict[str, dict[str, Any]]]      # family -> run id -> resolved spec (rnnbench.grid)
+    w2v_runs: list[str]                              # impl-arch-loss[-sampleS]-seedN (word2vec.smk)
+    threads: dict[str, int]                          # rule -> declared threads
+    configfiles: list[str] = field(default_factory=list)
+    w2v_grid: dict[str, dict[str, Any]] = field(default_factory=dict)   # run id -> {impl, arch, loss, sample, seed}
+
+
+def parse_overrides(entries: Iterable[str] | None) -> dict[str, Any]:
+    """``key=value`` pairs as ``snakemake --config`` parses them."""
+    from snakemake.cli import parse_config
+
+    try:
+        return parse_config(list(entries or []))
+    except (ValueError, SystemExit) as e:
+        raise PlanError(f"--config: {e}") from None
+
+
+def load_workflow(configfiles: Iterable[str | os.PathLike], overrides: Mapping[str, Any] | None = None,
+                  snakefile: str | os.PathLike = SNAKEFILE) -> Workflow:
+    """Load the Snakefile with these configs through Snakemake's API (no job runs) and take the
+    config, the expanded runs and the rules' threads from the workflow itself."""
+    from snakemake.api import SnakemakeApi
+    from snakemake.settings.enums import Quietness
+    from snakemake.settings.types import ConfigSettings, OutputSettings, ResourceSettings
+
+    snakefile = Path(snakefile).resolve()
+    files = []
+    for f in configfiles:
+        p = Path(f).resolve()
+        if not p.exists():
+            raise PlanError(f"config file {f} does not exist")
+        files.append(p)
+    cwd = os.getcwd()
+    try:
+        with SnakemakeApi(OutputSettings(quiet={Quietness.ALL})) as api:
+            wapi = api.workflow(snakefile=snakefile, workdir=snakefile.parent,
+                                resource_settings=ResourceSettings(cores=1),
+                                config_settings=ConfigSettings(configfiles=files, config=dict(overrides or {})))
+            wf = wapi._workflow          # parses the Snakefile: config merged, validated, grids expanded
+            g = wf.globals
+            threads = {}
+            for rule in ("train", "train_word2vec"):
+                try:
+                    threads[rule] = int(wf.get_rule(rule).resources["_cores"])
+                except Exception:           # noqa: BLE001 - a rule renamed: fall back below
+                    pass
+            return Workflow(config=dict(g["config"]), runs={f: dict(g["RUNS"].get(f, {})) for f in SEQUENCE_FAMILIES},
+                            w2v_runs=list(g.get("W2V_RUNS", [])), threads=threads,
+                            configfiles=[str(f) for f in configfiles], w2v_grid=dict(g.get("W2V_GRID", {})))
+    except PlanError:
+        raise
+    except Exception as e:  # noqa: BLE001 - Snakemake wraps schema and grid errors; say them plainly
+        raise PlanError(_workflow_error(e)) from None
+    finally:
+        os.chdir(cwd)
+
+
+def _workflow_error(e: BaseException, lines: int = 3) -> str:
+    """The chain of messages, each cut to its first lines (a schema error goes on to print the
+    whole schema and config)."""
+    parts, seen = [], set()
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        msg = "\n".join(str(e).strip().splitlines()[:lines]).strip()
+        if msg and msg not in parts:
+            parts.append(msg)
+        e = e.__cause__ or e.__context__
+    return "\n".join(parts) or "the workflow could not be loaded"
