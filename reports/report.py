@@ -209,7 +209,8 @@ if section(RECS, "no HAR run", "recurrent", task="har"):
 # **Parameter counts.** Keras' summary of the lecture's model: LSTM 5,376 + Dense 198 = 5,574.
 # PyTorch's stock `nn.LSTM`/`nn.GRU`/`nn.RNN` keep two bias vectors per gate (b_ih and b_hh, as cuDNN
 # does), so the same LSTM(32) on 9 inputs has 4·32 = 128 more trainable parameters (5,504 + 198 =
-# 5,702). `bias: single` in the config keeps b_hh at zero and untrained, giving Keras' count exactly.
+# 5,702). `bias: single` in the config keeps b_hh at zero and untrained, giving Keras' count exactly; every
+# HAR grid of `config/config.yaml` and `config/full.yaml` sets it (the `torch_bias` column says which ran).
 # Keras' GRU (default `reset_after=True`) also has two biases, like PyTorch's; the lecture's GRU
 # formula applies the reset gate before the matrix product (Keras `reset_after=False`).
 

@@ -118,7 +118,8 @@ def har_tables(runs: pd.DataFrame, scale: str) -> tuple[pd.DataFrame, pd.DataFra
         first = g.iloc[0]
         keras = keras_counts(first["_config"], n_inputs=9, n_outputs=6)
         prow.append({"cell": cell, "layers": layers, "hidden": hidden,
-                     "torch_trainable_params (two biases per gate)": first["params_total"],
+                     "torch_bias": first["_config"].get("bias", "double"),   # single: one per gate, as Keras
+                     "torch_trainable_params": first["params_total"],
                      "keras_recurrent": keras.get("recurrent"), "keras_dense": keras.get("head"),
                      "keras_total": keras.get("total"),
                      "lecture_keras_summary": "5,376 + 198 = 5,574" if (cell, layers, hidden) == ("lstm", 1, 32)
