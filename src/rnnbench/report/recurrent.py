@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..cells import CELLS
 from ..records import read_records
+from .factorial import factorial_table, heatmap
 from .common import (aggregation_main, VERDICT_COLUMNS, as_float, run_identity, fmt_pm, matplotlib_headless, mean_std, save_figure, verdict,
                      write_csv)
 
@@ -461,6 +462,9 @@ def aggregate(paths: list[str], outdir: str | Path, scale: str) -> dict[str, Pat
     written["torch_vs_keras"] = write_csv(torch_vs_keras_table(runs), tables / "torch_vs_keras.csv")
     written["variants"] = write_csv(variants_table(runs), tables / "cell_variants.csv")
     written["verdicts"] = write_csv(pd.DataFrame(verdicts, columns=VERDICT_COLUMNS), tables / "verdicts_recurrent.csv")
+    fact = factorial_table(records)   # the HAR factorial: cell x clipping x dropout (empty when not configured)
+    written["har_factorial"] = write_csv(fact, tables / "har_factorial.csv")
+    written["har_factorial_png"] = heatmap(fact, figures / "har_factorial.png")
     for p in curves_figure(runs, figures):
         written[p.stem] = p
     for fn in (grad_distance_figure, gk_figure, highway_figure):
