@@ -248,7 +248,7 @@ def forest_figure(claims: pd.DataFrame, out: str | Path) -> Path:
                   fontsize=8)
     ax.grid(axis="x", color="#eeeeee")
     if nr.ids:   # the one line of the claims not run, wrapped under the axis
-        text = textwrap.fill(re.sub(r"[*`]", "", nr.line()), 150)
+        text = textwrap.fill(re.sub(r"[*`]", "", nr.line()), 125)
         ax.annotate(text, xy=(0, 0), xycoords="axes fraction", xytext=(0, -36), textcoords="offset points",
                     fontsize=7.5, color="#555555", va="top")
     if p.empty:

@@ -78,8 +78,12 @@ def curves_figure(records: list[dict[str, Any]], out: Path) -> Path:
         ax.axis("off")
         ax.text(0.5, 0.5, "every grid of this configuration is read by a claim", ha="center", va="center")
         return save_figure(fig, out)
-    fig, axes = plt.subplots(1, len(grids), figsize=(5.2 * len(grids), 3.4), squeeze=False)
-    for ax, grid in zip(axes[0], grids):
+    ncols = min(3, len(grids))
+    nrows = -(-len(grids) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(5.2 * ncols, 3.4 * nrows), squeeze=False)
+    for ax in axes.flat[len(grids):]:
+        ax.axis("off")
+    for ax, grid in zip(axes.flat, grids):
         recs = [r for r in records if r["grid"] == grid]
         configs = list(dict.fromkeys(_configuration(r) for r in recs))
         colours = plt.cm.tab10(np.arange(len(configs)) % 10)
