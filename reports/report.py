@@ -100,7 +100,7 @@ if section(RECS, "no name → gender run", "names"):
 
 # %%
 #| echo: false
-CR.show(prefixes=("relu", "irnn_identity_over_relu"), what="non-saturating activations")
+CR.show(prefixes=("relu",), quotes=("non-saturating",), what="non-saturating activations")
 
 # %%
 #| echo: false

@@ -109,3 +109,12 @@ def test_claim_rows_are_shown_once_each_in_their_section():
     assert list(cr.take(anchors=("gk", "adding"))["id"]) == ["gk_a", "adding_x"]   # relu_y already shown
     assert cr.take(sections=("W2V",)).empty                                        # not run: the opening's line
     assert cr.shown == {"gk_a", "adding_x", "relu_y"}
+
+
+def test_claim_rows_found_by_the_lecture_s_words():
+    from rnnbench.report.doc import ClaimRows
+
+    claims = pd.DataFrame({"id": ["tanh_vs_relu_adding", "other"], "section": ["LTD", "LTD"],
+                           "anchor": ["adding", "adding"], "verdict": ["undecided", "supported"],
+                           "quote": ["Use non-saturating activation functions (ReLU or Leaky ReLU)", "x"]})
+    assert list(ClaimRows(claims).take(quotes=("Non-Saturating",))["id"]) == ["tanh_vs_relu_adding"]

@@ -178,7 +178,11 @@ def verdict_table(df: pd.DataFrame) -> None:
 
     cols = ["family", "experiment", "source", "source_value", "ours_mean", "ours_std", "n", "tolerance",
             "verdict", "scale", "note"]
-    cols = [c for c in cols if c in df.columns]
+    kept, same = split_constant(df[[c for c in cols if c in df.columns]])
+    same.pop("verdict", None)            # the coloured column stays, even when every row agrees
+    cols = [c for c in cols if c in df.columns and c not in same]
+    if same:
+        display(HTML(f'<p class="constant">{constant_line(same)}</p>'))
 
     def cell(c, v):
         if isinstance(v, float):
@@ -236,17 +240,21 @@ class ClaimRows:
         self.shown: set[str] = set()
 
     def take(self, anchors: tuple[str, ...] = (), prefixes: tuple[str, ...] = (),
-             sections: tuple[str, ...] = ()) -> pd.DataFrame:
+             sections: tuple[str, ...] = (), quotes: tuple[str, ...] = ()) -> pd.DataFrame:
+        """The rows not shown yet, and tested, whose anchor or section is listed, whose id starts with one
+        of ``prefixes`` or whose quote holds one of ``quotes`` (the lecture's words, case-insensitive)."""
         c = self.claims
+        quote = c["quote"].fillna("").astype(str).str.lower() if "quote" in c else pd.Series("", index=c.index)
         hit = (c["anchor"].isin(anchors) | c["section"].isin(sections)
-               | c["id"].astype(str).str.startswith(tuple(prefixes) or ("\0",)))
+               | c["id"].astype(str).str.startswith(tuple(prefixes) or ("\0",))
+               | quote.apply(lambda q: any(w.lower() in q for w in quotes)))
         rows = c[hit & ~c["id"].isin(self.shown) & (c["verdict"] != "not run")]
         self.shown |= set(rows["id"])
         return rows
 
     def show(self, anchors: tuple[str, ...] = (), prefixes: tuple[str, ...] = (), sections: tuple[str, ...] = (),
-             what: str = "") -> None:
-        rows = self.take(anchors, prefixes, sections)
+             quotes: tuple[str, ...] = (), what: str = "") -> None:
+        rows = self.take(anchors, prefixes, sections, quotes)
         if not rows.empty:
             if what:
                 display(Markdown(f"**Claims{' — ' + what if what else ''}:**"))
