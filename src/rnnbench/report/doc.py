@@ -56,19 +56,47 @@ def table(name: str) -> pd.DataFrame | None:
     return read_csv(p) if p else None
 
 
+def split_constant(df: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, object]]:
+    """The table less the columns that hold one value on every row (of two rows or more), and those
+    values: a column that repeats itself is said once above the table instead."""
+    if len(df) < 2:
+        return df, {}
+    same = {c: df[c].iloc[0] for c in df.columns
+            if df[c].isna().all() or (df[c].notna().all() and df[c].astype(str).nunique() == 1)}
+    if len(same) == len(df.columns):       # nothing would be left: keep the table whole
+        return df, {}
+    return df.drop(columns=list(same)), same
+
+
+def constant_line(same: dict[str, object], floatfmt: str = "{:.4g}") -> str:
+    def fmt(v: object) -> str:
+        if isinstance(v, float):
+            return "—" if v != v else floatfmt.format(v)
+        return str(v)
+
+    return "Every row: " + "; ".join(f"<code>{c}</code> = {fmt(v)}" for c, v in same.items()) if same else ""
+
+
 def show_table(name: str, caption: str, columns: list[str] | None = None, floatfmt: str = "{:.4g}",
-               empty: str = "not run in this configuration") -> None:
-    """Display a table with its caption (returns nothing, so a cell never shows it twice)."""
+               empty: str = "not run in this configuration", where: dict | None = None) -> None:
+    """Display a table with its caption (returns nothing, so a cell never shows it twice); columns that
+    repeat one value on every row are said once above it. ``where``: keep the rows whose column equals
+    the value (e.g. ``{"grid": "har_clip"}``)."""
     df = table(name)
+    if df is not None and where:
+        for k, v in where.items():
+            df = df[df[k] == v] if k in df else df.iloc[0:0]
     if df is None or df.empty:
         display(Markdown(f"*{caption}: {empty}.*"))
         return
     if columns:
         df = df[[c for c in columns if c in df.columns]]
+    df, same = split_constant(df)
+    note = f'<p class="constant">{constant_line(same, floatfmt)}</p>' if same else ""
     html = df.to_html(index=False, na_rep="—", classes="rnnbench-table sortable", border=0,
                       float_format=lambda v: floatfmt.format(v))
     display(HTML(f'<figure class="rnnbench-table-figure"><figcaption><b>{caption}</b> '
-                 f'<span class="src">(<code>tables/{name}</code>)</span></figcaption>{html}</figure>'))
+                 f'<span class="src">(<code>tables/{name}</code>)</span></figcaption>{note}{html}</figure>'))
 
 
 def show_figure(name: str, caption: str, empty: str = "not run in this configuration") -> None:
@@ -115,6 +143,7 @@ table.rnnbench-table th, table.rnnbench-table td { padding: 3px 8px; border-bott
 table.rnnbench-table th { cursor: pointer; background: #f4f4f4; position: sticky; top: 0; }
 table.rnnbench-table td:first-child, table.rnnbench-table th:first-child { text-align: left; }
 figcaption .src { color: #777; font-weight: normal; font-size: 0.85em; }
+p.constant { font-size: 0.85em; color: #444; margin: 0.2em 0; }
 </style>
 <script>
 // click a column header to sort (numbers numerically); no external library, works offline
@@ -149,7 +178,11 @@ def verdict_table(df: pd.DataFrame) -> None:
 
     cols = ["family", "experiment", "source", "source_value", "ours_mean", "ours_std", "n", "tolerance",
             "verdict", "scale", "note"]
-    cols = [c for c in cols if c in df.columns]
+    kept, same = split_constant(df[[c for c in cols if c in df.columns]])
+    same.pop("verdict", None)            # the coloured column stays, even when every row agrees
+    cols = [c for c in cols if c in df.columns and c not in same]
+    if same:
+        display(HTML(f'<p class="constant">{constant_line(same)}</p>'))
 
     def cell(c, v):
         if isinstance(v, float):
@@ -187,11 +220,13 @@ def _interval(r, suffix: str = "") -> str:
     return f"[{_num(lo)}, {_num(hi)}]" if _num(lo) not in ("", "—") else "—"
 
 
-def claims_view(df: pd.DataFrame) -> None:
-    """The claims table the report opens with: one row per claim of the register (checks are shown
-    apart, :func:`checks_view`), coloured by verdict, with whose claim it is (origin), the raw 95 %
-    interval beside the one Holm's correction within the section reads, the paper's own result where
-    the lecture summarises one, and a link to the section that shows its runs."""
+def claims_view(df: pd.DataFrame, table_id: str | None = "claims-table") -> None:
+    """A claims table: one row per claim of the register (checks are shown apart,
+    :func:`checks_view`), coloured by verdict, with whose claim it is (origin), the raw 95 % interval
+    beside the one Holm's correction within the section reads, the paper's own result where the
+    lecture summarises one, and a link to the section that shows its runs (``table_id``: the whole
+    register's table at the end of the report has the id ``claims-table``; a section's rows have
+    none)."""
     if "role" in df:
         df = df[df["role"].fillna("claim") == "claim"]
     rows = []
@@ -215,7 +250,8 @@ def claims_view(df: pd.DataFrame) -> None:
             f'<td><small>{_esc(r["why"])}</small></td><td>{link}</td></tr>')
     head = "".join(f"<th>{c}</th>" for c in ("claim", "origin", "the lecture's words", "runs", "verdict",
                                               "evidence (95 % CI)", "why / what would settle it", "runs shown"))
-    display(HTML(f'<table id="claims-table" class="rnnbench-table sortable"><thead><tr>{head}</tr></thead>'
+    ident = f' id="{table_id}"' if table_id else ""
+    display(HTML(f'<table{ident} class="rnnbench-table sortable claims"><thead><tr>{head}</tr></thead>'
                  f'<tbody>{"".join(rows)}</tbody></table>'))
 
 
@@ -248,3 +284,42 @@ def replication_view(table: pd.DataFrame) -> None:
     head = "".join(f"<th>{c}</th>" for c in ("claim", "verdict (default seeds)", "verdict (fresh seeds)", ""))
     display(HTML(f'<table id="replication-table" class="rnnbench-table"><thead><tr>{head}</tr></thead>'
                  f"<tbody>{rows}</tbody></table>"))
+
+
+class ClaimRows:
+    """The claims table shown a few rows at a time, where the report shows their runs: each section
+    of the report opens with the rows of its claims (by the claim's ``anchor``, id prefix or register
+    section), each row shown once; claims not run here are the opening's one line, not rows again.
+    :meth:`rest` shows the tested rows no section took (a claim added to the register later)."""
+
+    def __init__(self, claims: pd.DataFrame | None):
+        self.claims = claims if claims is not None else pd.DataFrame(columns=["id", "section", "anchor", "verdict"])
+        self.shown: set[str] = set()
+
+    def take(self, anchors: tuple[str, ...] = (), prefixes: tuple[str, ...] = (),
+             sections: tuple[str, ...] = (), quotes: tuple[str, ...] = ()) -> pd.DataFrame:
+        """The rows not shown yet, and tested, whose anchor or section is listed, whose id starts with one
+        of ``prefixes`` or whose quote holds one of ``quotes`` (the lecture's words, case-insensitive)."""
+        c = self.claims
+        quote = c["quote"].fillna("").astype(str).str.lower() if "quote" in c else pd.Series("", index=c.index)
+        hit = (c["anchor"].isin(anchors) | c["section"].isin(sections)
+               | c["id"].astype(str).str.startswith(tuple(prefixes) or ("\0",))
+               | quote.apply(lambda q: any(w.lower() in q for w in quotes)))
+        rows = c[hit & ~c["id"].isin(self.shown) & (c["verdict"] != "not run")]
+        self.shown |= set(rows["id"])
+        return rows
+
+    def show(self, anchors: tuple[str, ...] = (), prefixes: tuple[str, ...] = (), sections: tuple[str, ...] = (),
+             quotes: tuple[str, ...] = (), what: str = "") -> None:
+        rows = self.take(anchors, prefixes, sections, quotes)
+        if not rows.empty:
+            if what:
+                display(Markdown(f"**Claims{' — ' + what if what else ''}:**"))
+            claims_view(rows, table_id=None)
+
+    def rest(self) -> None:
+        c = self.claims
+        rows = c[~c["id"].isin(self.shown) & (c["verdict"] != "not run")]
+        if not rows.empty:
+            self.shown |= set(rows["id"])
+            claims_view(rows, table_id=None)

@@ -15,6 +15,7 @@ import pandas as pd
 from ..cells import CELLS
 from ..claims.runs import decay_factor, history as _history  # one history reader, shared with the claims
 from ..records import read_records
+from .factorial import factorial_table, heatmap
 from .common import (aggregation_main, VERDICT_COLUMNS, as_float, by_name, declare, run_identity, fmt_pm,
                      matplotlib_headless, mean_std, save_figure, verdict, write_csv)
 
@@ -34,6 +35,8 @@ grad            figures/grad_vs_distance.png       grad_vs_distance     | Long-t
 gk              figures/gk_vs_distance.png         gk_vs_distance       | Long-term dependencies
 highway         figures/highway_vs_distance.png    highway_vs_distance  | Long-term dependencies
 gradnorm        figures/recurrent_grad_norm.png    grad_norm            | Recurrent study
+factorial       tables/har_factorial.csv           har_factorial        | Recurrent study
+factorial_png   figures/har_factorial.png          har_factorial        | Recurrent study
 curves          figures/recurrent_curves_{grid}.png  curves             | Recurrent study
 """)
 OUT = by_name(OUTPUTS)
@@ -139,7 +142,8 @@ def har_tables(runs: pd.DataFrame, scale: str) -> tuple[pd.DataFrame, pd.DataFra
         first = g.iloc[0]
         keras = keras_counts(first["_config"], n_inputs=9, n_outputs=6)
         prow.append({"cell": cell, "layers": layers, "hidden": hidden,
-                     "torch_trainable_params (two biases per gate)": first["params_total"],
+                     "torch_bias": first["_config"].get("bias", "double"),   # single: one per gate, as Keras
+                     "torch_trainable_params": first["params_total"],
                      "keras_recurrent": keras.get("recurrent"), "keras_dense": keras.get("head"),
                      "keras_total": keras.get("total"),
                      "lecture_keras_summary": "5,376 + 198 = 5,574" if (cell, layers, hidden) == ("lstm", 1, 32)
@@ -475,6 +479,9 @@ def aggregate(paths: list[str], outdir: str | Path, scale: str) -> dict[str, Pat
               "verdicts": pd.DataFrame(verdicts, columns=VERDICT_COLUMNS)}
     written = {"runs": write_runs_csv(runs, OUT["runs"].at(outdir))}
     written.update({name: write_csv(df, OUT[name].at(outdir)) for name, df in tables.items()})
+    fact = factorial_table(records)   # the HAR factorial: cell x clipping x dropout (empty when not configured)
+    written["factorial"] = write_csv(fact, OUT["factorial"].at(outdir))
+    written["factorial_png"] = heatmap(fact, _figure(figures, "factorial_png"))
     for p in curves_figure(runs, figures):
         written[p.stem] = p
     written["grad"] = grad_distance_figure(records, figures)
