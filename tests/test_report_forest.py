@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnnbench.report.claims import CLAIM_COLUMNS, decide_interval
+from rnnbench.claims.engine import CLAIM_COLUMNS
+from rnnbench.claims.stats import decide_interval
 from rnnbench.report.forest import (Boundary, boundary_from_rule, claimed_grids, forest_figure, normalise,
                                     not_run_summary, placed)
 

@@ -14,7 +14,7 @@ import yaml
 
 from conftest import REPO
 from rnnbench.grid import expand
-from rnnbench.report.claims import claims_table, runs_frame
+from rnnbench.claims.engine import claims_table, runs_frame
 from rnnbench.report.forest import not_run_summary
 from rnnbench.report.opening import opening_blocks
 from rnnbench.report.own_grids import claimed_grids, own_records, summary

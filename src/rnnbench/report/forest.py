@@ -76,8 +76,12 @@ def boundary_from_register(claim_id: str) -> Boundary | None:
         from ..claims import by_id
 
         t = by_id()[claim_id].test
-    except Exception:
+        return _register_boundary(t)
+    except Exception:      # a rule this reader does not know (or a boundary named by a column)
         return None
+
+
+def _register_boundary(t) -> Boundary | None:
     name = type(t).__name__
     if name == "Near":
         return Boundary("inside", t.source - t.tol, t.source + t.tol)
@@ -92,8 +96,25 @@ def boundary_from_register(claim_id: str) -> Boundary | None:
     return None
 
 
+def boundary_from_column(text: str, rule: str = "") -> Boundary | None:
+    """The boundary the claims engine writes (column ``boundary``): '[lo, hi]' (inside), '> x'
+    (above), '< x' (below); a ratio's (the rule says so) is compared on the log scale."""
+    text, log = str(text or "").strip(), "ratio" in str(rule or "")
+    try:
+        if text.startswith("[") and text.endswith("]"):
+            lo, hi = (float(v) for v in text[1:-1].split(","))
+            return Boundary("inside", lo, hi, log)
+        if text[:1] in "<>" and text:
+            return Boundary("above" if text[0] == ">" else "below", float(text[1:]), log=log)
+    except ValueError:
+        return None
+    return None
+
+
 def boundary(row: pd.Series | dict) -> Boundary | None:
-    return boundary_from_rule(row.get("rule", "")) or boundary_from_register(str(row.get("id", "")))
+    """The engine's own boundary where the table has it, else what the rule's text or the register says."""
+    return (boundary_from_column(row.get("boundary", ""), row.get("rule", "")) or boundary_from_rule(row.get("rule", ""))
+            or boundary_from_register(str(row.get("id", ""))))
 
 
 def normalise(estimate: float, lo: float, hi: float, b: Boundary) -> tuple[float, float, float]:
