@@ -39,8 +39,8 @@ def claim_grids(register: Iterable[Claim] = REGISTER) -> dict[str, set[str]]:
     for c in register:
         arms = list(c.arms()) + (list(c.budget.control.arms()) if c.budget else [])
         for a in arms:
-            if a.grid is not None:
-                out.setdefault(a.family, set()).add(a.grid)
+            for grid in a.grids:
+                out.setdefault(a.family, set()).add(grid)
     return out
 
 
