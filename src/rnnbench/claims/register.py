@@ -593,3 +593,98 @@ def by_id(register: list[Claim] | None = None) -> dict[str, Claim]:
 
 
 by_id()   # a duplicate id fails at import, not in the report
+
+
+# ---- the smallest effect each claim cares about (the power calculation's δ: rnnbench.claims.power) ---------------
+
+@dataclass(frozen=True)
+class Effect:
+    """The smallest effect a claim cares about, on its statistic's scale (a ratio's: its log), measured from the
+    rule's boundary; ``relative``: a fraction of arm b's pilot mean (a raw difference of speeds, whose scale is the
+    machine's). ``source`` says where it comes from."""
+
+    size: float
+    source: str
+    relative: bool = False
+
+    def __post_init__(self):
+        if not self.size > 0:
+            raise ValueError(f"Effect.size must be > 0, got {self.size!r}")
+
+
+_LOG_BASELINE = math.log10(1 / 6)   # predicting 1 on the adding problem: MSE = var(u1 + u2) = 1/6
+_ADDING_EFFECT = Effect(round((_LOG_BASELINE - LOG_SOLVED) / 2, 3),
+                        "half the log10 distance from the 'solved' line (0.05) to predicting 1 (1/6): a cell that "
+                        "solves the task and one that does not lie at least twice that apart")
+_GK_EFFECT = Effect(0.01, "a per-step factor 1 % from the boundary compounds to e^±1 over the diagnostic's 100 steps")
+_HAR_EFFECT = Effect(0.03, "the resolution of the lecture's '~90%' (the HAR figures' and equivalences' ±0.03)")
+_DROP_EFFECT = Effect(0.02, "one 'drop' as the claims define it (a fall of validation accuracy ≥ 0.02, claims.runs.DROP)")
+_CHUNG_EFFECT = Effect(CHUNG_MARGIN, "the gap Chung et al. call comparable (±0.25 NLL, the equivalence claims' margin): "
+                                     "a smaller difference is one the lecture's words do not separate")
+_OURS_ACCURACY = Effect(0.02, "ours: two points of test accuracy (the claim is our hypothesis; no source states a size)")
+_ANALOGY_EFFECT = Effect(1.0, "one point of analogy accuracy (the margin of w2v_ours_equals_gensim)")
+
+#: claim id -> its smallest effect, where the rule does not state one (Near: its tolerance; Equivalent: its margin)
+SMALLEST_EFFECTS: dict[str, Effect] = {
+    **{i: _ADDING_EFFECT for i in ("adding_tanh_fails", "adding_lstm_solves", "adding_gru_solves", "adding_irnn_solves",
+                                   "adding_nprnn_solves", "relu_over_tanh_adding",
+                                   "irnn_identity_over_relu_default_adding")},
+    **{i: _GK_EFFECT for i in ("gk_saturated_shrinks_at_1", "gk_saturated_explodes_above_1",
+                               "gk_saturated_orders_with_g")},
+    "lstm_highway_slower_than_tanh": Effect(0.01, "a per-step factor 1 % apart compounds to e over 100 of the 150 "
+                                                  "steps"),
+    "talathi_nprnn_over_irnn": Effect(0.082, "Talathi & Vartak 2016, Table 3: np-RNN 75.2 % − IR-NN 67.0 %"),
+    "talathi_lstm_over_nprnn": Effect(0.033, "Talathi & Vartak 2016, Table 3: LSTM 78.5 % − np-RNN 75.2 %"),
+    "irnn_identity_over_relu_default": _HAR_EFFECT,
+    "bnlstm_converges_faster": _HAR_EFFECT,
+    "dropout_narrows_gap": _HAR_EFFECT,
+    "dropout_improves_test": _HAR_EFFECT,
+    **{i: _DROP_EFFECT for i in ("clip_05_prevents_drops", "clip_01_prevents_drops", "clip_small_value_matters")},
+    "clip_drops_follow_gradient_spikes": Effect(round(math.log10(2), 3), "gradients twice their median in the "
+                                                                          "falling epochs (log10 2)"),
+    **{c.id: _CHUNG_EFFECT for c in REGISTER if c.id.startswith("chung_") and "_beats_tanh_" in c.id},
+    "names_embedding_over_onehot": _OURS_ACCURACY,
+    "imdb_finetuned_over_scratch": _OURS_ACCURACY,
+    "imdb_frozen_over_scratch": _OURS_ACCURACY,
+    "w2v_subsampling_faster": Effect(round(math.log(1.5), 3), "a ratio 1.5 times the 2× boundary (3×; the paper: "
+                                                              "'around 2x - 10x'), log scale"),
+    "w2v_subsampling_better": _ANALOGY_EFFECT,
+    "w2v_softmax_cost_over_hs": Effect(round(math.log(2), 3), "a factor 2 from the theory's ratio (an "
+                                                              "implementation's constant factors), log scale"),
+    "w2v_softmax_cost_over_ns": Effect(round(math.log(2), 3), "a factor 2 from the theory's ratio (an "
+                                                              "implementation's constant factors), log scale"),
+    "w2v_wordsim_floor": Effect(0.03, "half the gap between the floor (0.60) and the lowest published value (≈ 0.66)"),
+    "w2v_skipgram_over_cbow_wordsim": Effect(0.02, "two hundredths of Spearman's ρ, the spread of WordSim-353 results "
+                                                   "between runs of one configuration"),
+    "w2v_cbow_faster": Effect(0.1, "10 % of skip-gram's words/s (Mikolov et al. give CBOW several times faster)",
+                              relative=True),
+    "w2v_skipgram_better": _ANALOGY_EFFECT,
+    "w2v_ns_over_hs": _ANALOGY_EFFECT,
+}
+
+
+def smallest_effect(claim: Claim) -> Effect | None:
+    """The claim's smallest effect of interest: the register's (:data:`SMALLEST_EFFECTS`) or its rule's band
+    (a figure's tolerance, an equivalence's margin); None for rules without a t interval (per-seed counts,
+    a bootstrap of spreads, exact figures)."""
+    if claim.id in SMALLEST_EFFECTS:
+        return SMALLEST_EFFECTS[claim.id]
+    if isinstance(claim.test, Near):
+        return Effect(claim.test.tol, f"the rule's band: {claim.test.source:g} ± {claim.test.tol:g}")
+    if isinstance(claim.test, Equivalent):
+        return Effect(claim.test.margin, f"the rule's margin: ±{claim.test.margin:g}")
+    return None
+
+
+def _check_effects() -> None:
+    ids = {c.id for c in REGISTER}
+    unknown = set(SMALLEST_EFFECTS) - ids
+    if unknown:
+        raise ValueError(f"SMALLEST_EFFECTS names no claim: {sorted(unknown)}")
+    missing = [c.id for c in REGISTER if c.role == "claim" and isinstance(c.test, (Beyond, Paired))
+               and c.id not in SMALLEST_EFFECTS]
+    if missing:
+        raise ValueError(f"claims without a smallest effect (SMALLEST_EFFECTS): {missing}")
+
+
+_check_effects()
