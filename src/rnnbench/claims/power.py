@@ -95,7 +95,8 @@ def pilot_units(claim: Claim, runs: pd.DataFrame) -> tuple[np.ndarray, int, str]
         d = finite(j["d"]) if "d" in j else np.array([])
         seeds = int(j["seed"].nunique()) if "seed" in j and len(d) else (1 if len(d) else 0)
         what = (f"log of the ratio {t.metric} a ÷ b" if t._log else f"difference of {t.metric}, a − b")
-        return d, seeds, f"{what}, per {_unit(claim).split(' (')[0].rstrip('s')}"
+        per = {"paired seeds": "paired seed", "timed batches": "timed batch"}.get(_unit(claim), "pair")
+        return d, seeds, f"{what}, per {per}"
     return np.array([]), 0, ""
 
 

@@ -26,6 +26,11 @@ KINDS = ("figure", "effect", "shape", "exact")
 ROLES = ("claim", "check")
 ORIGINS = ("lecture", "paper", "ours")
 PAPER_DIRECTIONS = ("", "agrees", "tie", "reverse")
+#: claims that read timings: "alone" (a job that holds every core and times side by side in one process: the
+#: step-time job) or "beside" (training runs, which hold only their own cores: other jobs may share the machine).
+#: Either way the verdict stands only where every run's record says no other job ran beside it (the engine's
+#: timing gate); otherwise it is undecided
+TIMINGS = ("", "alone", "beside")
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,7 @@ class Claim:
     budget: Budget | None = None
     paper: str = ""           # the cited paper's own result, where the lecture summarises it
     paper_direction: str = ""  # agrees | tie | reverse: the paper's own result against the lecture's words
+    timing: str = ""          # "" | alone | beside: the statistic is a timing, and how its runs were timed (TIMINGS)
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -72,6 +78,8 @@ class Claim:
             raise ValueError(f"claim {self.id}: origin must be one of {ORIGINS}, got {self.origin!r}")
         if self.paper_direction not in PAPER_DIRECTIONS:
             raise ValueError(f"claim {self.id}: paper_direction must be one of {PAPER_DIRECTIONS}")
+        if self.timing not in TIMINGS:
+            raise ValueError(f"claim {self.id}: timing must be one of {TIMINGS}, got {self.timing!r}")
         if (self.test is None) == (self.not_run is None):
             raise ValueError(f"claim {self.id}: give either a test or a not_run reason")
         if self.role == "claim" and self.test is not None and not self.test.synthesisable:
@@ -81,6 +89,12 @@ class Claim:
 
     def arms(self) -> list[Arm]:
         return [] if self.test is None else self.test.arms()
+
+    def synthesise(self, side: str):
+        """Runs-table rows on which this claim's verdict is ``side``: its rule's, timed alone where the claim
+        reads timings (the runs a verdict needs)."""
+        rows = self.test.synthesise(side)
+        return rows.assign(alone=True) if self.timing else rows
 
 
 # ---- the register, in the lecture's order -----------------------------------------------------------
@@ -484,7 +498,7 @@ REGISTER: list[Claim] = [
           "effect", Paired(_w2v(impl="ours", sample=W2V_DEFAULT_SAMPLE), _w2v(impl="ours", sample=0.0),
                            "words_per_second", pair_on=("arch", "loss", "seed"), ratio=2.0),
           "more seeds in the sample-0 grid (word2vec.extra_grids)", anchor="w2v_subsampling",
-          slide="word2vec - generic representations", origin="paper"),
+          slide="word2vec - generic representations", origin="paper", timing="beside"),
     Claim("w2v_subsampling_better", W2V, "and also learn more regular word representations",
           _W2V_SAMPLE_SOURCE.format(what="analogy accuracy, with − without"), "effect",
           Paired(_w2v(impl="ours", sample=W2V_DEFAULT_SAMPLE), _w2v(impl="ours", sample=0.0), "analogy_total_pct",
@@ -496,14 +510,15 @@ REGISTER: list[Claim] = [
           "intensive.", _W2V_SOFTMAX_SOURCE.format(other="hierarchical softmax log₂V", theory="V / log₂V",
                                                     other_short="HS"), "effect",
           Paired(_w2v_step("softmax"), _w2v_step("hs"), "step_seconds", pair_on=("batch",), ratio="theory_ratio"),
-          _W2V_SOFTMAX_SETTLE, anchor="w2v_softmax", slide="One word context"),
+          _W2V_SOFTMAX_SETTLE, anchor="w2v_softmax", slide="One word context", timing="alone"),
     Claim("w2v_softmax_cost_over_ns", W2V,
           "The softmax and the derived update rules need to iterate through all the vocabulary … Update only a sample "
           "of the outputs, instead of all of them",
           _W2V_SOFTMAX_SOURCE.format(other="negative sampling negative + 1", theory="V / (negative + 1)",
                                      other_short="NS"), "effect",
           Paired(_w2v_step("softmax"), _w2v_step("ns"), "step_seconds", pair_on=("batch",), ratio="theory_ratio"),
-          _W2V_SOFTMAX_SETTLE, anchor="w2v_softmax", slide="word2vec - practical considerations on softmax"),
+          _W2V_SOFTMAX_SETTLE, anchor="w2v_softmax", slide="word2vec - practical considerations on softmax",
+          timing="alone"),
     Claim("w2v_car", W2V, "model.most_similar(\"car\")",
           "lecture (gensim's defaults on text8, Word2Vec(sentences)); ours: words in common with the lecture's ten, "
           "at least 5 in every seed (a count: read per seed)", "figure",
@@ -540,7 +555,7 @@ REGISTER: list[Claim] = [
           "Mikolov et al. 2013a (CBOW trains faster than skip-gram); words/s of our core, CBOW − skip-gram",
           "effect", Paired(_w2v(impl="ours", arch="cbow"), _w2v(impl="ours", arch="skipgram"), "words_per_second",
                            pair_on=("loss", "sample", "seed")), "more seeds", anchor="word2vec",
-          slide="CBOW - Continuous Bag of Word", origin="paper"),
+          slide="CBOW - Continuous Bag of Word", origin="paper", timing="beside"),
     Claim("w2v_skipgram_better", W2V,
           "The recently introduced continuous Skip-gram model is an efficient method for learning high-quality "
           "distributed vector representations", "Mikolov et al. 2013a,b (skip-gram above CBOW on semantic analogies); "

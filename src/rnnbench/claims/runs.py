@@ -224,6 +224,19 @@ LECTURE_CAR = ("driver", "motorcycle", "cars", "truck", "taxi", "vehicle", "raci
                "glider")
 
 
+def _alone(r: Mapping[str, Any]) -> bool | None:
+    """Whether the run's record says no other rnnbench job ran beside its timings (None: it does not say)."""
+    v = (r.get("neighbours") or {}).get("alone")
+    return None if v is None else bool(v)
+
+
+def ran_alone(g: pd.DataFrame) -> pd.Series:
+    """Per run: its record says it ran alone (``alone`` True; read back from a CSV as 'True' too)."""
+    if "alone" not in g:
+        return pd.Series(False, index=g.index)
+    return g["alone"].map(lambda v: v is True or v is np.True_ or str(v).strip().lower() in ("true", "1", "1.0"))
+
+
 def word2vec_rows(r: Mapping[str, Any]) -> list[dict[str, Any]]:
     """One row per training run; the full softmax's step-time record (``kind: step_cost``) gives
     one row per (timed batch, loss), its ``step_seconds``, paired on ``batch`` by the claims, and the
@@ -238,7 +251,7 @@ def word2vec_rows(r: Mapping[str, Any]) -> list[dict[str, Any]]:
         base = {"family": "word2vec", "grid": None, "kind": "step_cost", "impl": r.get("impl"), "arch": r.get("arch"),
                 "seed": r.get("seed"), "status": r.get("status"), "source": r.get("corpus"),
                 "corpus_tokens": r.get("corpus_tokens"), "vocab_size": r.get("vocab_size"),
-                "sample": _as_float(params.get("sample"))}
+                "sample": _as_float(params.get("sample")), "alone": _alone(r)}
         return [{**base, "run_id": f"{r['run_id']}/batch{b['batch']}/{loss}", "loss": loss, "batch": b["batch"],
                  "pairs": b["pairs"], "step_seconds": _as_float(secs), "theory_ratio": theory.get(loss, float("nan"))}
                 for b in r.get("batches") or [] for loss, secs in b["seconds"].items()]
@@ -260,6 +273,7 @@ def word2vec_row(r: Mapping[str, Any]) -> dict[str, Any]:
             # the lecture's figures are gensim on all of text8: a prefix run is not a test of them
             "corpus_part": "prefix" if r.get("corpus_prefix_tokens") else "whole",
             "words_per_second": _as_float(r.get("words_per_second")),
+            "alone": _alone(r),   # no other job beside its timing (the record's neighbours)
             # the words actually trained on (after subsampling) per second: the cost of a trained word
             "kept_words_per_second": kept / secs if secs > 0 else float("nan"),
             "analogy_total_pct": _as_float((a.get("total") or {}).get("accuracy_pct")),
