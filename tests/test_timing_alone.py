@@ -132,3 +132,25 @@ def test_a_claims_runs_csv_read_back_keeps_the_alone_flag(tmp_path):
     p = tmp_path / "runs.csv"
     claim.synthesise("supported").to_csv(p, index=False)
     assert E.evaluate(claim, pd.read_csv(p))["verdict"] == "supported"
+
+
+def test_a_word2vec_training_record_says_what_ran_beside_it(tmp_path):
+    from rnnbench.word2vec.train import run
+
+    rng = np.random.default_rng(1)
+    words = [f"w{i}" for i in range(40)]
+    corpus = tmp_path / "c.txt"
+    corpus.write_text("\n".join(" ".join(rng.choice(words, 50)) for _ in range(100)) + "\n")
+    evals = tmp_path / "eval"
+    evals.mkdir()
+    (evals / "questions-words.txt").write_text(": g\nw0 w1 w2 w3\n")
+    for name in ("wordsim353.tsv", "simlex999.txt"):
+        (evals / name).write_text("w0\tw1\t9\nw0\tw2\t1\nw2\tw3\t8\nw4\tw5\t2\n")
+    rec = run("ours", "cbow", "ns", 1, str(corpus), "c", str(evals), str(tmp_path / "out"),
+              {"vector_size": 8, "window": 3, "min_count": 1, "sample": 0, "epochs": 1, "workers": 1},
+              device="cpu", save_vectors=False, log=lambda m: None)
+    nb = rec["neighbours"]
+    assert len(nb["samples"]) == 2 and nb["threads"] == 1      # as training starts and as it ends
+    assert nb["alone"] == (max(nb["samples"]) == 0)
+    row = E.runs_frame([{**rec, "_path": str(tmp_path / "out" / "metrics.json")}]).iloc[0]
+    assert row["alone"] == nb["alone"]
