@@ -26,7 +26,7 @@ def test_every_claim_with_a_test_is_synthesisable():
 
 
 def _runs(claim: C.Claim, side: str, control: str | None) -> pd.DataFrame:
-    parts = [claim.test.synthesise(side)]
+    parts = [claim.synthesise(side)]
     if control is not None:
         ctl = claim.budget.control
         assert not {a.describe() for a in ctl.arms()} & {a.describe() for a in claim.arms()}, claim.id

@@ -18,6 +18,15 @@ W2V_FIRST = next(iter(W2V_GRID.values()), {})  # the main grid's first run: its 
 W2V_COST_RECORD = f"{RESULTS}/word2vec/{W2V_TAG}/softmax-cost/metrics.json"
 
 
+def w2v_cost_threads():
+    """Every core Snakemake has (--cores); a run without a total (a cluster profile) has none to hold:
+    the word2vec workers then, and the record says what ran beside it."""
+    try:
+        return max(int(workflow.cores), int(W2V.get("workers", 2)))
+    except Exception:   # WorkflowError: no --cores given
+        return W2V.get("workers", 2)
+
+
 def w2v_run(wildcards):
     return W2V_GRID[wildcards.run]
 
@@ -102,9 +111,9 @@ rule word2vec_softmax_cost:
         f"{RESULTS}/logs/word2vec/{W2V_TAG}/softmax-cost.log",
     benchmark:
         f"{RESULTS}/benchmarks/word2vec/{W2V_TAG}/softmax-cost.tsv"
-    # the job has the machine's word2vec cores to itself, as each training run has: the three
-    # losses are timed side by side in it, so the ratios do not depend on what else runs
-    threads: W2V.get("workers", 2)
+    # the three losses are timed side by side in one process, and the job holds every core Snakemake
+    # has, so no other job runs beside it (its record counts what did: rnnbench.word2vec.neighbours)
+    threads: w2v_cost_threads()
     resources:
         mem_mb=4000,
         runtime=60,
@@ -113,7 +122,7 @@ rule word2vec_softmax_cost:
         "{PYTHON} -m rnnbench.word2vec.step_cost --corpus {input.corpus} --corpus-name {params.corpus} "
         "{params.prefix} --outdir {params.outdir} --params {params.hyper:q} --arch {params.arch} "
         "--repeats {params.repeats} {params.quality} --restrict-vocab {params.restrict} "
-        "--device {config[device]} > {log} 2>&1"
+        "--device {config[device]} --cores-held {threads} > {log} 2>&1"
 
 
 rule aggregate_word2vec:

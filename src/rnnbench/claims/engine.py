@@ -15,7 +15,10 @@ A verdict goes through, in order:
    budget cannot show the answer: *undecided*;
 4. the budget gate, for claims tested below their source's budget: the verdict a short budget can
    produce by itself stands only if the claim's positive control succeeded; otherwise
-   *undecided (budget)*, with the source's budget.
+   *undecided (budget)*, with the source's budget;
+5. the timing gate, for claims whose statistic is a timing (the register's ``timing``): the verdict
+   stands only if every run it reads says, in its record, that no other job ran beside it
+   (:mod:`rnnbench.word2vec.neighbours`); otherwise *undecided*.
 
 A decided verdict whose interval ends within a tenth of its width of the boundary is marked
 ``near_boundary``.
@@ -33,7 +36,7 @@ from ..report.common import aggregation_main, write_csv
 from . import stats
 from .register import REGISTER, Claim
 from .rules import Outcome, fmt
-from .runs import runs_frame, select
+from .runs import ran_alone, runs_frame, select
 
 VERDICTS = ("supported", "contradicted", "undecided", "not run")
 #: the columns other readers rely on, in this order; the ones after them are this module's additions
@@ -134,6 +137,26 @@ def _budget_gate(row: dict[str, Any], claim: Claim, runs: pd.DataFrame) -> None:
     row["verdict"] = "undecided"
 
 
+_TIMED = {"alone": "one job holding every core, the steps timed side by side in one process",
+          "beside": "training runs, each holding only its own cores, so other jobs may have shared the machine"}
+
+
+def _timing_gate(row: dict[str, Any], claim: Claim, runs: pd.DataFrame) -> None:
+    if not claim.timing or row["verdict"] not in ("supported", "contradicted"):
+        return
+    g = pd.concat([select(runs, a) for a in claim.arms()])
+    alone = ran_alone(g)
+    said = int(g["alone"].notna().sum()) if "alone" in g else 0
+    if bool(alone.all()) and len(g):
+        row["evidence"] += f"; timed alone: no other job beside any of the {len(g)} timings"
+        return
+    beside = said - int(alone.sum())
+    row["why"] = (f"would be {row['verdict']}, but its timings were not all taken alone ({_TIMED[claim.timing]}): "
+                  f"{beside} of {len(g)} record other jobs beside them, {len(g) - said} do not say; a timing "
+                  "depends on its neighbours; rerun them with nothing beside them (snakemake --cores N --jobs 1)")
+    row["verdict"] = "undecided"
+
+
 def finish(claim: Claim, runs: pd.DataFrame, o: Outcome, p_holm: float = float("nan"),
            level: float = 1 - stats.ALPHA) -> dict[str, Any]:
     """The claims-table row of a decided rule: the raw interval, the adjusted one at ``level`` (Holm's
@@ -158,6 +181,7 @@ def finish(claim: Claim, runs: pd.DataFrame, o: Outcome, p_holm: float = float("
             row["near_boundary"] = stats.near_boundary(lo, hi, o.band)
     _convergence_gate(row, o, claim)
     _budget_gate(row, claim, runs)
+    _timing_gate(row, claim, runs)
     if claim.paper_direction in ("tie", "reverse") and row["verdict"] == "supported":
         found = "a tie" if claim.paper_direction == "tie" else "the reverse"
         row["why"] = (row["why"] + "; " if row["why"] else "") + (

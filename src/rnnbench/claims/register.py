@@ -26,6 +26,11 @@ KINDS = ("figure", "effect", "shape", "exact")
 ROLES = ("claim", "check")
 ORIGINS = ("lecture", "paper", "ours")
 PAPER_DIRECTIONS = ("", "agrees", "tie", "reverse")
+#: claims that read timings: "alone" (a job that holds every core and times side by side in one process: the
+#: step-time job) or "beside" (training runs, which hold only their own cores: other jobs may share the machine).
+#: Either way the verdict stands only where every run's record says no other job ran beside it (the engine's
+#: timing gate); otherwise it is undecided
+TIMINGS = ("", "alone", "beside")
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,7 @@ class Claim:
     budget: Budget | None = None
     paper: str = ""           # the cited paper's own result, where the lecture summarises it
     paper_direction: str = ""  # agrees | tie | reverse: the paper's own result against the lecture's words
+    timing: str = ""          # "" | alone | beside: the statistic is a timing, and how its runs were timed (TIMINGS)
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -72,6 +78,8 @@ class Claim:
             raise ValueError(f"claim {self.id}: origin must be one of {ORIGINS}, got {self.origin!r}")
         if self.paper_direction not in PAPER_DIRECTIONS:
             raise ValueError(f"claim {self.id}: paper_direction must be one of {PAPER_DIRECTIONS}")
+        if self.timing not in TIMINGS:
+            raise ValueError(f"claim {self.id}: timing must be one of {TIMINGS}, got {self.timing!r}")
         if (self.test is None) == (self.not_run is None):
             raise ValueError(f"claim {self.id}: give either a test or a not_run reason")
         if self.role == "claim" and self.test is not None and not self.test.synthesisable:
@@ -81,6 +89,12 @@ class Claim:
 
     def arms(self) -> list[Arm]:
         return [] if self.test is None else self.test.arms()
+
+    def synthesise(self, side: str):
+        """Runs-table rows on which this claim's verdict is ``side``: its rule's, timed alone where the claim
+        reads timings (the runs a verdict needs)."""
+        rows = self.test.synthesise(side)
+        return rows.assign(alone=True) if self.timing else rows
 
 
 # ---- the register, in the lecture's order -----------------------------------------------------------
@@ -99,25 +113,36 @@ SECTIONS = (LTD, INIT, HAR, CLIP, GRU, REG, EMB, W2V, RECAP)
 LOG_SOLVED = math.log10(ADDING_SOLVED_MSE)
 
 
-def _adding(cell: str) -> Arm:
-    # two grids, so that each kind of cell trains at a learning rate it can use (the gated cells
-    # diverge less and learn faster at 0.01 on the laptop budget; the ReLU RNNs blow up there)
-    grid = "adding_long_gated" if cell in ("lstm", "gru") else "adding_long"
-    return Arm("recurrent", grid, {"cell": cell})
+#: the simple cells on the adding problem as Le et al. 2015 trained them: plain SGD, the gradient's norm clipped,
+#: a learning-rate search (config/full.yaml). A claim on these cells reads this grid, at each cell's best
+#: learning rate (chosen on validation), where a config ran it; elsewhere adding_long (Adam 0.001), where
+#: the budget gate decides whether its verdict can stand
+ADDING_SGD = "adding_long_sgd"
+ADDING_GATED = "adding_long_gated"
+ADDING_METRIC = "log10_test_mse_at_best_lr"
+
+
+def _adding(cell: str, fair: bool = True) -> Arm:
+    # the gated cells train at a learning rate they can use (0.01: they diverge less and learn faster on the
+    # laptop budget; the ReLU RNNs blow up there); ``fair``: the simple cells read the SGD grid where it ran
+    if cell in ("lstm", "gru"):
+        return Arm("recurrent", ADDING_GATED, {"cell": cell})
+    return Arm("recurrent", (ADDING_SGD, "adding_long") if fair else "adding_long", {"cell": cell})
 
 
 def _solves(cell: str) -> Beyond:
-    return Beyond(_adding(cell), "log10_test_mse", LOG_SOLVED, "below")
+    return Beyond(_adding(cell), ADDING_METRIC, LOG_SOLVED, "below")
 
 
 _ADDING_SOURCE_BUDGET = ("Le et al. 2015 (adding problem, T = 150: 100 units, batch 16, SGD with gradient clipping and "
-                         "a learning-rate search) and config/full.yaml (125,000 updates)")
+                         "a learning-rate search) and config/full.yaml (125,000 updates; adding_long_sgd: SGD, the "
+                         "gradient's norm clipped at 1, learning rates 0.01 / 0.001 / 0.0001)")
 
 
 def _adding_budget(fakes: str, control_cell: str = "lstm") -> Budget:
     return Budget(_ADDING_SOURCE_BUDGET, fakes, _solves(control_cell),
-                  f"the {control_cell.upper()} of adding_long_gated solves it (test MSE < 0.05) in the same number of "
-                  "updates")
+                  f"the {control_cell.upper()} of {ADDING_GATED} solves it (test MSE < 0.05) in the same number of "
+                  f"updates as adding_long and, where it ran, {ADDING_SGD}")
 
 
 def _gk(gain: float, grid: str = "gk_init") -> Arm:
@@ -185,7 +210,11 @@ _W2V_SOFTMAX_SETTLE = "more timed batches (word2vec.softmax_cost.repeats)"
 _W2V_SAMPLE_SOURCE = ("Mikolov et al. 2013b, quoted by the lecture; our core, {what}, subsampling at gensim's default "
                       "threshold 1e-3 against none (sample 0), paired on arch, loss and seed")
 
-_ADDING_SETTLE = "more training steps or seeds at T = 150 (adding_long: epochs, n_train, seeds)"
+_ADDING_ARMS = ("the simple cells of adding_long_sgd (config/full.yaml: SGD, the gradient's norm clipped at 1, 125,000 "
+                "updates), each at its best learning rate (chosen on validation), where it ran; else adding_long "
+                "(Adam 0.001, clipvalue 1: epochs × n_train / batch_size updates)")
+_ADDING_SETTLE = ("Le et al.'s optimiser and budget: the adding_long_sgd grid of config/full.yaml (a measured learning "
+                  "curve says it does not fit the default budget: README), or more training steps or seeds at T = 150")
 _HAR_SETTINGS = ("differs from the lecture's: batch 128, Adam 0.002, 20 epochs (the lecture: batch 1500, Adam 0.001, "
                  "200 epochs; config/full.yaml has them), 4 of the 21 training subjects held out for validation, "
                  "HAPT-derived windows where the config says har.source: hapt")
@@ -238,8 +267,8 @@ REGISTER: list[Claim] = [
     # -- long-term dependencies: the adding problem of Le et al. 2015 / Talathi & Vartak 2016
     Claim("adding_tanh_fails", LTD, "Long-range dependencies are hard to learn.",
           "lecture; ours: the adding problem at T = 150 (Le et al. 2015's length), the tanh RNN's test MSE above the "
-          "'solved' line 0.05 (log10 scale; predicting 1 scores ≈ 0.167)", "effect",
-          Beyond(_adding("rnn_tanh"), "log10_test_mse", LOG_SOLVED, "above"), _ADDING_SETTLE, anchor="adding",
+          "'solved' line 0.05 (log10 scale; predicting 1 scores ≈ 0.167); " + _ADDING_ARMS, "effect",
+          Beyond(_adding("rnn_tanh"), ADDING_METRIC, LOG_SOLVED, "above"), _ADDING_SETTLE, anchor="adding",
           slide="Backprop Through Time (BPTT)", budget=_adding_budget("supported")),
     Claim("adding_lstm_solves", LTD,
           "Designed to capture long-term dependencies and to let the gradient flow more easily through time",
@@ -251,21 +280,21 @@ REGISTER: list[Claim] = [
           _ADDING_SETTLE, anchor="adding", slide="Wrap-up", budget=_adding_budget("contradicted")),
     Claim("adding_irnn_solves", LTD,
           "Identity matrix for the recurrent weights so that the state variable remains unchanged in case there are "
-          "no inputs", "Le et al. 2015 (the IRNN solves the adding problem at T = 150), cited by the lecture; ours: the "
-          "default budget (adding_long: epochs × n_train / batch_size updates, Adam 0.001)", "effect",
+          "no inputs", "Le et al. 2015 (the IRNN solves the adding problem at T = 150), cited by the lecture; ours: "
+          + _ADDING_ARMS, "effect",
           _solves("irnn"), _ADDING_SETTLE, anchor="adding", slide="Weights Initialisation: Two Approaches",
           origin="paper", budget=_adding_budget("contradicted")),
     Claim("adding_nprnn_solves", LTD,
           "Recurrent weight matrix initialised to a normalized-positive definite matrix with the highest eigenvalue = 1 "
           "and all the others <1.", "Talathi & Vartak 2016 (the np-RNN solves the adding problem), cited by the "
-          "lecture; ours: the default budget (adding_long)", "effect",
+          "lecture; ours: " + _ADDING_ARMS, "effect",
           _solves("nprnn"), _ADDING_SETTLE, anchor="adding", slide="Weights Initialisation: Two Approaches",
           origin="paper", budget=_adding_budget("contradicted")),
     Claim("relu_over_tanh_adding", LTD,
           "Use non-saturating activation functions (ReLU or Leaky ReLU) to alleviate the vanishing gradients problem",
           "lecture; ours: adding problem T = 150, log10 test MSE, tanh RNN − ReLU RNN (both Keras' default "
-          "initialisation, same grid, seeds and budget), paired over seeds", "effect",
-          Paired(_adding("rnn_tanh"), _adding("rnn_relu"), "log10_test_mse"), _ADDING_SETTLE, anchor="adding",
+          "initialisation, same grid, seeds and budget), paired over seeds; " + _ADDING_ARMS, "effect",
+          Paired(_adding("rnn_tanh"), _adding("rnn_relu"), ADDING_METRIC), _ADDING_SETTLE, anchor="adding",
           slide="Weights Initialisation Strategies", budget=_adding_budget("contradicted")),
     # -- the BPTT product W_hᵀ·g'(z): the scalar picture w^(t−s), with W_h = g·Q
     Claim("gk_factor_below_1", LTD, "0 < w < 1 … w^{t-s} \\ll 1", _GK_LINEAR + "; g = 0.8", "shape",
@@ -297,8 +326,9 @@ REGISTER: list[Claim] = [
     # -- the LSTM's cell state as a "super-highway": like with like, ‖∂L/∂h_t‖'s factor in both cells
     Claim("lstm_highway_slower_than_tanh", LTD, "Super-Highway for Backprop",
           "lecture; ours: adding problem T = 150 after training: the per-step factor of ‖∂L/∂h_t‖ against T − t "
-          "(grad_decay_factor_final), LSTM − tanh RNN, paired over seeds (the same statistic for both cells)", "effect",
-          Paired(_adding("lstm"), _adding("rnn_tanh"), "grad_decay_factor_final"), _ADDING_SETTLE, anchor="highway",
+          "(grad_decay_factor_final), LSTM − tanh RNN, paired over seeds (the same statistic for both cells; the "
+          "tanh RNN of adding_long: one learning rate, as the LSTM's)", "effect",
+          Paired(_adding("lstm"), _adding("rnn_tanh", fair=False), "grad_decay_factor_final"), _ADDING_SETTLE, anchor="highway",
           slide="Backprop with LSTMs"),
     # -- IR-NN / np-RNN / LSTM (Talathi & Vartak 2016, Table 3) redone on HAR
     Claim("talathi_params", INIT, "IR-NN 67.0% 1 x high … np-RNN 75.2% 1 x low … LSTM 78.5% 4 x low",
@@ -344,8 +374,8 @@ REGISTER: list[Claim] = [
     Claim("irnn_identity_over_relu_default_adding", INIT,
           "Identity matrix for the recurrent weights so that the state variable remains unchanged in case there are "
           "no inputs", "Le et al. 2015, cited by the lecture; ours: adding problem T = 150, log10 test MSE, ReLU RNN "
-          "with default initialisation − IRNN, paired over seeds", "effect",
-          Paired(_adding("rnn_relu"), _adding("irnn"), "log10_test_mse"), _ADDING_SETTLE, anchor="adding",
+          "with default initialisation − IRNN, paired over seeds; " + _ADDING_ARMS, "effect",
+          Paired(_adding("rnn_relu"), _adding("irnn"), ADDING_METRIC), _ADDING_SETTLE, anchor="adding",
           slide="Weights Initialisation: Two Approaches", origin="paper", budget=_adding_budget("contradicted")),
     Claim("talathi_ucf101", INIT, "Tested on the UCF101 benchmark dataset — activity classification from video clips data.",
           "Talathi & Vartak 2016, quoted by the lecture", "figure", None,
@@ -468,7 +498,7 @@ REGISTER: list[Claim] = [
           "effect", Paired(_w2v(impl="ours", sample=W2V_DEFAULT_SAMPLE), _w2v(impl="ours", sample=0.0),
                            "words_per_second", pair_on=("arch", "loss", "seed"), ratio=2.0),
           "more seeds in the sample-0 grid (word2vec.extra_grids)", anchor="w2v_subsampling",
-          slide="word2vec - generic representations", origin="paper"),
+          slide="word2vec - generic representations", origin="paper", timing="beside"),
     Claim("w2v_subsampling_better", W2V, "and also learn more regular word representations",
           _W2V_SAMPLE_SOURCE.format(what="analogy accuracy, with − without"), "effect",
           Paired(_w2v(impl="ours", sample=W2V_DEFAULT_SAMPLE), _w2v(impl="ours", sample=0.0), "analogy_total_pct",
@@ -480,14 +510,15 @@ REGISTER: list[Claim] = [
           "intensive.", _W2V_SOFTMAX_SOURCE.format(other="hierarchical softmax log₂V", theory="V / log₂V",
                                                     other_short="HS"), "effect",
           Paired(_w2v_step("softmax"), _w2v_step("hs"), "step_seconds", pair_on=("batch",), ratio="theory_ratio"),
-          _W2V_SOFTMAX_SETTLE, anchor="w2v_softmax", slide="One word context"),
+          _W2V_SOFTMAX_SETTLE, anchor="w2v_softmax", slide="One word context", timing="alone"),
     Claim("w2v_softmax_cost_over_ns", W2V,
           "The softmax and the derived update rules need to iterate through all the vocabulary … Update only a sample "
           "of the outputs, instead of all of them",
           _W2V_SOFTMAX_SOURCE.format(other="negative sampling negative + 1", theory="V / (negative + 1)",
                                      other_short="NS"), "effect",
           Paired(_w2v_step("softmax"), _w2v_step("ns"), "step_seconds", pair_on=("batch",), ratio="theory_ratio"),
-          _W2V_SOFTMAX_SETTLE, anchor="w2v_softmax", slide="word2vec - practical considerations on softmax"),
+          _W2V_SOFTMAX_SETTLE, anchor="w2v_softmax", slide="word2vec - practical considerations on softmax",
+          timing="alone"),
     Claim("w2v_car", W2V, "model.most_similar(\"car\")",
           "lecture (gensim's defaults on text8, Word2Vec(sentences)); ours: words in common with the lecture's ten, "
           "at least 5 in every seed (a count: read per seed)", "figure",
@@ -524,7 +555,7 @@ REGISTER: list[Claim] = [
           "Mikolov et al. 2013a (CBOW trains faster than skip-gram); words/s of our core, CBOW − skip-gram",
           "effect", Paired(_w2v(impl="ours", arch="cbow"), _w2v(impl="ours", arch="skipgram"), "words_per_second",
                            pair_on=("loss", "sample", "seed")), "more seeds", anchor="word2vec",
-          slide="CBOW - Continuous Bag of Word", origin="paper"),
+          slide="CBOW - Continuous Bag of Word", origin="paper", timing="beside"),
     Claim("w2v_skipgram_better", W2V,
           "The recently introduced continuous Skip-gram model is an efficient method for learning high-quality "
           "distributed vector representations", "Mikolov et al. 2013a,b (skip-gram above CBOW on semantic analogies); "
@@ -577,3 +608,98 @@ def by_id(register: list[Claim] | None = None) -> dict[str, Claim]:
 
 
 by_id()   # a duplicate id fails at import, not in the report
+
+
+# ---- the smallest effect each claim cares about (the power calculation's δ: rnnbench.claims.power) ---------------
+
+@dataclass(frozen=True)
+class Effect:
+    """The smallest effect a claim cares about, on its statistic's scale (a ratio's: its log), measured from the
+    rule's boundary; ``relative``: a fraction of arm b's pilot mean (a raw difference of speeds, whose scale is the
+    machine's). ``source`` says where it comes from."""
+
+    size: float
+    source: str
+    relative: bool = False
+
+    def __post_init__(self):
+        if not self.size > 0:
+            raise ValueError(f"Effect.size must be > 0, got {self.size!r}")
+
+
+_LOG_BASELINE = math.log10(1 / 6)   # predicting 1 on the adding problem: MSE = var(u1 + u2) = 1/6
+_ADDING_EFFECT = Effect(round((_LOG_BASELINE - LOG_SOLVED) / 2, 3),
+                        "half the log10 distance from the 'solved' line (0.05) to predicting 1 (1/6): a cell that "
+                        "solves the task and one that does not lie at least twice that apart")
+_GK_EFFECT = Effect(0.01, "a per-step factor 1 % from the boundary compounds to e^±1 over the diagnostic's 100 steps")
+_HAR_EFFECT = Effect(0.03, "the resolution of the lecture's '~90%' (the HAR figures' and equivalences' ±0.03)")
+_DROP_EFFECT = Effect(0.02, "one 'drop' as the claims define it (a fall of validation accuracy ≥ 0.02, claims.runs.DROP)")
+_CHUNG_EFFECT = Effect(CHUNG_MARGIN, "the gap Chung et al. call comparable (±0.25 NLL, the equivalence claims' margin): "
+                                     "a smaller difference is one the lecture's words do not separate")
+_OURS_ACCURACY = Effect(0.02, "ours: two points of test accuracy (the claim is our hypothesis; no source states a size)")
+_ANALOGY_EFFECT = Effect(1.0, "one point of analogy accuracy (the margin of w2v_ours_equals_gensim)")
+
+#: claim id -> its smallest effect, where the rule does not state one (Near: its tolerance; Equivalent: its margin)
+SMALLEST_EFFECTS: dict[str, Effect] = {
+    **{i: _ADDING_EFFECT for i in ("adding_tanh_fails", "adding_lstm_solves", "adding_gru_solves", "adding_irnn_solves",
+                                   "adding_nprnn_solves", "relu_over_tanh_adding",
+                                   "irnn_identity_over_relu_default_adding")},
+    **{i: _GK_EFFECT for i in ("gk_saturated_shrinks_at_1", "gk_saturated_explodes_above_1",
+                               "gk_saturated_orders_with_g")},
+    "lstm_highway_slower_than_tanh": Effect(0.01, "a per-step factor 1 % apart compounds to e over 100 of the 150 "
+                                                  "steps"),
+    "talathi_nprnn_over_irnn": Effect(0.082, "Talathi & Vartak 2016, Table 3: np-RNN 75.2 % − IR-NN 67.0 %"),
+    "talathi_lstm_over_nprnn": Effect(0.033, "Talathi & Vartak 2016, Table 3: LSTM 78.5 % − np-RNN 75.2 %"),
+    "irnn_identity_over_relu_default": _HAR_EFFECT,
+    "bnlstm_converges_faster": _HAR_EFFECT,
+    "dropout_narrows_gap": _HAR_EFFECT,
+    "dropout_improves_test": _HAR_EFFECT,
+    **{i: _DROP_EFFECT for i in ("clip_05_prevents_drops", "clip_01_prevents_drops", "clip_small_value_matters")},
+    "clip_drops_follow_gradient_spikes": Effect(round(math.log10(2), 3), "gradients twice their median in the "
+                                                                          "falling epochs (log10 2)"),
+    **{c.id: _CHUNG_EFFECT for c in REGISTER if c.id.startswith("chung_") and "_beats_tanh_" in c.id},
+    "names_embedding_over_onehot": _OURS_ACCURACY,
+    "imdb_finetuned_over_scratch": _OURS_ACCURACY,
+    "imdb_frozen_over_scratch": _OURS_ACCURACY,
+    "w2v_subsampling_faster": Effect(round(math.log(1.5), 3), "a ratio 1.5 times the 2× boundary (3×; the paper: "
+                                                              "'around 2x - 10x'), log scale"),
+    "w2v_subsampling_better": _ANALOGY_EFFECT,
+    "w2v_softmax_cost_over_hs": Effect(round(math.log(2), 3), "a factor 2 from the theory's ratio (an "
+                                                              "implementation's constant factors), log scale"),
+    "w2v_softmax_cost_over_ns": Effect(round(math.log(2), 3), "a factor 2 from the theory's ratio (an "
+                                                              "implementation's constant factors), log scale"),
+    "w2v_wordsim_floor": Effect(0.03, "half the gap between the floor (0.60) and the lowest published value (≈ 0.66)"),
+    "w2v_skipgram_over_cbow_wordsim": Effect(0.02, "two hundredths of Spearman's ρ, the spread of WordSim-353 results "
+                                                   "between runs of one configuration"),
+    "w2v_cbow_faster": Effect(0.1, "10 % of skip-gram's words/s (Mikolov et al. give CBOW several times faster)",
+                              relative=True),
+    "w2v_skipgram_better": _ANALOGY_EFFECT,
+    "w2v_ns_over_hs": _ANALOGY_EFFECT,
+}
+
+
+def smallest_effect(claim: Claim) -> Effect | None:
+    """The claim's smallest effect of interest: the register's (:data:`SMALLEST_EFFECTS`) or its rule's band
+    (a figure's tolerance, an equivalence's margin); None for rules without a t interval (per-seed counts,
+    a bootstrap of spreads, exact figures)."""
+    if claim.id in SMALLEST_EFFECTS:
+        return SMALLEST_EFFECTS[claim.id]
+    if isinstance(claim.test, Near):
+        return Effect(claim.test.tol, f"the rule's band: {claim.test.source:g} ± {claim.test.tol:g}")
+    if isinstance(claim.test, Equivalent):
+        return Effect(claim.test.margin, f"the rule's margin: ±{claim.test.margin:g}")
+    return None
+
+
+def _check_effects() -> None:
+    ids = {c.id for c in REGISTER}
+    unknown = set(SMALLEST_EFFECTS) - ids
+    if unknown:
+        raise ValueError(f"SMALLEST_EFFECTS names no claim: {sorted(unknown)}")
+    missing = [c.id for c in REGISTER if c.role == "claim" and isinstance(c.test, (Beyond, Paired))
+               and c.id not in SMALLEST_EFFECTS]
+    if missing:
+        raise ValueError(f"claims without a smallest effect (SMALLEST_EFFECTS): {missing}")
+
+
+_check_effects()

@@ -1,4 +1,5 @@
-"""Replication on fresh seeds: the overlay that reruns the claims' grids, and the comparison of two claims tables.
+"""Replication on fresh seeds: the overlay that reruns the claims' grids, and the comparison of two claims tables;
+the pilot overlay (the same grids on a third seed range) that the seed counts are sized from.
 
 ``config/replicate.yaml`` is generated from ``config/config.yaml`` by
 ``python -m rnnbench.claims.replicate --write config/replicate.yaml`` (a test fails when the two drift
@@ -10,6 +11,11 @@ vectors with them), results in ``results-replicate/``. Snakemake lays it over th
 
 The replicate run's report (and the default run's, once both exist) then says how many of the
 decided claims keep their verdict on the fresh seeds (:func:`compare`).
+
+``config/pilot.yaml`` (``--pilot --write config/pilot.yaml``) is made the same way: the same grids on
+:data:`PILOT_SEEDS` seeds from :data:`PILOT_OFFSET` (a range neither the default config nor the replication
+uses), results in ``results-pilot/``; :mod:`rnnbench.claims.power` reads it to size each arm's seeds
+before any confirmatory seed is run.
 """
 from __future__ import annotations
 
@@ -26,6 +32,16 @@ from .register import REGISTER, Claim
 SEED_OFFSET = 1000
 SUFFIX = "-replicate"
 SEQUENCE_FAMILIES = ("recurrent", "names", "music", "embedding")
+PILOT_OFFSET = 2000
+PILOT_SEEDS = 3
+PILOT_SUFFIX = "-pilot"
+PILOT_HEADER = ("# Pilot runs (issue 19, item 4): the claims' grids on 3 seeds of their own (2000+), results apart; the\n"
+                "# power calculation (python -m rnnbench.claims.power --pilot results-pilot) sizes each arm's seeds from\n"
+                "# them, so no seed a verdict reads is looked at before its count is fixed. Generated from config/config.yaml\n"
+                "# by `python -m rnnbench.claims.replicate --pilot --write config/pilot.yaml`; do not edit by hand\n"
+                "# (tests/test_claims_power.py compares the two). Run it over the default config:\n"
+                "#   snakemake --cores 2 --configfile config/offline.yaml config/pilot.yaml\n"
+                "# Lists replace the default config's (Snakemake merges mappings, not lists): only these grids run.\n")
 HEADER = ("# Replication on fresh seeds (issue 19): the claims' grids on a disjoint seed range, results apart.\n"
           "# Generated from config/config.yaml by `python -m rnnbench.claims.replicate --write config/replicate.yaml`;\n"
           "# do not edit by hand (tests/test_claims_replicate.py compares the two). Run it over the default config:\n"
@@ -39,38 +55,52 @@ def claim_grids(register: Iterable[Claim] = REGISTER) -> dict[str, set[str]]:
     for c in register:
         arms = list(c.arms()) + (list(c.budget.control.arms()) if c.budget else [])
         for a in arms:
-            if a.grid is not None:
-                out.setdefault(a.family, set()).add(a.grid)
+            for grid in a.grids:
+                out.setdefault(a.family, set()).add(grid)
     return out
 
 
-def _shift(seeds: Any) -> list[int]:
-    return [int(s) + SEED_OFFSET for s in (seeds if isinstance(seeds, list) else [seeds])]
+def _shift(seeds: Any, offset: int = SEED_OFFSET, n: int | None = None) -> list[int]:
+    """The seeds moved by ``offset``; ``n``: instead, ``n`` seeds from ``offset`` on."""
+    if n is not None:
+        return list(range(offset, offset + n))
+    return [int(s) + offset for s in (seeds if isinstance(seeds, list) else [seeds])]
 
 
-def overlay(config: Mapping[str, Any], register: Iterable[Claim] = REGISTER) -> dict[str, Any]:
-    """The replication overlay of a config (as :mod:`yaml` reads it: anchors resolved)."""
+def overlay(config: Mapping[str, Any], register: Iterable[Claim] = REGISTER, offset: int = SEED_OFFSET,
+            n_seeds: int | None = None, suffix: str = SUFFIX) -> dict[str, Any]:
+    """The overlay of a config (as :mod:`yaml` reads it: anchors resolved) that runs the claims' grids on
+    seeds moved by ``offset`` (the replication: as many as the config's), or on ``n_seeds`` seeds from
+    ``offset`` (the pilot), with results in ``<results><suffix>``."""
     grids = claim_grids(register)
-    out: dict[str, Any] = {"results": str(config.get("results", "results")) + SUFFIX}
+    out: dict[str, Any] = {"results": str(config.get("results", "results")) + suffix}
     for family in SEQUENCE_FAMILIES:
         kept = []
         for entry in config.get(family) or []:
             if entry.get("name") in grids.get(family, set()):
                 e = copy.deepcopy(entry)
-                e["seeds"] = _shift(e.get("seeds", [0]))
+                e["seeds"] = _shift(e.get("seeds", [0]), offset, n_seeds)
                 kept.append(e)
         if family in config:
             out[family] = kept
     w2v = config.get("word2vec")
     if w2v:
-        out["word2vec"] = {"seeds": _shift(w2v.get("seeds", [1]))}
+        seeds = w2v.get("seeds", [1])
+        seeds = seeds if isinstance(seeds, list) else [seeds]
+        moved = _shift(seeds, offset, n_seeds)
+        out["word2vec"] = {"seeds": moved}
         vectors = (config.get("imdb") or {}).get("vectors")
         if vectors and "seed" in vectors:
-            out["imdb"] = {"vectors": {"seed": int(vectors["seed"]) + SEED_OFFSET}}
+            # IMDb's pretrained vectors: the moved twin of their seed's run, one the overlay trains
+            i = seeds.index(vectors["seed"]) if vectors["seed"] in seeds else 0
+            out["imdb"] = {"vectors": {"seed": moved[min(i, len(moved) - 1)]}}
     return out
 
 
-def render(config: Mapping[str, Any]) -> str:
+def render(config: Mapping[str, Any], pilot: bool = False) -> str:
+    if pilot:
+        body = overlay(config, offset=PILOT_OFFSET, n_seeds=PILOT_SEEDS, suffix=PILOT_SUFFIX)
+        return PILOT_HEADER + yaml.safe_dump(body, sort_keys=False, default_flow_style=None, width=110)
     return HEADER + yaml.safe_dump(overlay(config), sort_keys=False, default_flow_style=None, width=110)
 
 
@@ -116,8 +146,10 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m rnnbench.claims.replicate", description=__doc__.splitlines()[0])
     ap.add_argument("--config", default="config/config.yaml", help="the config whose claims' grids to replicate")
     ap.add_argument("--write", default=None, help="write the overlay here (default: print it)")
+    ap.add_argument("--pilot", action="store_true", help=f"the pilot overlay ({PILOT_SEEDS} seeds from {PILOT_OFFSET}, "
+                                                        f"results{PILOT_SUFFIX}/) instead of the replication")
     args = ap.parse_args(argv)
-    text = render(yaml.safe_load(Path(args.config).read_text()))
+    text = render(yaml.safe_load(Path(args.config).read_text()), pilot=args.pilot)
     if args.write:
         Path(args.write).write_text(text)
     else:

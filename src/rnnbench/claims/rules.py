@@ -27,7 +27,7 @@ SIDES = ("supported", "contradicted", "undecided")
 #: statistics the training history tracks (its validation twin is in ``history.csv``): the
 #: convergence gate can tell whether they were still moving when the epochs ran out
 TRACKED = {"test_accuracy", "test_metric", "best_test_metric", "log10_test_mse", "test_mse",
-           "test_accuracy_at_best_lr"}
+           "test_accuracy_at_best_lr", "log10_test_mse_at_best_lr"}
 # six seeds, spread symmetrically: the synthetic arms' mean is exactly their centre
 _SPREAD = np.array([-1.5, -0.9, -0.3, 0.3, 0.9, 1.5])
 
@@ -117,7 +117,7 @@ class _OneArm(Rule):
                     rule=self._rule_text(band), interval=stats.t_intervals(x))
         diverged = int((g["status"] == "diverged").sum()) if "status" in g else 0
         o.evidence = f"{fmt(m, 4)} [{fmt(lo, 4)}, {fmt(hi, 4)}], n={n}" + (f", {diverged} diverged" if diverged else "")
-        if "solved" in g and self.metric in ("test_mse", "log10_test_mse"):
+        if "solved" in g and self.metric in ("test_mse", "log10_test_mse", "log10_test_mse_at_best_lr"):
             o.evidence += f"; solved (MSE < 0.05) in {int(g['solved'].fillna(False).sum())} of {len(g)} seeds"
         if self.metric in TRACKED:
             o.pace, o.tracked = float(_mean_pace(g).mean()), True

@@ -48,24 +48,33 @@ def _as_float(v: Any) -> float:
 @dataclass(frozen=True)
 class Arm:
     """The runs of one configuration: ``family`` (recurrent, names, music, embedding, word2vec),
-    ``grid`` (a grid entry's name; word2vec runs have none: ``None``) and attribute values the runs
-    must have (columns of the runs table, e.g. ``cell``, ``layers``, ``clipvalue``). An arm reads
-    training runs unless it names another ``kind`` (word2vec's ``step_cost``: the timed steps of the
-    full softmax, HS and NS)."""
+    ``grid`` (a grid entry's name; word2vec runs have none: ``None``; a tuple of names: the first of
+    them that has runs, so a claim reads a better-suited grid where a config runs it and the default
+    one elsewhere) and attribute values the runs must have (columns of the runs table, e.g. ``cell``,
+    ``layers``, ``clipvalue``). An arm reads training runs unless it names another ``kind``
+    (word2vec's ``step_cost``: the timed steps of the full softmax, HS and NS)."""
 
     family: str
-    grid: str | None
+    grid: str | tuple[str, ...] | None
     where: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def grids(self) -> tuple[str, ...]:
+        """The grids the arm may read, in order of preference (empty for word2vec's)."""
+        if self.grid is None:
+            return ()
+        return tuple(self.grid) if isinstance(self.grid, tuple) else (self.grid,)
 
     def describe(self) -> str:
         cond = ", ".join(f"{k}={_fmt(v)}" for k, v in self.where.items())
-        head = f"{self.family}/{self.grid}" if self.grid else self.family
+        head = f"{self.family}/{' or else '.join(self.grids)}" if self.grid else self.family
         return f"{head} [{cond}]" if cond else head
 
     def row(self) -> dict[str, Any]:
-        """The columns a run of this arm has (what synthetic runs of a rule's tests start from)."""
-        return {"family": self.family, "grid": self.grid, "kind": self.where.get("kind", "run"), "status": "ok",
-                "metric": "accuracy", **self.where}
+        """The columns a run of this arm has (what synthetic runs of a rule's tests start from: its
+        preferred grid)."""
+        return {"family": self.family, "grid": self.grids[0] if self.grids else None,
+                "kind": self.where.get("kind", "run"), "status": "ok", "metric": "accuracy", **self.where}
 
 
 # ---- one history reader ------------------------------------------------------------------------
@@ -204,6 +213,8 @@ def sequence_row(r: Mapping[str, Any]) -> dict[str, Any]:
         base = _as_float(meta.get("baseline_mse_measured"))
         mse = base if diverged else test
         row["test_mse"] = mse
+        # chosen on validation (a learning-rate search): a diverged run counts at the baseline there too
+        row["val_metric"] = base if diverged else row["val_metric"]
         row["log10_test_mse"] = math.log10(mse) if mse > 0 else float("nan")
         row["solved"] = bool(mse < ADDING_SOLVED_MSE) if math.isfinite(mse) else False
     return row
@@ -211,6 +222,19 @@ def sequence_row(r: Mapping[str, Any]) -> dict[str, Any]:
 
 LECTURE_CAR = ("driver", "motorcycle", "cars", "truck", "taxi", "vehicle", "racing", "automobile", "passenger",
                "glider")
+
+
+def _alone(r: Mapping[str, Any]) -> bool | None:
+    """Whether the run's record says no other rnnbench job ran beside its timings (None: it does not say)."""
+    v = (r.get("neighbours") or {}).get("alone")
+    return None if v is None else bool(v)
+
+
+def ran_alone(g: pd.DataFrame) -> pd.Series:
+    """Per run: its record says it ran alone (``alone`` True; read back from a CSV as 'True' too)."""
+    if "alone" not in g:
+        return pd.Series(False, index=g.index)
+    return g["alone"].map(lambda v: v is True or v is np.True_ or str(v).strip().lower() in ("true", "1", "1.0"))
 
 
 def word2vec_rows(r: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -227,7 +251,7 @@ def word2vec_rows(r: Mapping[str, Any]) -> list[dict[str, Any]]:
         base = {"family": "word2vec", "grid": None, "kind": "step_cost", "impl": r.get("impl"), "arch": r.get("arch"),
                 "seed": r.get("seed"), "status": r.get("status"), "source": r.get("corpus"),
                 "corpus_tokens": r.get("corpus_tokens"), "vocab_size": r.get("vocab_size"),
-                "sample": _as_float(params.get("sample"))}
+                "sample": _as_float(params.get("sample")), "alone": _alone(r)}
         return [{**base, "run_id": f"{r['run_id']}/batch{b['batch']}/{loss}", "loss": loss, "batch": b["batch"],
                  "pairs": b["pairs"], "step_seconds": _as_float(secs), "theory_ratio": theory.get(loss, float("nan"))}
                 for b in r.get("batches") or [] for loss, secs in b["seconds"].items()]
@@ -249,6 +273,7 @@ def word2vec_row(r: Mapping[str, Any]) -> dict[str, Any]:
             # the lecture's figures are gensim on all of text8: a prefix run is not a test of them
             "corpus_part": "prefix" if r.get("corpus_prefix_tokens") else "whole",
             "words_per_second": _as_float(r.get("words_per_second")),
+            "alone": _alone(r),   # no other job beside its timing (the record's neighbours)
             # the words actually trained on (after subsampling) per second: the cost of a trained word
             "kept_words_per_second": kept / secs if secs > 0 else float("nan"),
             "analogy_total_pct": _as_float((a.get("total") or {}).get("accuracy_pct")),
@@ -278,11 +303,18 @@ def _matches(col: pd.Series, value: Any) -> pd.Series:
 
 
 def select(runs: pd.DataFrame, arm: Arm) -> pd.DataFrame:
+    """The arm's runs; an arm naming several grids reads the first of them that holds runs of it."""
     if runs.empty:
         return runs
+    if len(arm.grids) > 1:
+        for grid in arm.grids:
+            g = select(runs, Arm(arm.family, grid, arm.where))
+            if not g.empty:
+                return g
+        return runs.iloc[0:0]
     m = runs["family"] == arm.family
-    if arm.grid is not None:
-        m &= runs["grid"] == arm.grid
+    if arm.grids:
+        m &= runs["grid"] == arm.grids[0]
     if "kind" in runs and "kind" not in arm.where:   # training runs, unless the arm names another kind
         m &= runs["kind"].fillna("run") == "run"
     for k, v in arm.where.items():

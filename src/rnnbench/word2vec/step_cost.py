@@ -16,7 +16,10 @@ the only one with a full softmax (the C kernel, like word2vec.c and gensim, has 
 the ratios compare output layers, not implementations. Each timed batch is drawn once (the same
 windows and pairs for all three losses, from one seed per batch); the three steps run one after
 the other in an order that rotates from batch to batch, so the machine's load drifts alike over
-all three; the first batch only warms up.
+all three; the first batch only warms up. The job holds every core Snakemake has (the rule's
+``threads: workflow.cores``), so no other job of the workflow runs beside it, and the record says what
+did (``neighbours``: other rnnbench jobs counted before, between and after the timed batches, the threads
+the steps ran on and the cores the job held; :mod:`rnnbench.word2vec.neighbours`).
 
 Writes ``metrics.json``: per batch the pairs and each loss's seconds, the ratios
 ``softmax_over_hs`` and ``softmax_over_ns``, and (``--quality-tokens``) each loss's quality on the
@@ -35,6 +38,7 @@ import sys  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+from .neighbours import Neighbours  # noqa: E402
 from .params import ARCHS, Word2VecInputError, Word2VecParams  # noqa: E402
 
 TIMED_LOSSES = ("softmax", "hs", "ns")
@@ -48,9 +52,11 @@ def _sync(dev) -> None:
         torch.cuda.synchronize(dev)
 
 
-def time_steps(sentences: list[list[str]], params: dict, arch: str, repeats: int, dev, log=print) -> dict:
+def time_steps(sentences: list[list[str]], params: dict, arch: str, repeats: int, dev, log=print,
+               neighbours: Neighbours | None = None) -> dict:
     """Seconds of one training step of each loss on ``repeats`` batches (plus one warm-up batch)
-    spread evenly over the subsampled corpus."""
+    spread evenly over the subsampled corpus; ``neighbours`` sampled before the batches and after
+    each (never inside a timed step)."""
     import torch
 
     from .sampling import subsample
@@ -82,6 +88,8 @@ def time_steps(sentences: list[list[str]], params: dict, arch: str, repeats: int
         f"{arch}, threads {torch.get_num_threads() if dev.type == 'cpu' else dev}")
     starts = [int(k * (n - bw) / repeats) for k in range(repeats + 1)]
     batches = []
+    if neighbours is not None:
+        neighbours.sample()
     with torch.no_grad():
         for k, start in enumerate(starts):
             order = TIMED_LOSSES[k % 3:] + TIMED_LOSSES[:k % 3]
@@ -93,6 +101,8 @@ def time_steps(sentences: list[list[str]], params: dict, arch: str, repeats: int
                 pairs.add(batch_step(models[loss], toks, snt, start, start + bw, per_loss[loss], p.alpha, g))
                 _sync(dev)
                 secs[loss] = time.perf_counter() - t
+            if neighbours is not None:
+                neighbours.sample()
             if len(pairs) != 1:   # the ratios would compare different work
                 raise RuntimeError(f"batch {k}: the losses' steps saw different pairs ({sorted(pairs)})")
             if k == 0:
@@ -150,7 +160,7 @@ def quality(sentences: list[list[str]], params: dict, arch: str, tokens: int, ev
 
 def run(corpus: str, corpus_name: str, outdir: str, params: dict, arch: str = "skipgram", repeats: int = 5,
         device: str = "auto", prefix: int | None = None, quality_tokens: int | None = None,
-        eval_dir: str | None = None, restrict_vocab: int = 30_000, log=print) -> dict:
+        eval_dir: str | None = None, restrict_vocab: int = 30_000, log=print, cores_held: int | None = None) -> dict:
     from ..device import describe_device, resolve_device
     from ..records import write_record
     from .corpus import read_sentences
@@ -163,7 +173,11 @@ def run(corpus: str, corpus_name: str, outdir: str, params: dict, arch: str = "s
     t0 = time.perf_counter()
     dev = resolve_device(device)
     sentences = read_sentences(corpus)
-    timing = time_steps(sentences, params, arch, repeats, dev, log)
+    neighbours = Neighbours()
+    timing = time_steps(sentences, params, arch, repeats, dev, log, neighbours)
+    seen = neighbours.record(timing["threads"], cores_held)
+    log(f"other rnnbench jobs beside the timings: {seen['samples']} (alone: {seen['alone']}); "
+        f"threads {seen['threads']}, cores held {cores_held}")
     qual = quality(sentences, params, arch, quality_tokens, eval_dir, dev, restrict_vocab, log) \
         if quality_tokens else None
     p = Word2VecParams.for_combination(arch, "softmax", **params)
@@ -175,7 +189,7 @@ def run(corpus: str, corpus_name: str, outdir: str, params: dict, arch: str = "s
         "device": describe_device(dev), "backend": "torch",
         "backend_detail": "every loss on the batched torch path: no C kernel (ours, word2vec.c, gensim) has a full "
                           "softmax",
-        **timing, "quality": qual, "wall_seconds": time.perf_counter() - t0,
+        **timing, "neighbours": seen, "quality": qual, "wall_seconds": time.perf_counter() - t0,
     }
     return write_record(Path(outdir) / "metrics.json", record)
 
@@ -194,10 +208,13 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--eval-dir", default=None)
     ap.add_argument("--restrict-vocab", type=int, default=30_000)
     ap.add_argument("--device", default="auto")
+    ap.add_argument("--cores-held", type=int, default=None,
+                    help="the cores the job holds (Snakemake's threads for it), for the record")
     a = ap.parse_args(argv)
     try:
         run(a.corpus, a.corpus_name, a.outdir, json.loads(a.params), a.arch, a.repeats, a.device, a.prefix,
-            a.quality_tokens, a.eval_dir, a.restrict_vocab, log=lambda m: print(m, flush=True))
+            a.quality_tokens, a.eval_dir, a.restrict_vocab, log=lambda m: print(m, flush=True),
+            cores_held=a.cores_held)
     except (Word2VecInputError, json.JSONDecodeError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
         raise SystemExit(2)

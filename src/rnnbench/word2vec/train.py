@@ -27,6 +27,7 @@ from pathlib import Path  # noqa: E402
 
 from ..records import write_history, write_record  # noqa: E402
 from ..grid import word2vec_run_id  # noqa: E402
+from .neighbours import Neighbours  # noqa: E402
 from .params import IMPLS, LOSSES, Word2VecInputError, Word2VecParams  # noqa: E402
 
 
@@ -40,6 +41,10 @@ def run(impl: str, arch: str, loss: str, seed: int, corpus: str, corpus_name: st
     params["seed"] = seed
     p = Word2VecParams.for_combination(arch, loss, **params)
     p.validate()
+    # words/s is a timing: the record says which other jobs ran beside the training (sampled as it
+    # starts and as it ends; a training job holds only its workers' cores, so others may share the machine)
+    neighbours = Neighbours()
+    neighbours.sample()
     t0 = time.perf_counter()
     if impl == "ours":
         from ..device import describe_device, resolve_device
@@ -57,6 +62,7 @@ def run(impl: str, arch: str, loss: str, seed: int, corpus: str, corpus_name: st
     else:
         raise Word2VecInputError(f"impl must be one of {IMPLS}, got {impl!r}")
     wall = time.perf_counter() - t0
+    neighbours.sample()
 
     emb = Embeddings(result.words, result.vectors)
     t1 = time.perf_counter()
@@ -82,6 +88,7 @@ def run(impl: str, arch: str, loss: str, seed: int, corpus: str, corpus_name: st
         "wall_seconds": wall, "eval_seconds": eval_seconds,
         "raw_words": result.raw_words, "effective_words": result.effective_words,
         "words_per_second": result.words_per_second,
+        "neighbours": neighbours.record(threads=p.workers),
         **quality,
     }
     out.mkdir(parents=True, exist_ok=True)
