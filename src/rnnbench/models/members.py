@@ -19,7 +19,7 @@ one claim), the reset-before GRU (two matmuls per step, stepwise already), trunc
 from __future__ import annotations
 
 import copy
-from typing import Optional
+from typing import Callable, Optional
 
 import torch
 import torch.nn.functional as F
@@ -170,6 +170,32 @@ class Members(nn.Module):
             idx = (lengths.long() - 1).clamp(min=0)
             last = h.gather(2, idx[:, :, None, None].expand(s, bsz, 1, n)).squeeze(2)
         return torch.baddbmm(b.unsqueeze(1), last, w.transpose(1, 2))
+
+
+def build_members(spec, seeds: list[int], device, prepare: Optional[Callable[[SequenceModel], None]] = None
+                  ) -> Members:
+    """The members of ``seeds``: each built exactly as its one-seed run builds it (all generators
+    seeded with the seed, then :func:`~rnnbench.models.seq.build_model`, then ``prepare``, e.g.
+    loading pretrained embedding rows), with a mask generator in the state the one-seed run's
+    global generator is in when its training starts (the CUDA one, freshly seeded, on a GPU)."""
+    from ..device import seed_everything
+    from .seq import build_model
+
+    models, gens = [], []
+    dev = torch.device(device)
+    for seed in seeds:
+        seed_everything(int(seed))
+        m = build_model(spec)
+        if prepare is not None:
+            prepare(m)
+        models.append(m)
+        gen = torch.Generator(device=dev)
+        if dev.type == "cpu":
+            gen.set_state(torch.get_rng_state())
+        else:
+            gen.manual_seed(int(seed))
+        gens.append(gen)
+    return Members(models, gens)
 
 
 class OneMember(nn.Module):
