@@ -460,6 +460,7 @@ def _results(g: _Group, t: dict, kind: str, metric: str, seconds: float) -> list
         for k in range(g.size):
             model.load_member_state(k, current[k])
     n = t["x_train"].shape[0 if t["shared"] else 1]
+    share = seconds / g.size    # a member's share of the group's training time: comparable with a run alone
     out = []
     for k in range(g.size):
         shown = {"test": final_test}
@@ -478,6 +479,6 @@ def _results(g: _Group, t: dict, kind: str, metric: str, seconds: float) -> list
             more_final=(lambda k=k: {f"train_eval_{metric}": train_eval[k][metric]}) if train_eval else None)
         tr = g.trackers[k]
         out.append(RunResult(history=g.histories[k], status=tr.status, diverged_epoch=tr.diverged_epoch,
-                             cause=tr.cause, final=final, best=best, path=model.path, seconds=seconds,
-                             extra=throughput(g.histories[k], n, seconds)))
+                             cause=tr.cause, final=final, best=best, path=model.path, seconds=share,
+                             extra=throughput(g.histories[k], n, share)))
     return out
