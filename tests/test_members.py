@@ -70,13 +70,14 @@ def assert_same_run(one, grouped, p_one, p_grouped):
     assert np.mean(p_one == p_grouped) >= 0.99
 
 
+@pytest.mark.parametrize("path", ["stacked", "loop"])
 @pytest.mark.parametrize("variant", list(VARIANTS))
 @pytest.mark.parametrize("cell", BATCHED_CELLS)
-def test_members_equal_their_seeds_trained_alone(cell, variant):
+def test_members_equal_their_seeds_trained_alone(cell, variant, path):
     v = VARIANTS[variant]
     data = toy(lengths=variant.startswith("rdropout"))
     spec = ModelSpec(cell=cell, input_size=3, hidden=8, output_size=2, **v["model"])
-    members = build_members(spec, SEEDS, CPU)
+    members = build_members(spec, SEEDS, CPU, path=path)
     grouped = fit_members(members, [data] * 3, [cfg(s, **v["train"]) for s in SEEDS], CPU, log=lambda s: None)
     for k, seed in enumerate(SEEDS):
         model, one = alone(spec, data, seed, **v["train"])

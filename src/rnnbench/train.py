@@ -257,7 +257,6 @@ def run_group(spec: dict[str, Any], data_path: str | None, outdir: str | Path, d
 
 
 def _run_batched(spec, specs, datas, mspec, cfgs, data_path, outdir: Path, device_name: str, t0: float):
-    from .models import kernels
     from .models.diagnostics import measure_diagnostics
     from .models.members import build_members
     from .models.seq import count_parameters
@@ -274,8 +273,7 @@ def _run_batched(spec, specs, datas, mspec, cfgs, data_path, outdir: Path, devic
     every = spec.get("checkpoint_every")
     ckpt = outdir / spec["group_id"] / "group-checkpoint.pt" if every else None
     results = fit_members(members, datas, cfgs, device, log=log.info, checkpoint=ckpt)
-    kernel = {"requested": kernels.requested(mspec.kernel), "choices": [],
-              "batched": f"{len(specs)} seeds as one stacked model (models/members.py, stepwise loops)"}
+    kernel = members.kernel_record()   # the members' path, and per shape what ran and why
     group = {"id": spec["group_id"], "seeds": list(spec["seeds"]), "batched": True,
              "train_seconds": results[0].seconds * len(specs)}
     wall = time.perf_counter() - t0

@@ -2,11 +2,22 @@
 
 The arms of the claims register are runs that differ only in their seed. Each member here is
 the :class:`~rnnbench.models.seq.SequenceModel` that seed builds alone (built by that model's own
-code, then its tensors stacked: dim 0 of every parameter is the member), and the forward pass is
-that model's stepwise path with a members dimension: one batched matmul per step for all members
-(the loops of :mod:`.equations` take the extra dim). Each member draws its dropout masks from its
-own generator, in the order and shapes the one-seed path draws them from the global one, so a
-member computes what its seed computes alone, up to float rounding (tests/test_members.py).
+code, then its tensors stacked: dim 0 of every parameter is the member). Two ways to run them,
+the same function:
+
+* 'stacked': that model's stepwise path with a members dimension — one batched matmul per step
+  for all members (the loops of :mod:`.equations` take the extra dim). What fills a GPU: S small
+  models launch as one.
+* 'loop': member after member, each through the one-seed model's own path (the native C kernel
+  or torch's fused layer, chosen per shape as for a run alone, :mod:`.kernels`) with that
+  member's slice of the stacked weights (``torch.func.functional_call``). On a CPU a fused
+  kernel per member is faster than the stepwise loop with S members (bench/seed_groups.py), and
+  the group still shares one process, one data load and one evaluation pass.
+
+``path: auto`` takes 'stacked' on a GPU and 'loop' on a CPU. Each member draws its dropout masks
+from its own generator, in the order and shapes the one-seed path draws them from the global
+one, so a member computes what its seed computes alone, up to float rounding
+(tests/test_members.py).
 
 What is batched (:func:`batchable`): the cells with a fused torch layer — rnn_tanh, rnn_relu,
 irnn, nprnn, lstm, gru with reset after — with or without embedding, padding (lengths),
@@ -29,6 +40,7 @@ from .equations import LOOPS
 from .seq import CELLS, SequenceModel
 
 BATCHED_CELLS = ("rnn_tanh", "rnn_relu", "irnn", "nprnn", "lstm", "gru")
+PATHS = ("auto", "stacked", "loop")
 
 
 def batchable(spec, cfg: dict) -> Optional[str]:
@@ -56,8 +68,11 @@ class Members(nn.Module):
 
     stacked = True
 
-    def __init__(self, models: list[SequenceModel], generators: list[torch.Generator]):
+    def __init__(self, models: list[SequenceModel], generators: list[torch.Generator], path: str = "auto"):
         super().__init__()
+        if path not in PATHS:
+            raise ValueError(f"members path must be one of {PATHS}, got {path!r}")
+        self.requested_path = path
         if not models or len(models) != len(generators):
             raise ValueError(f"need one generator per member, got {len(models)} models and {len(generators)}")
         spec = models[0].spec
@@ -69,13 +84,47 @@ class Members(nn.Module):
             raise ValueError(why)
         self.spec, self.size, self.gates = spec, len(models), models[0].gates
         self.generators = generators
-        self.template = copy.deepcopy(models[0])     # member_model() fills it with one member's weights
+        # one member's module (not registered: its own weights are never trained): member_model()
+        # copies it, the loop path runs it with each member's slice of the stacked weights
+        self._template = [copy.deepcopy(models[0])]
         self.names = [n for n, _ in models[0].named_parameters()]
         params = [dict(m.named_parameters()) for m in models]
         self.weights = nn.ParameterList(
             nn.Parameter(torch.stack([p[n].detach() for p in params]), requires_grad=params[0][n].requires_grad)
             for n in self.names)
-        self.path = "members"
+
+    @property
+    def template(self) -> SequenceModel:
+        return self._template[0]
+
+    def _apply(self, fn, recurse=True):
+        super()._apply(fn, recurse)
+        self.template._apply(fn, recurse)
+        return self
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        self.template.train(mode)
+        return self
+
+    def run_path(self) -> str:
+        """'stacked' or 'loop' (see the module docstring)."""
+        if self.requested_path != "auto":
+            if self.requested_path == "loop" and self.weights[0].is_cuda:
+                raise ValueError("the members' loop path draws masks from CPU generators: use 'stacked' on a GPU")
+            return self.requested_path
+        return "stacked" if self.weights[0].is_cuda else "loop"
+
+    @property
+    def path(self) -> str:
+        """For the run record: 'members-stacked', or 'members-loop/<the one-seed model's path>'."""
+        p = self.run_path()
+        return "members-stacked" if p == "stacked" else f"members-loop/{self.template.path}"
+
+    def kernel_record(self) -> dict:
+        rec = self.template.kernel_record()
+        rec["members"] = {"size": self.size, "path": self.run_path()}
+        return rec
 
     def w(self, name: str) -> Tensor:
         return self.weights[self.names.index(name)]
@@ -150,10 +199,29 @@ class Members(nn.Module):
         w = self.w("embedding.weight")
         return torch.stack([F.embedding(x[k].long(), w[k], self.spec.padding_idx) for k in range(self.size)])
 
+    def _member_forward(self, k: int, x: Tensor, lengths: Optional[Tensor]) -> Tensor:
+        """Member k through the one-seed model's own path, its masks from its own generator."""
+        from torch.func import functional_call
+
+        weights = {n: p[k] for n, p in zip(self.names, self.weights)}
+        args = (x,) if lengths is None else (x, lengths)
+        if not (self.training and (self.spec.dropout > 0 or self.spec.recurrent_dropout > 0)):
+            return functional_call(self.template, weights, args)
+        saved = torch.get_rng_state()
+        torch.set_rng_state(self.generators[k].get_state())
+        try:
+            return functional_call(self.template, weights, args)
+        finally:
+            self.generators[k].set_state(torch.get_rng_state())
+            torch.set_rng_state(saved)
+
     def forward(self, x: Tensor, lengths: Optional[Tensor] = None) -> Tensor:
         """x: (S, B, T, F) floats or (S, B, T) ids; lengths (S, B) -> logits (S, B, out) or (S, B, T, out)."""
         if x.shape[0] != self.size:
             raise ValueError(f"input has {x.shape[0]} members, the model {self.size}")
+        if self.run_path() == "loop":
+            return torch.stack([self._member_forward(k, x[k], None if lengths is None else lengths[k])
+                                for k in range(self.size)])
         h = self._embed(x)
         for i in range(self.spec.layers):
             h = self._layer(i, h)
@@ -172,8 +240,8 @@ class Members(nn.Module):
         return torch.baddbmm(b.unsqueeze(1), last, w.transpose(1, 2))
 
 
-def build_members(spec, seeds: list[int], device, prepare: Optional[Callable[[SequenceModel], None]] = None
-                  ) -> Members:
+def build_members(spec, seeds: list[int], device, prepare: Optional[Callable[[SequenceModel], None]] = None,
+                  path: str = "auto") -> Members:
     """The members of ``seeds``: each built exactly as its one-seed run builds it (all generators
     seeded with the seed, then :func:`~rnnbench.models.seq.build_model`, then ``prepare``, e.g.
     loading pretrained embedding rows), with a mask generator in the state the one-seed run's
@@ -195,7 +263,7 @@ def build_members(spec, seeds: list[int], device, prepare: Optional[Callable[[Se
         else:
             gen.manual_seed(int(seed))
         gens.append(gen)
-    return Members(models, gens)
+    return Members(models, gens, path)
 
 
 class OneMember(nn.Module):
