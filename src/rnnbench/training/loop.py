@@ -88,6 +88,8 @@ def evaluate_members(model, kind: str, t: dict, split: str, chunk: int = EVAL_CH
     """Loss and the task's metric (accuracy / mse / nll) of each member on a whole split."""
     model.eval()
     s = model.size
+    if model.stacked:
+        chunk = max(256, chunk // s)    # S members' activations at once: the chunk shrinks with S
     n = t[f"x_{split}"].shape[0 if t["shared"] else 1]
     total = torch.zeros(s, dtype=torch.float64)
     weight = torch.zeros(s, dtype=torch.float64)
