@@ -16,6 +16,11 @@ seconds of each side (the rest is start-up, data loading, evaluation and diagnos
 paired runs are the figures to quote: the machine may be shared. ``--avx2`` runs every process with
 the AVX2 recipe (torch, oneDNN, MKL and the native kernel held to AVX2), as an AVX2-only CPU runs.
 The first lines name the CPU and its vector extensions.
+
+``--paths`` instead times, in one process, one training epoch of the S members on each way of
+computing them (``stacked``: one batched matmul per step for all members; ``loop``: member after
+member through the one-seed model's own kernel), taking turns: the measurement behind the CPU's
+default (``loop``).
 """
 from __future__ import annotations
 
@@ -80,6 +85,34 @@ def train_seconds(outdir: Path, run_ids: list[str]) -> float:
     return sum(json.loads((outdir / r / "metrics.json").read_text())["train_seconds"] for r in run_ids)
 
 
+def compare_paths(a) -> None:
+    sys.path.insert(0, str(REPO / "src"))
+    import torch
+
+    from rnnbench.data.har import load_har
+    from rnnbench.models.members import build_members
+    from rnnbench.train import member_specs, model_spec, train_config
+    from rnnbench.training.loop import fit_members
+
+    torch.set_num_threads(a.threads)
+    data = load_har(a.data)
+    print(f"cpu: {cpu_line()}; torch CPU capability {torch.backends.cpu.get_cpu_capability()}; "
+          f"{a.threads} thread(s); HAR LSTM(32), batch 128, one epoch per measurement")
+    print("| S | stacked s | loop s | stacked / loop |")
+    print("|---|---|---|---|")
+    for s in (int(v) for v in a.sizes.split(",")):
+        specs = member_specs(group_spec(list(range(s)), 1))
+        mspec, cfgs = model_spec(specs[0], data), [train_config(m) for m in specs]
+        times = {"stacked": [], "loop": []}
+        for _ in range(a.repeats):
+            for path in times:
+                members = build_members(mspec, [m["seed"] for m in specs], "cpu", path=path)
+                res = fit_members(members, [data] * s, cfgs, "cpu", log=lambda line: None)
+                times[path].append(res[0].history[0]["seconds"])
+        st, lo = statistics.median(times["stacked"]), statistics.median(times["loop"])
+        print(f"| {s} | {st:.1f} | {lo:.1f} | {st / lo:.2f} |", flush=True)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--data", required=True, help="the prepared HAR file (data/prepared/har-<source>.npz)")
@@ -88,7 +121,12 @@ def main() -> None:
     p.add_argument("--repeats", type=int, default=2)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--avx2", action="store_true", help="the AVX2 recipe for every process")
+    p.add_argument("--paths", action="store_true", help="stacked against loop, in one process (see above)")
     a = p.parse_args()
+    if a.paths:
+        if a.avx2:
+            raise SystemExit("--paths runs in this process: set the AVX2 recipe in the environment instead")
+        return compare_paths(a)
     sys.path.insert(0, str(REPO / "src"))
     from rnnbench.train import member_specs
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(REPO / "src"), os.environ.get("PYTHONPATH", "")]))
