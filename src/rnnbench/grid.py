@@ -240,9 +240,10 @@ def groups(runs: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
 def group_resources(group: Mapping[str, Any], threads: int, scale: str) -> dict[str, int]:
     """Snakemake resources of a group's training job, scaled with its seeds: ``runtime`` (minutes)
     as S one-seed runs (the bound of a group that trains its seeds one after another), ``mem_mb``
-    a one-seed job's 3000 MB plus each further member's stacked weights, masks and activations
-    (bench/seed_groups.py measures them), ``threads`` the config's per job: S stacked members are
-    one matmul per step, on the job's threads."""
+    a one-seed job's 3000 MB plus 100 MB a further member (measured by bench/seed_groups.py: a
+    10-seed HAR group on the CPU's member-by-member path peaked at 0.6-0.85 GB, as a one-seed job;
+    the margin is for the stacked path, whose activations grow with S), ``threads`` the config's:
+    on a CPU the members run one after another on the job's threads."""
     s = len(group["seeds"])
     per_run = 240 if scale == "full" else 30
     return {"threads": int(threads), "mem_mb": 3000 + 100 * (s - 1), "runtime": per_run * s}
