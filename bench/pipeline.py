@@ -2,7 +2,12 @@
 the full grid.
 
     RNNBENCH_MIRROR=../shared/datasets python bench/pipeline.py --configfile config/offline.yaml
+    RNNBENCH_MIRROR=../shared/datasets python bench/pipeline.py --configfile config/offline.yaml --against HEAD~3
     python bench/pipeline.py --dry-run-only
+
+``--against REV`` runs the same pipeline on another commit too (a temporary ``git worktree``, its
+own ``src`` first on PYTHONPATH), that commit first and then this checkout, and prints the wall
+time ratio of the pair: the before / after of a change measured side by side in one session.
 
 Runs ``snakemake --cores N`` on a fresh results/data folder (so nothing is reused) and samples the
 resident memory of the whole process tree every 0.5 s: prints the wall time, the peak total RSS of
@@ -41,12 +46,13 @@ def tree_rss(proc: psutil.Process) -> tuple[int, int]:
     return total, largest
 
 
-def run_pipeline(configfiles: list[str], cores: int, workdir: Path) -> dict:
+def run_pipeline(configfiles: list[str], cores: int, workdir: Path, repo: Path = REPO) -> dict:
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(repo / "src"), os.environ.get("PYTHONPATH", "")]))
     cmd = [sys.executable, "-m", "snakemake", "--cores", str(cores), "--configfile", *configfiles,
            "--config", f"results={workdir}/results", f"data={{root: {workdir}/data}}"]
     peak = {"total": 0, "largest": 0}
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(cmd, cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     ps = psutil.Process(proc.pid)
     stop = threading.Event()
 
@@ -86,12 +92,19 @@ def dry_run(configfile: str) -> tuple[float, int]:
     return wall, jobs
 
 
+def report(what: str, configs: list[str], cores: int, r: dict, work: Path) -> None:
+    print(f"{what} {' + '.join(configs)} on {cores} cores: {r['jobs']} jobs, wall {r['wall_s'] / 60:.1f} min, "
+          f"peak RSS {r['peak_total_rss_mb']:.0f} MB all processes at once, "
+          f"{r['peak_process_rss_mb']:.0f} MB largest process; results in {work}/results", flush=True)
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--configfile", nargs="*", default=[])
     p.add_argument("--cores", type=int, default=os.cpu_count())
     p.add_argument("--keep", default=None, help="folder for results/data (default: a fresh temporary one)")
     p.add_argument("--dry-run-only", action="store_true")
+    p.add_argument("--against", default=None, metavar="REV", help="also run the pipeline on commit REV, first")
     a = p.parse_args()
     from rnnbench.cbuild import machine_line
 
@@ -100,10 +113,20 @@ def main() -> None:
     if not a.dry_run_only:
         work = Path(a.keep or tempfile.mkdtemp(prefix="rnnbench-pipeline-"))
         configs = a.configfile or ["config/config.yaml"]
-        r = run_pipeline(configs, a.cores, work)
-        print(f"pipeline {' + '.join(configs)} on {a.cores} cores: {r['jobs']} jobs, wall {r['wall_s'] / 60:.1f} min, "
-              f"peak RSS {r['peak_total_rss_mb']:.0f} MB all processes at once, "
-              f"{r['peak_process_rss_mb']:.0f} MB largest process; results in {work}/results")
+        before = None
+        if a.against:
+            tree = work / "against"
+            subprocess.run(["git", "worktree", "add", "--detach", str(tree), a.against], cwd=REPO, check=True,
+                           capture_output=True)
+            try:
+                before = run_pipeline(configs, a.cores, work / "before", repo=tree)
+            finally:
+                subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=REPO, capture_output=True)
+            report(f"{a.against}: pipeline", configs, a.cores, before, work / "before")
+        r = run_pipeline(configs, a.cores, work / "after" if a.against else work)
+        report("this checkout: pipeline", configs, a.cores, r, work / "after" if a.against else work)
+        if before is not None:
+            print(f"wall time, {a.against} / this checkout: {before['wall_s'] / r['wall_s']:.2f}")
     wall, jobs = dry_run("config/full.yaml")
     print(f"snakemake -n on config/full.yaml: {jobs} jobs planned in {wall:.1f} s")
 

@@ -128,3 +128,10 @@ def test_gk_and_highway_figures_from_run_records(tmp_path):
         assert fn(recs, tmp_path) == tmp_path / name and (tmp_path / name).stat().st_size > 10_000
     # without the runs: a declared figure that says so
     assert highway_figure(recs[:4], tmp_path / "none").exists()
+
+
+def test_grad_vs_distance_has_one_value_per_step():
+    data = load_adding(seq_len=30, n_train=64, n_test=16, seed=0)
+    model = build_model(ModelSpec(cell="rnn_tanh", input_size=2, hidden=8, output_size=1))
+    g = grad_vs_distance(model, data, CPU, n=32)
+    assert len(g) == 30 and all(np.isfinite(g)) and g[0] > 0

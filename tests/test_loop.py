@@ -13,7 +13,7 @@ from conftest import adding_spec
 from rnnbench.data.adding import load_adding
 from rnnbench.models.seq import ModelSpec, build_model
 from rnnbench.train import run
-from rnnbench.training.loop import _clip, fit, grad_vs_distance, l2_penalty
+from rnnbench.training.loop import _clip, fit, l2_penalty
 from rnnbench.training.types import TaskData
 
 CPU = torch.device("cpu")
@@ -96,13 +96,6 @@ def test_checkpoint_resume_gives_the_uninterrupted_result(tmp_path):
     strip = lambda h: [{k: v for k, v in r.items() if k != "seconds"} for r in h]  # noqa: E731
     assert strip(resumed.history) == strip(whole.history)
     assert resumed.final == pytest.approx(whole.final)
-
-
-def test_grad_vs_distance_has_one_value_per_step():
-    data = load_adding(seq_len=30, n_train=64, n_test=16, seed=0)
-    model = build_model(ModelSpec(cell="rnn_tanh", input_size=2, hidden=8, output_size=1))
-    g = grad_vs_distance(model, data, CPU, n=32)
-    assert len(g) == 30 and all(np.isfinite(g)) and g[0] > 0
 
 
 def test_adding_problem_baseline_is_measured():

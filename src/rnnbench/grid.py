@@ -206,3 +206,44 @@ def expand(entries: list[Mapping[str, Any]] | None, family: str = "recurrent") -
             spec["run_id"] = rid
             runs[rid] = spec
     return runs
+
+
+# ---------------------------------------------------------------- the seeds of an arm, one job
+def group_id(run_id: str) -> str:
+    """The arm of a run id: the id without its ``/seed<N>`` part."""
+    head, _, last = run_id.rpartition("/")
+    if not head or not last.startswith("seed"):
+        raise GridError(f"run id {run_id!r} does not end in /seed<N>")
+    return head
+
+
+def groups(runs: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The runs that differ only in their seed, as one group spec each (one job, :func:`rnnbench.train.run_group`):
+    ``{**the runs' shared spec, seeds: [..], run_ids: [..], group_id}``, keyed by group id.
+    Keras runs stay one seed per group (and per process): TensorFlow keeps seed state across the
+    models of a process."""
+    out: dict[str, dict[str, Any]] = {}
+    for rid, spec in runs.items():
+        shared = {k: v for k, v in spec.items() if k not in ("seed", "run_id")}
+        gid = group_id(rid) if spec.get("backend") != "keras" else rid
+        g = out.get(gid)
+        if g is None:
+            out[gid] = {**shared, "seeds": [spec["seed"]], "run_ids": [rid], "group_id": gid}
+            continue
+        if {k: v for k, v in g.items() if k not in ("seeds", "run_ids", "group_id")} != shared:
+            raise GridError(f"runs {g['run_ids'][0]!r} and {rid!r} share an arm id but differ in more than the seed")
+        g["seeds"].append(spec["seed"])
+        g["run_ids"].append(rid)
+    return out
+
+
+def group_resources(group: Mapping[str, Any], threads: int, scale: str) -> dict[str, int]:
+    """Snakemake resources of a group's training job, scaled with its seeds: ``runtime`` (minutes)
+    as S one-seed runs (the bound of a group that trains its seeds one after another), ``mem_mb``
+    a one-seed job's 3000 MB plus 100 MB a further member (measured by bench/seed_groups.py: a
+    10-seed HAR group on the CPU's member-by-member path peaked at 0.6-0.85 GB, as a one-seed job;
+    the margin is for the stacked path, whose activations grow with S), ``threads`` the config's:
+    on a CPU the members run one after another on the job's threads."""
+    s = len(group["seeds"])
+    per_run = 240 if scale == "full" else 30
+    return {"threads": int(threads), "mem_mb": 3000 + 100 * (s - 1), "runtime": per_run * s}

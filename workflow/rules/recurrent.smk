@@ -1,14 +1,29 @@
-# Recurrent study: one job per (grid entry, cell, variant, seed); see rnnbench.grid.
+# Recurrent study: one job per arm (grid entry, cell, variant: its seeds together); see rnnbench.grid.
 # The `train` rule serves every sequence-model family (recurrent, names, music, embedding).
 from rnnbench.report.recurrent import OUTPUTS as RECURRENT_OUTPUTS
+
+from rnnbench.grid import group_resources
+from rnnbench.grid import groups as group_runs
+from rnnbench.train import copy_member_record
 
 # the prepared file each task reads (rnnbench.data.tasks); tasks without one are generated inside the job
 TASK_DATA = {name: (lambda t=t: f"{DATA}/prepared/{t.prepared_file(config)}") for name, t in TASKS.items() if t.prepared}
 
 
+# The seeds of one arm (runs that differ only in their seed) train in one job, as one stacked
+# model where they can (rnnbench.grid.groups, rnnbench.train.run_group); the job writes each seed's
+# record under groups/, and `member` copies it to the run's own folder, where readers find it.
+GROUPS = {fam: group_runs(RUNS[fam]) for fam in SEQUENCE_FAMILIES}
+GROUP_OF = {fam: {rid: gid for gid, g in GROUPS[fam].items() for rid in g["run_ids"]} for fam in SEQUENCE_FAMILIES}
+
+
 def train_data(wildcards):
-    task = RUNS[wildcards.family][wildcards.run]["task"]
+    task = GROUPS[wildcards.family][wildcards.group]["task"]
     return TASK_DATA[task]() if task in TASK_DATA else []
+
+
+def group_resource(key):
+    return lambda w: group_resources(GROUPS[w.family][w.group], config["threads"], config["scale"])[key]
 
 
 def all_runs(family):
@@ -19,27 +34,44 @@ rule train:
     input:
         data=train_data,
     output:
-        metrics=f"{RESULTS}/{{family}}/{{run}}/metrics.json",
-        history=f"{RESULTS}/{{family}}/{{run}}/history.csv",
+        directory(f"{RESULTS}/groups/{{family}}/{{group}}"),
     params:
-        spec=lambda w: json.dumps(RUNS[w.family][w.run]),
-        outdir=lambda w: f"{RESULTS}/{w.family}/{w.run}",
+        spec=lambda w: json.dumps(GROUPS[w.family][w.group]),
+        outdir=lambda w: f"{RESULTS}/groups/{w.family}",
         data=lambda w, input: input.data or "none",
     log:
-        f"{RESULTS}/logs/{{family}}/{{run}}.log",
+        f"{RESULTS}/logs/{{family}}/{{group}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/{{family}}/{{run}}.tsv"
+        f"{RESULTS}/benchmarks/{{family}}/{{group}}.tsv"
     wildcard_constraints:
         family=one_of(SEQUENCE_FAMILIES),
-        run=one_of([r for fam in RUNS.values() for r in fam]),
-    threads: config["threads"]
+        group=one_of([g for fam in GROUPS.values() for g in fam]),
+    threads: group_resource("threads")
     resources:
-        mem_mb=3000,
-        runtime=lambda w: 240 if config["scale"] == "full" else 30,
+        mem_mb=group_resource("mem_mb"),
+        runtime=group_resource("runtime"),
         gpu=gpu_resource,
     shell:
         "{PYTHON} -m rnnbench.train --spec {params.spec:q} --data {params.data} "
         "--outdir {params.outdir} --device {config[device]} --threads {threads} > {log} 2>&1"
+
+
+localrules: member
+
+
+rule member:
+    input:
+        lambda w: f"{RESULTS}/groups/{w.family}/{GROUP_OF[w.family][w.run]}",
+    output:
+        metrics=f"{RESULTS}/{{family}}/{{run}}/metrics.json",
+        history=f"{RESULTS}/{{family}}/{{run}}/history.csv",
+    params:
+        staged=lambda w: f"{RESULTS}/groups/{w.family}/{w.run}",
+    wildcard_constraints:
+        family=one_of(SEQUENCE_FAMILIES),
+        run=one_of([r for fam in RUNS.values() for r in fam]),
+    run:
+        copy_member_record(params.staged, output.metrics, output.history)
 
 
 rule aggregate_recurrent:

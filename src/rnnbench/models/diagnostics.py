@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import torch
 
+from ..training.losses import task_loss
 from ..training.types import TaskData
 
 
@@ -34,8 +35,6 @@ def grad_vs_distance(model, data: TaskData, device, n: int = 256) -> list[float]
     The lecture's BPTT argument: the product of T − t Jacobians W_hᵀ·g'(z) vanishes or explodes.
     Uses the model's step loop so every h_t is a node of the graph.
     """
-    from ..training.loop import task_loss   # the loop imports this module: import at call time
-
     model.to(device)
     model.eval()  # no dropout masks: the gradient of the deterministic network
     x, y, lengths = _inputs(data, device, n)

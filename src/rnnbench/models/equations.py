@@ -45,7 +45,18 @@ from torch import Tensor
 
 
 def _recurrent(h: Tensor, w_hh: Tensor, b_hh: Tensor, rec_mask: Optional[Tensor]) -> Tensor:
-    """W_hh h + b_hh; with ``rec_mask`` (B, G, H) each gate block sees its own masked h."""
+    """W_hh h + b_hh; with ``rec_mask`` (B, G, H) each gate block sees its own masked h.
+
+    Members (S seeds stacked, :mod:`.members`): w_hh (S, G·H, H), b_hh (S, G·H), h (S, B, H),
+    rec_mask (S, B, G, H): the same product per member, as one batched matmul."""
+    if w_hh.dim() == 3:
+        if rec_mask is None:
+            return torch.baddbmm(b_hh.unsqueeze(1), h, w_hh.transpose(1, 2))
+        s, b, n = h.shape[0], h.shape[1], h.shape[2]
+        g = rec_mask.shape[2]
+        hm = h.unsqueeze(2) * rec_mask                                  # (S, B, G, H)
+        out = torch.einsum("sbgh,sgkh->sbgk", hm, w_hh.view(s, g, n, n))
+        return out.reshape(s, b, g * n) + b_hh.unsqueeze(1)
     if rec_mask is None:
         return F.linear(h, w_hh, b_hh)
     g = rec_mask.shape[1]
@@ -66,7 +77,7 @@ def rnn_step(xg: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor,
 
 def lstm_step(xg: Tensor, h: Tensor, c: Tensor, w_hh: Tensor, b_hh: Tensor,
               rec_mask: Optional[Tensor]) -> Tuple[Tensor, Tensor]:
-    i, f, g, o = (xg + _recurrent(h, w_hh, b_hh, rec_mask)).chunk(4, 1)
+    i, f, g, o = (xg + _recurrent(h, w_hh, b_hh, rec_mask)).chunk(4, -1)
     c = torch.sigmoid(f) * c + torch.sigmoid(i) * torch.tanh(g)
     h = torch.sigmoid(o) * torch.tanh(c)
     return h, c
@@ -74,8 +85,8 @@ def lstm_step(xg: Tensor, h: Tensor, c: Tensor, w_hh: Tensor, b_hh: Tensor,
 
 def gru_step(xg: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor,
              rec_mask: Optional[Tensor]) -> Tensor:
-    xr, xz, xn = xg.chunk(3, 1)
-    hr, hz, hn = _recurrent(h, w_hh, b_hh, rec_mask).chunk(3, 1)
+    xr, xz, xn = xg.chunk(3, -1)
+    hr, hz, hn = _recurrent(h, w_hh, b_hh, rec_mask).chunk(3, -1)
     r = torch.sigmoid(xr + hr)
     z = torch.sigmoid(xz + hz)
     n = torch.tanh(xn + r * hn)          # reset after the matmul (torch / cuDNN / Keras default)
@@ -121,12 +132,20 @@ def bnlstm_step(xg_hat: Tensor, h: Tensor, c: Tensor, w_hh: Tensor, b_hh: Tensor
 
 
 # ---------------------------------------------------------------- loops over time
-# gx: (T, B, G*H) precomputed input projections; return (T, B, H).
+# gx: (T, B, G*H) precomputed input projections; return (T, B, H). The rnn, lstm and gru loops
+# (reset after) also run S stacked members: gx (T, S, B, G*H), weights (S, ...), out (T, S, B, H).
 # The steps come from gx.unbind(0), not gx[t]: the backward of each gx[t] would allocate and add
 # a zero tensor the size of all of gx (O(T²) work), while unbind's backward is one stack.
 
+def _zero_state(gx: Tensor, w_hh: Tensor) -> Tensor:
+    """h_0 = 0: (B, H) from gx (T, B, G·H), or (S, B, H) for members' gx (T, S, B, G·H)."""
+    shape = gx.shape[1:-1]
+    shape.append(w_hh.shape[-1])
+    return gx.new_zeros(shape)
+
+
 def rnn_loop(gx: Tensor, w_hh: Tensor, b_hh: Tensor, rec_mask: Optional[Tensor], relu: bool) -> Tensor:
-    h = gx.new_zeros(gx.shape[1], w_hh.shape[1])
+    h = _zero_state(gx, w_hh)
     out: List[Tensor] = []
     for xt in gx.unbind(0):
         h = rnn_step(xt, h, w_hh, b_hh, rec_mask, relu)
@@ -135,7 +154,7 @@ def rnn_loop(gx: Tensor, w_hh: Tensor, b_hh: Tensor, rec_mask: Optional[Tensor],
 
 
 def lstm_loop(gx: Tensor, w_hh: Tensor, b_hh: Tensor, rec_mask: Optional[Tensor]) -> Tensor:
-    h = gx.new_zeros(gx.shape[1], w_hh.shape[1])
+    h = _zero_state(gx, w_hh)
     c = h
     out: List[Tensor] = []
     for xt in gx.unbind(0):
@@ -145,7 +164,7 @@ def lstm_loop(gx: Tensor, w_hh: Tensor, b_hh: Tensor, rec_mask: Optional[Tensor]
 
 
 def gru_loop(gx: Tensor, w_hh: Tensor, b_hh: Tensor, rec_mask: Optional[Tensor], reset_after: bool) -> Tensor:
-    h = gx.new_zeros(gx.shape[1], w_hh.shape[1])
+    h = _zero_state(gx, w_hh)
     out: List[Tensor] = []
     for xt in gx.unbind(0):
         h = gru_step(xt, h, w_hh, b_hh, rec_mask) if reset_after else gru_reset_before_step(xt, h, w_hh, b_hh, rec_mask)

@@ -1,4 +1,4 @@
-"""The one training loop: every cell, every task, every variant.
+"""The one training loop: every cell, every task, every variant, one seed or the S seeds of an arm.
 
 Keras semantics where the lecture uses Keras:
 - ``l2``: ``kernel_regularizer=l2(λ)`` adds λ·Σw² of each *input* kernel and the Dense kernel to
@@ -12,120 +12,148 @@ Keras semantics where the lecture uses Keras:
 
 A NaN/Inf loss stops training and returns status ``diverged`` with the epoch and cause: an
 expected outcome without clipping, recorded like any other result.
+
+Members. :func:`fit_members` trains S seeds of one arm at once (:class:`rnnbench.models.members.Members`,
+weights stacked on dim 0); :func:`fit` is a group of one (:class:`~rnnbench.models.members.OneMember`,
+the model's own kernels). Everything per run is per member: data order (its own generator),
+dropout masks, loss, gradient norm, clipping, optimiser state, best epoch, early stopping,
+divergence. A member that diverges or stops early is masked — its weights keep their last step,
+its later gradients are dropped — and the others train on. The summed loss of the active members
+is back-propagated: member s's weights get member s's gradient alone.
 """
 from __future__ import annotations
 
 import contextlib
-import copy
 import math
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from .._malloc import keep_heap
 from ..atomic import atomic_path
-from .tracker import Tracker, final_and_best, step_mask, throughput
+from .losses import member_losses, summed_losses, task_loss
+from .optim import make_optimizer
+from .tracker import Tracker, final_and_best, throughput
 from .types import RunResult, TaskData
 
+__all__ = ["fit", "fit_members", "evaluate", "task_loss", "make_optimizer", "l2_penalty"]
+
 EVAL_CHUNK = 4096
+SPLITS = ("train", "val", "test")
 
 
-def _to_device(data: TaskData, device) -> dict[str, torch.Tensor | None]:
-    """The whole dataset goes to the device once: no per-batch host copies."""
-    out: dict[str, torch.Tensor | None] = {}
-    for split in ("train", "val", "test"):
-        x = getattr(data, f"x_{split}")
-        y = getattr(data, f"y_{split}")
-        lengths = getattr(data, f"lengths_{split}")
-        out[f"x_{split}"] = torch.as_tensor(x, device=device)
-        out[f"y_{split}"] = torch.as_tensor(y, device=device)
-        out[f"l_{split}"] = None if lengths is None else torch.as_tensor(lengths, device=device)
+# ---------------------------------------------------------------- data on the device, per member
+def _to_device(datas: list[TaskData], device) -> dict[str, torch.Tensor | None]:
+    """The whole dataset goes to the device once: no per-batch host copies. One copy when the
+    members share their data (the usual case); stacked (S, N, ...) when each has its own (the
+    adding problem generates its sequences from the seed)."""
+    shared = all(d is datas[0] for d in datas)
+    out: dict[str, torch.Tensor | None] = {"shared": shared}
+    for split in SPLITS:
+        for key, attr in (("x", "x"), ("y", "y"), ("l", "lengths")):
+            arrays = [getattr(d, f"{attr}_{split}") for d in (datas[:1] if shared else datas)]
+            if arrays[0] is None:
+                out[f"{key}_{split}"] = None
+                continue
+            t = torch.as_tensor(arrays[0] if shared else np.stack(arrays), device=device)
+            out[f"{key}_{split}"] = t
     return out
 
 
-def task_loss(kind: str, logits: torch.Tensor, y: torch.Tensor, lengths: torch.Tensor | None = None):
-    """Mean loss of a batch: cross-entropy, MSE, or NLL per time step (multilabel).
-
-    Multilabel (polyphonic music): each of the 88 keys is an independent Bernoulli; the negative
-    log-likelihood of a step is the sum over keys, averaged over (valid) time steps — the
-    per-time-step NLL of Boulanger-Lewandowski et al. 2012 and Chung et al. 2014.
-    """
-    if kind == "classification":
-        return F.cross_entropy(logits, y)
-    if kind == "regression":
-        return F.mse_loss(logits, y)
-    if kind == "multilabel":
-        nll = F.binary_cross_entropy_with_logits(logits, y, reduction="none").sum(-1)  # (B, T)
-        mask = step_mask(lengths, nll.shape[1])
-        if mask is None:
-            return nll.mean()
-        return (nll * mask).sum() / mask.sum()
-    raise ValueError(f"unknown task kind {kind!r}")
+def _rows(t: dict, name: str, split: str, idx: torch.Tensor) -> torch.Tensor | None:
+    """Rows ``idx`` (S, B) of each member's split: (S, B, ...)."""
+    v = t[f"{name}_{split}"]
+    if v is None:
+        return None
+    if t["shared"]:
+        return v[idx]
+    return v[torch.arange(idx.shape[0], device=idx.device)[:, None], idx]
 
 
+def _chunk(t: dict, name: str, split: str, i: int, j: int, s: int) -> torch.Tensor | None:
+    v = t[f"{name}_{split}"]
+    if v is None:
+        return None
+    v = v[i:j] if t["shared"] else v[:, i:j]
+    return v.unsqueeze(0).expand(s, *v.shape) if t["shared"] else v
+
+
+# ---------------------------------------------------------------- evaluation
 @torch.no_grad()
-def evaluate(model, kind: str, x: torch.Tensor, y: torch.Tensor, lengths: torch.Tensor | None = None,
-             chunk: int = EVAL_CHUNK) -> dict[str, float]:
-    """Loss and the task's metric (accuracy / mse / nll) on a whole split, in chunks."""
+def evaluate_members(model, kind: str, t: dict, split: str, chunk: int = EVAL_CHUNK) -> list[dict[str, float]]:
+    """Loss and the task's metric (accuracy / mse / nll) of each member on a whole split."""
     model.eval()
-    total_loss, correct, weight = 0.0, 0.0, 0.0
-    for i in range(0, x.shape[0], chunk):
-        xb, yb = x[i:i + chunk], y[i:i + chunk]
-        lb = None if lengths is None else lengths[i:i + chunk]
-        logits = model(xb, lb) if lb is not None else model(xb)
-        if kind == "multilabel":
-            nll = F.binary_cross_entropy_with_logits(logits, yb, reduction="none").sum(-1)
-            mask = step_mask(lb, nll.shape[1])
-            mask = torch.ones_like(nll) if mask is None else mask
-            total_loss += float((nll * mask).sum())
-            weight += float(mask.sum())
+    s = model.size
+    if model.stacked:
+        chunk = max(256, chunk // s)    # S members' activations at once: the chunk shrinks with S
+    n = t[f"x_{split}"].shape[0 if t["shared"] else 1]
+    total = torch.zeros(s, dtype=torch.float64)
+    weight = torch.zeros(s, dtype=torch.float64)
+    correct = torch.zeros(s, dtype=torch.float64)
+    for i in range(0, n, chunk):
+        xb, yb, lb = (_chunk(t, k, split, i, i + chunk, s) for k in ("x", "y", "l"))
+        logits = model(xb, lb)
+        loss, w = summed_losses(kind, logits, yb, lb)
+        total += loss.double().cpu()
+        weight += w.double().cpu()
+        if kind == "classification":
+            correct += (logits.argmax(-1) == yb).sum(1).double().cpu()
+    out = []
+    for k in range(s):
+        loss = float(total[k] / max(float(weight[k]), 1.0))
+        r = {"loss": loss}
+        if kind == "classification":
+            r["accuracy"] = float(correct[k] / max(float(weight[k]), 1.0))
+        elif kind == "regression":
+            r["mse"] = loss
         else:
-            n = xb.shape[0]
-            total_loss += float(task_loss(kind, logits, yb)) * n
-            weight += n
-            if kind == "classification":
-                correct += float((logits.argmax(-1) == yb).sum())
-    loss = total_loss / max(weight, 1.0)
-    out = {"loss": loss}
-    if kind == "classification":
-        out["accuracy"] = correct / max(weight, 1.0)
-    elif kind == "regression":
-        out["mse"] = loss
-    else:
-        out["nll"] = loss
+            r["nll"] = loss
+        out.append(r)
     return out
+
+
+def evaluate(model, kind: str, x, y, lengths=None, chunk: int = EVAL_CHUNK) -> dict[str, float]:
+    """One model's loss and metric on a split (tensors already on the model's device)."""
+    from ..models.members import OneMember
+
+    t = {"shared": True, "x_eval": x, "y_eval": y, "l_eval": lengths}
+    return evaluate_members(OneMember(model), kind, t, "eval", chunk)[0]
+
+
+# ---------------------------------------------------------------- L2, gradient norms, clipping
+def _per_member(tensor: torch.Tensor, stacked: bool) -> torch.Tensor:
+    """(S, -1) view: member s's elements in row s (one row for a one-seed model)."""
+    return tensor.reshape(tensor.shape[0] if stacked else 1, -1)
 
 
 def l2_penalty(model, l2: float) -> torch.Tensor | float:
+    """Keras l2 of a one-seed model (a scalar)."""
     if not l2:
         return 0.0
     return l2 * sum((p * p).sum() for p in model.kernel_parameters())
 
 
-def _grad_norm(params) -> float:
-    norms = [p.grad.detach().norm(2) for p in params if p.grad is not None]
-    if not norms:
+def _member_l2(model, l2: float) -> torch.Tensor | float:
+    """Keras l2 of each member, (S,)."""
+    if not l2:
         return 0.0
-    return float(torch.linalg.vector_norm(torch.stack(norms), 2))
+    return l2 * sum(_per_member(p * p, model.stacked).sum(1) for p in model.kernel_parameters())
 
 
-def make_optimizer(name: str, params, lr: float):
-    if name == "adam":
-        # Keras' Adam default epsilon is 1e-7 (PyTorch's 1e-8): keep the lecture's optimiser
-        return torch.optim.Adam(params, lr=lr, eps=1e-7)
-    if name == "rmsprop":
-        # Keras RMSprop: rho 0.9, epsilon 1e-7 (PyTorch calls rho "alpha", default 0.99)
-        return torch.optim.RMSprop(params, lr=lr, alpha=0.9, eps=1e-7)
-    if name == "sgd":
-        return torch.optim.SGD(params, lr=lr)
-    raise ValueError(f"unknown optimizer {name!r} (adam, rmsprop, sgd)")
+def _grad_norms(params, stacked: bool) -> torch.Tensor:
+    """Each member's total gradient norm (S,), before clipping."""
+    norms = [_per_member(p.grad.detach(), stacked).norm(2, dim=1) for p in params if p.grad is not None]
+    if not norms:
+        return torch.zeros(1)
+    return torch.linalg.vector_norm(torch.stack(norms, 1), 2, dim=1)
 
 
 def _clip(params, cfg: dict[str, Any]) -> None:
+    """Keras' clipping of one model's gradients."""
     if cfg.get("clipvalue") is not None:
         torch.nn.utils.clip_grad_value_(params, float(cfg["clipvalue"]))
     if cfg.get("clipnorm") is not None:
@@ -136,6 +164,28 @@ def _clip(params, cfg: dict[str, Any]) -> None:
         torch.nn.utils.clip_grad_norm_(params, float(cfg["global_clipnorm"]))
 
 
+def _scale(grads: list[torch.Tensor], norms: torch.Tensor, max_norm: float) -> None:
+    """clip_grad_norm_'s rescaling, per member: coefficient max_norm / (norm + 1e-6), at most 1."""
+    coef = (max_norm / (norms + 1e-6)).clamp(max=1.0)
+    for g in grads:
+        g.mul_(coef.view(-1, *([1] * (g.dim() - 1))))
+
+
+def _clip_members(params, cfg: dict[str, Any]) -> None:
+    """Keras' clipping, each member on its own (clipvalue is element-wise: the same for stacks)."""
+    grads = [p.grad for p in params if p.grad is not None]
+    if cfg.get("clipvalue") is not None:
+        v = float(cfg["clipvalue"])
+        for g in grads:
+            g.clamp_(-v, v)
+    if cfg.get("clipnorm") is not None:
+        for g in grads:
+            _scale([g], _per_member(g, True).norm(2, dim=1), float(cfg["clipnorm"]))
+    if cfg.get("global_clipnorm") is not None:
+        _scale(grads, _grad_norms(params, True), float(cfg["global_clipnorm"]))
+
+
+# ---------------------------------------------------------------- truncated BPTT (one seed only)
 def _detach(state):
     return [tuple(t.detach() for t in s) if isinstance(s, tuple) else s.detach() for s in state]
 
@@ -158,7 +208,7 @@ def _tbptt_batch(model, opt, params, kind, xb, yb, lb, k: int, cfg) -> tuple[flo
             return loss_sum, steps, norms, f"loss is {float(loss)} in the chunk at step {s}"
         opt.zero_grad(set_to_none=True)
         loss.backward()
-        norms.append(_grad_norm(params))
+        norms.append(float(_grad_norms(params, False)[0]))
         _clip(params, cfg)
         opt.step()
         n_valid = float(lc.sum()) if lc is not None else float(xb.shape[0] * logits.shape[1])
@@ -167,154 +217,270 @@ def _tbptt_batch(model, opt, params, kind, xb, yb, lb, k: int, cfg) -> tuple[flo
     return loss_sum, steps, norms, None
 
 
+# ---------------------------------------------------------------- the run's state
+@dataclass
+class _Group:
+    """Everything a group's training carries from epoch to epoch (and into a checkpoint)."""
+    model: Any                        # Members or OneMember
+    opt: Any
+    params: list
+    orders: list[torch.Generator]     # each member's data order
+    trackers: list[Tracker]
+    histories: list[list[dict[str, Any]]]
+    best_states: list[Any]
+    active: list[bool]                # still training: not diverged, not stopped early
+    epoch: int = 0                    # the last finished epoch
+    gnorms: list[list[float]] = field(default_factory=list)
+
+    @property
+    def size(self) -> int:
+        return len(self.active)
+
+
+def _train_epoch(g: _Group, t: dict, kind: str, cfg: dict, epoch: int, device) -> tuple[list, list, list]:
+    """One pass over each member's fresh permutation, one optimiser step per batch (per chunk
+    with tbptt). Returns each member's summed loss, examples seen and correct predictions; a
+    member whose loss or gradient is not finite is marked diverged and trains no more."""
+    model, s = g.model, g.size
+    model.train()
+    n = t["x_train"].shape[0 if t["shared"] else 1]
+    bs, tbptt, l2 = int(cfg["batch_size"]), int(cfg.get("tbptt") or 0), float(cfg.get("l2") or 0.0)
+    perms = torch.stack([torch.randperm(n, generator=gen) for gen in g.orders]).to(device)
+    loss_sum, seen, correct = torch.zeros(s, dtype=torch.float64), [0.0] * s, torch.zeros(s, dtype=torch.float64)
+    g.gnorms = [[] for _ in range(s)]
+    clip = _clip_members if model.stacked else _clip
+    for bi, i in enumerate(range(0, n, bs)):
+        idx = perms[:, i:i + bs]
+        xb, yb, lb = (_rows(t, k, "train", idx) for k in ("x", "y", "l"))
+        if tbptt:       # one seed (members.batchable): the model's own chunked forward
+            chunk_loss, chunk_steps, norms, why = _tbptt_batch(model.model, g.opt, g.params, kind, xb[0], yb[0],
+                                                               None if lb is None else lb[0], tbptt, cfg)
+            g.gnorms[0] += norms
+            if why is not None or not all(math.isfinite(v) for v in norms):
+                _diverge(g, 0, epoch, f"{why or 'gradient norm is not finite'} at epoch {epoch}, batch {bi}")
+                break
+            loss_sum[0] += chunk_loss
+            seen[0] += chunk_steps
+            continue
+        logits = model(xb, lb)
+        data_loss = member_losses(kind, logits, yb, lb)
+        loss = data_loss + _member_l2(model, l2)
+        finite = torch.isfinite(loss).tolist()
+        for k in range(s):
+            if g.active[k] and not finite[k]:
+                _diverge(g, k, epoch, f"loss is {float(loss[k].detach())} at epoch {epoch}, batch {bi}")
+        if not any(g.active):
+            break
+        active = torch.tensor(g.active, device=loss.device)
+        g.opt.zero_grad(set_to_none=True)
+        torch.where(active, loss, torch.zeros((), device=loss.device)).sum().backward()
+        norms = _grad_norms(g.params, model.stacked).tolist()   # before clipping: the lecture's exploding gradients
+        for k in range(s):
+            if g.active[k]:
+                g.gnorms[k].append(norms[k])
+                if not math.isfinite(norms[k]):
+                    _diverge(g, k, epoch, f"gradient norm is {norms[k]} at epoch {epoch}, batch {bi}")
+        if not any(g.active):
+            break
+        clip(g.params, cfg)
+        g.opt.step(torch.tensor(g.active, device=loss.device) if model.stacked else None)
+        keep = torch.tensor(g.active, dtype=torch.float64)
+        b = float(idx.shape[1])
+        loss_sum += data_loss.detach().double().cpu().nan_to_num(0.0) * b * keep
+        seen = [v + b * a for v, a in zip(seen, g.active)]
+        if kind == "classification":
+            correct += (logits.detach().argmax(-1) == yb).sum(1).double().cpu() * keep
+    return loss_sum.tolist(), seen, correct.tolist()
+
+
+def _diverge(g: _Group, k: int, epoch: int, cause: str) -> None:
+    """A non-finite loss or gradient: member k stops, recorded as diverged (a result)."""
+    g.trackers[k].diverge(epoch, cause)
+    g.active[k] = False
+
+
+def _record_epoch(g: _Group, t: dict, kind: str, metric: str, epoch: int, sums, seconds: float,
+                  trained: list[bool], log: Callable[[str], None]) -> None:
+    """Validate the members that trained this epoch and append each one's history row; keep the
+    best validation epoch's weights; a member that diverged this epoch gets its last row."""
+    loss_sum, seen, correct = sums
+    val = evaluate_members(g.model, kind, t, "val") if any(g.active) else None
+    for k in range(g.size):
+        if not trained[k]:
+            continue
+        gn = g.gnorms[k]
+        if g.trackers[k].diverged:
+            g.histories[k].append({"epoch": epoch, "train_loss": float("nan"), "seconds": seconds,
+                                   "grad_norm_mean": float(np.mean(gn)) if gn else float("nan"),
+                                   "grad_norm_max": float(np.max(gn)) if gn else float("nan")})
+            log(f"{_who(g, k)}epoch {epoch}: diverged ({g.trackers[k].cause})")
+            continue
+        row = {
+            "epoch": epoch,
+            "train_loss": loss_sum[k] / max(seen[k], 1),
+            **({"train_accuracy": correct[k] / max(seen[k], 1)} if kind == "classification" else {}),
+            "val_loss": val[k]["loss"],
+            f"val_{metric}": val[k][metric],
+            "grad_norm_mean": float(np.mean(gn)),
+            "grad_norm_max": float(np.max(gn)),
+            "lr": g.opt.param_groups[0]["lr"],
+            "seconds": seconds,
+        }
+        g.histories[k].append(row)
+        log(_who(g, k) + " ".join(f"{c}={v:.4g}" if isinstance(v, float) else f"{c}={v}" for c, v in row.items()))
+        if g.trackers[k].update(epoch, val[k]):
+            g.best_states[k] = g.model.member_state(k)
+
+
+def _who(g: _Group, k: int) -> str:
+    return f"member {k}: " if g.size > 1 else ""
+
+
+def _early_stop(g: _Group, epoch: int, patience, log: Callable[[str], None]) -> None:
+    """Early stopping on validation, per member: a stale member stops, the others go on."""
+    for k in range(g.size):
+        if g.active[k] and g.trackers[k].stale(epoch, patience):
+            g.active[k] = False
+            log(f"{_who(g, k)}early stopping: no validation improvement for {patience} epochs "
+                f"(best epoch {g.trackers[k].best['epoch']})")
+
+
+def _save_checkpoint(g: _Group, path: Path) -> None:
+    """Weights, optimiser, data-order and mask generators, histories and best epochs: a killed
+    group resumes here."""
+    with atomic_path(path) as tmp:
+        torch.save({"model": g.model.state_dict(), "optimizer": g.opt.state_dict(),
+                    "orders": [gen.get_state() for gen in g.orders], "masks": g.model.mask_states(),
+                    "histories": g.histories, "trackers": [vars(tr) for tr in g.trackers],
+                    "best_states": g.best_states, "active": g.active, "epoch": g.epoch}, tmp)
+
+
+def _resume(g: _Group, path: Path, device, log: Callable[[str], None]) -> None:
+    state = torch.load(path, map_location=device, weights_only=False)
+    if len(state["active"]) != g.size:
+        raise ValueError(f"checkpoint {path} holds {len(state['active'])} members, this group {g.size}")
+    g.model.load_state_dict(state["model"])
+    g.opt.load_state_dict(state["optimizer"])
+    for gen, st in zip(g.orders, state["orders"]):
+        gen.set_state(st)
+    g.model.set_mask_states(state["masks"])
+    g.histories, g.best_states, g.active, g.epoch = (state["histories"], state["best_states"], state["active"],
+                                                     state["epoch"])
+    for tr, saved in zip(g.trackers, state["trackers"]):
+        vars(tr).update(saved)
+    log(f"resumed from {path} after epoch {g.epoch}")
+
+
+# ---------------------------------------------------------------- the loop
 def fit(model, data: TaskData, cfg: dict[str, Any], device, log: Callable[[str], None] = print,
         checkpoint: str | Path | None = None) -> RunResult:
-    """Train ``model`` on ``data``; ``cfg`` keys: epochs, batch_size, lr, optimizer, l2,
-    clipvalue, clipnorm, global_clipnorm, seed, patience, checkpoint_every, tbptt (chunk length
-    of truncated BPTT for many-to-many tasks; None = full back-propagation through time).
+    """Train one ``model`` on ``data`` (a group of one, on the model's own kernels); ``cfg``
+    keys: epochs, batch_size, lr, optimizer, l2, clipvalue, clipnorm, global_clipnorm, seed,
+    patience, checkpoint_every, tbptt (chunk length of truncated BPTT for many-to-many tasks;
+    None = full back-propagation through time).
 
     With ``checkpoint`` set and ``checkpoint_every`` > 0, the model, optimiser, RNG and history
     are saved every N epochs, and a run that finds the file resumes from it.
     """
-    kind = data.kind
+    from ..models.members import OneMember
+
+    return fit_members(OneMember(model), [data], [cfg], device, log, checkpoint)[0]
+
+
+def fit_members(model, datas: list[TaskData], cfgs: list[dict[str, Any]], device,
+                log: Callable[[str], None] = print, checkpoint: str | Path | None = None) -> list[RunResult]:
+    """Train a group (``Members`` or ``OneMember``): member k on ``datas[k]`` with ``cfgs[k]``
+    (the same config but for the seed); one :class:`RunResult` per member."""
+    cfg = _group_config(cfgs, model.size, datas)
+    kind, metric = datas[0].kind, datas[0].metric
     if torch.device(device).type == "cpu":
         keep_heap()   # glibc: reuse freed batch buffers instead of faulting fresh pages in every batch
     model.to(device)
-    t = _to_device(data, device)
+    t = _to_device(datas, device)
     params = [p for p in model.parameters() if p.requires_grad]
-    opt = make_optimizer(cfg.get("optimizer", "adam"), params, float(cfg.get("lr", 1e-3)))
-    epochs, bs = int(cfg["epochs"]), int(cfg["batch_size"])
-    gen = torch.Generator(device="cpu").manual_seed(int(cfg.get("seed", 0)))
-    metric = data.metric
-    patience = cfg.get("patience")
+    g = _Group(model=model, opt=make_optimizer(cfg.get("optimizer", "adam"), params, float(cfg.get("lr", 1e-3)),
+                                               stacked=model.stacked),
+               params=params, orders=[torch.Generator(device="cpu").manual_seed(int(c.get("seed", 0))) for c in cfgs],
+               trackers=[Tracker(metric) for _ in cfgs], histories=[[] for _ in cfgs],
+               best_states=[None] * model.size, active=[True] * model.size)
     every = int(cfg.get("checkpoint_every") or 0)
-    tbptt = int(cfg.get("tbptt") or 0)
-    if tbptt and kind != "multilabel":
-        raise ValueError(f"tbptt applies to many-to-many (multilabel) tasks, not {kind!r}")
-
-    # resume: the model, optimiser, RNG, history and best epoch of the last checkpoint
-    history: list[dict[str, Any]] = []
-    tracker = Tracker(metric)
-    best_state = None
-    start_epoch = 1
     if checkpoint is not None and Path(checkpoint).exists():
-        state = torch.load(checkpoint, map_location=device, weights_only=False)
-        model.load_state_dict(state["model"])
-        opt.load_state_dict(state["optimizer"])
-        gen.set_state(state["generator"])
-        history, tracker.best, best_state = state["history"], state["best"], state["best_state"]
-        start_epoch = state["epoch"] + 1
-        log(f"resumed from {checkpoint} after epoch {state['epoch']}")
+        _resume(g, Path(checkpoint), device, log)
 
-    n = t["x_train"].shape[0]
     t0 = time.perf_counter()
-    for epoch in range(start_epoch, epochs + 1):
-        # train: one pass over a fresh permutation, one optimiser step per batch (per chunk with tbptt)
-        model.train()
-        e0 = time.perf_counter()
-        perm = torch.randperm(n, generator=gen).to(device)
-        loss_sum, correct, seen, gnorms = 0.0, 0.0, 0, []
-        for bi, i in enumerate(range(0, n, bs)):
-            idx = perm[i:i + bs]
-            xb, yb = t["x_train"][idx], t["y_train"][idx]
-            lb = None if t["l_train"] is None else t["l_train"][idx]
-            if tbptt:
-                chunk_loss, chunk_steps, chunk_norms, why = _tbptt_batch(model, opt, params, kind, xb, yb, lb,
-                                                                         tbptt, cfg)
-                gnorms += chunk_norms
-                if why is not None or not all(math.isfinite(g) for g in chunk_norms):
-                    tracker.diverge(epoch, f"{why or 'gradient norm is not finite'} at epoch {epoch}, batch {bi}")
-                    break
-                loss_sum += chunk_loss
-                seen += chunk_steps
-                continue
-            logits = model(xb, lb) if lb is not None else model(xb)
-            data_loss = task_loss(kind, logits, yb, lb)
-            loss = data_loss + l2_penalty(model, float(cfg.get("l2") or 0.0))
-            if not torch.isfinite(loss):
-                tracker.diverge(epoch, f"loss is {float(loss)} at epoch {epoch}, batch {bi}")
-                break
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            gn = _grad_norm(params)   # before clipping: the exploding gradients the lecture shows
-            gnorms.append(gn)
-            if not math.isfinite(gn):
-                tracker.diverge(epoch, f"gradient norm is {gn} at epoch {epoch}, batch {bi}")
-                break
-            _clip(params, cfg)
-            opt.step()
-            loss_sum += float(data_loss.detach()) * xb.shape[0]
-            seen += xb.shape[0]
-            if kind == "classification":
-                correct += float((logits.detach().argmax(-1) == yb).sum())
-        # diverged: a last history row and stop (a result, not an error)
-        if tracker.diverged:
-            log(f"epoch {epoch}: diverged ({tracker.cause})")
-            history.append({"epoch": epoch, "train_loss": float("nan"), "seconds": time.perf_counter() - e0,
-                            "grad_norm_mean": float(np.mean(gnorms)) if gnorms else float("nan"),
-                            "grad_norm_max": float(np.max(gnorms)) if gnorms else float("nan")})
+    for epoch in range(g.epoch + 1, int(cfg["epochs"]) + 1):
+        if not any(g.active):
             break
-        # validate and record the epoch's row
-        val = evaluate(model, kind, t["x_val"], t["y_val"], t["l_val"])
-        row = {
-            "epoch": epoch,
-            "train_loss": loss_sum / max(seen, 1),
-            **({"train_accuracy": correct / max(seen, 1)} if kind == "classification" else {}),
-            "val_loss": val["loss"],
-            f"val_{metric}": val[metric],
-            "grad_norm_mean": float(np.mean(gnorms)),
-            "grad_norm_max": float(np.max(gnorms)),
-            "lr": opt.param_groups[0]["lr"],
-            "seconds": time.perf_counter() - e0,
-        }
-        history.append(row)
-        log(" ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in row.items()))
-        # keep the best validation epoch's weights
-        if tracker.update(epoch, val):
-            best_state = copy.deepcopy(model.state_dict())
-        # checkpoint every N epochs, so a killed run resumes here
+        e0, trained = time.perf_counter(), list(g.active)
+        sums = _train_epoch(g, t, kind, cfg, epoch, device)
+        _record_epoch(g, t, kind, metric, epoch, sums, time.perf_counter() - e0, trained, log)
+        g.epoch = epoch
         if checkpoint is not None and every and epoch % every == 0:
-            with atomic_path(checkpoint) as tmp:
-                torch.save({"model": model.state_dict(), "optimizer": opt.state_dict(), "generator": gen.get_state(),
-                            "history": history, "best": tracker.best, "best_state": best_state, "epoch": epoch}, tmp)
-        # early stopping on validation
-        if tracker.stale(epoch, patience):
-            log(f"early stopping: no validation improvement for {patience} epochs (best epoch {tracker.best['epoch']})")
-            break
+            _save_checkpoint(g, Path(checkpoint))
+        _early_stop(g, epoch, cfg.get("patience"), log)
     seconds = time.perf_counter() - t0
-
-    # test the final weights and the best epoch's
-    def test() -> dict[str, float]:
-        return evaluate(model, kind, t["x_test"], t["y_test"], t["l_test"])
-
-    def train_eval() -> dict[str, float]:
-        if kind != "classification":
-            return {}
-        # the training set in eval mode (no dropout masks): the running train accuracy of the
-        # last epoch is measured under dropout, so it cannot show a train - test gap
-        return {f"train_eval_{metric}": evaluate(model, kind, t["x_train"], t["y_train"], t["l_train"])[metric]}
-
-    @contextlib.contextmanager
-    def best_weights():
-        current = copy.deepcopy(model.state_dict())
-        model.load_state_dict(best_state)
-        try:
-            yield
-        finally:
-            model.load_state_dict(current)
-
-    final, best = final_and_best(tracker, history, test, best_weights if best_state is not None else None,
-                                 more_final=train_eval)
-    return RunResult(
-        history=history, status=tracker.status, diverged_epoch=tracker.diverged_epoch, cause=tracker.cause,
-        final=final, best=best, path=getattr(model, "path", "torch"), seconds=seconds,
-        extra=throughput(history, n, seconds),
-    )
+    return _results(g, t, kind, metric, seconds)
 
 
-def grad_vs_distance(model, data: TaskData, device, n: int = 256) -> list[float]:
-    """‖∂loss/∂h_t‖ against the distance T − t: moved to :mod:`rnnbench.models.diagnostics`
-    (with the LSTM's forget-gate products); kept here for existing callers."""
-    from ..models.diagnostics import grad_vs_distance as measure
+def _group_config(cfgs: list[dict[str, Any]], size: int, datas: list[TaskData]) -> dict[str, Any]:
+    """The members' one training config (they differ in the seed only)."""
+    if len(cfgs) != size or len(datas) != size:
+        raise ValueError(f"a group of {size} members needs {size} configs and datasets, "
+                         f"got {len(cfgs)} and {len(datas)}")
+    first = {k: v for k, v in cfgs[0].items() if k != "seed"}
+    for c in cfgs[1:]:
+        rest = {k: v for k, v in c.items() if k != "seed"}
+        if rest != first:
+            diff = sorted(k for k in set(first) | set(rest) if first.get(k) != rest.get(k))
+            raise ValueError(f"the members of a group differ in {', '.join(diff)}: only the seed may differ")
+    sizes = {(d.kind, len(d.x_train)) for d in datas}
+    if len(sizes) != 1:
+        raise ValueError(f"the members' datasets differ in kind or size: {sorted(sizes)}")
+    tbptt = int(cfgs[0].get("tbptt") or 0)
+    if tbptt and datas[0].kind != "multilabel":
+        raise ValueError(f"tbptt applies to many-to-many (multilabel) tasks, not {datas[0].kind!r}")
+    if tbptt and size > 1:
+        raise ValueError("truncated BPTT trains one seed at a time")
+    return cfgs[0]
 
-    return measure(model, data, device, n)
+
+def _results(g: _Group, t: dict, kind: str, metric: str, seconds: float) -> list[RunResult]:
+    """Each member's record: the test metrics of its final weights (the last step it trained) and
+    of its best epoch's, the eval-mode training accuracy, throughput."""
+    model = g.model
+    final_test = evaluate_members(model, kind, t, "test")
+    # the training set in eval mode (no dropout masks): the running train accuracy of the last
+    # epoch is measured under dropout, so it cannot show a train - test gap
+    train_eval = evaluate_members(model, kind, t, "train") if kind == "classification" else None
+    best_test = final_test
+    if any(st is not None for st in g.best_states):
+        current = [model.member_state(k) for k in range(g.size)]
+        for k, st in enumerate(g.best_states):
+            if st is not None:
+                model.load_member_state(k, st)
+        best_test = evaluate_members(model, kind, t, "test")
+        for k in range(g.size):
+            model.load_member_state(k, current[k])
+    n = t["x_train"].shape[0 if t["shared"] else 1]
+    share = seconds / g.size    # a member's share of the group's training time: comparable with a run alone
+    out = []
+    for k in range(g.size):
+        shown = {"test": final_test}
+
+        @contextlib.contextmanager
+        def best_weights(shown=shown):
+            shown["test"] = best_test
+            try:
+                yield
+            finally:
+                shown["test"] = final_test
+
+        final, best = final_and_best(
+            g.trackers[k], g.histories[k], lambda k=k, shown=shown: shown["test"][k],
+            best_weights if g.best_states[k] is not None else None,
+            more_final=(lambda k=k: {f"train_eval_{metric}": train_eval[k][metric]}) if train_eval else None)
+        tr = g.trackers[k]
+        out.append(RunResult(history=g.histories[k], status=tr.status, diverged_epoch=tr.diverged_epoch,
+                             cause=tr.cause, final=final, best=best, path=model.path, seconds=share,
+                             extra=throughput(g.histories[k], n, share)))
+    return out

@@ -1,0 +1,117 @@
+"""The seeds of an arm as one job: the grid groups runs that differ only in their seed, and a
+group's job writes each seed's record where and as its run alone writes it."""
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+
+import pytest
+
+from rnnbench.grid import GridError, expand, group_id, group_resources, groups
+from rnnbench.train import member_specs, run, run_group
+
+def read_history(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+ENTRY = {"name": "g", "task": "adding", "hidden": 8, "seq_len": 12, "n_train": 96, "n_test": 32, "epochs": 3,
+         "batch_size": 32, "lr": 0.01, "seeds": [0, 1, 2]}
+
+
+def test_groups_are_the_seeds_of_one_arm():
+    runs = expand([{**ENTRY, "cells": ["lstm", "gru"], "clipvalue": [None, 0.5]},
+                   {**ENTRY, "name": "k", "cells": ["lstm"], "backend": "keras"}])
+    gs = groups(runs)
+    torch_groups = [g for g in gs.values() if g["backend"] == "torch"]
+    assert len(torch_groups) == 4 and all(g["seeds"] == [0, 1, 2] for g in torch_groups)
+    assert sum(len(g["run_ids"]) for g in gs.values()) == len(runs)
+    keras = [g for g in gs.values() if g["backend"] == "keras"]
+    assert len(keras) == 3 and all(len(g["seeds"]) == 1 for g in keras)   # one seed per process
+    for g in gs.values():
+        for spec in member_specs(g):
+            assert spec == runs[spec["run_id"]]        # each member's spec is its run's own
+    assert group_id("g/lstm_L1_clipnone_drop0_rdrop0_torch/seed2") == "g/lstm_L1_clipnone_drop0_rdrop0_torch"
+    with pytest.raises(GridError):
+        group_id("no-seed-here")
+    r = group_resources(torch_groups[0], 1, "laptop")
+    assert r["runtime"] == 3 * group_resources({"seeds": [0]}, 1, "laptop")["runtime"]
+    assert r["mem_mb"] > group_resources({"seeds": [0]}, 1, "laptop")["mem_mb"]
+
+
+def _same_records(alone: dict, grouped: dict, dirs):
+    """Same fields, same history (up to float rounding), same verdict-relevant numbers."""
+    assert set(grouped) - {"group"} == set(alone)
+    for k in ("run_id", "seed", "status", "diverged_epoch", "epochs_run", "config", "params", "metric"):
+        assert grouped[k] == alone[k], k
+    assert grouped["final"].keys() == alone["final"].keys() and grouped["best"]["epoch"] == alone["best"]["epoch"]
+    for k, v in alone["final"].items():
+        assert grouped["final"][k] == pytest.approx(v, rel=1e-3, abs=1e-6), k
+    assert set(grouped["diagnostics"]) == set(alone["diagnostics"])
+    for k, v in alone["diagnostics"].items():
+        assert grouped["diagnostics"][k] == pytest.approx(v, rel=1e-3, abs=1e-9), k
+    ha, hg = (read_history(d / "history.csv") for d in dirs)
+    assert len(ha) == len(hg)
+    for a, b in zip(ha, hg):
+        assert set(a) == set(b)
+        assert float(b["train_loss"]) == pytest.approx(float(a["train_loss"]), rel=1e-4)
+        assert float(b["val_mse"]) == pytest.approx(float(a["val_mse"]), rel=1e-4)
+
+
+@pytest.mark.parametrize("cell, extra", [("lstm", {"dropout": 0.2, "clipvalue": 0.5}),   # batched
+                                         ("bnlstm", {})])                                 # one seed at a time
+def test_a_group_job_writes_each_seed_record_as_its_run_alone(tmp_path, cell, extra):
+    runs = expand([{**ENTRY, "cells": [cell], **extra}])
+    (group,) = groups(runs).values()
+    out = tmp_path / "grouped"
+    subprocess.run([sys.executable, "-m", "rnnbench.train", "--spec", json.dumps(group), "--outdir", str(out),
+                    "--device", "cpu", "--threads", "1"], check=True, capture_output=True, text=True)
+    for rid, spec in runs.items():
+        alone_dir = tmp_path / "alone" / rid
+        run(spec, None, alone_dir, "cpu", 1)
+        alone = json.loads((alone_dir / "metrics.json").read_text())
+        grouped = json.loads((out / rid / "metrics.json").read_text())
+        _same_records(alone, grouped, (alone_dir, out / rid))
+        assert ("group" in grouped) == (cell == "lstm")
+    assert not list(out.glob("**/*checkpoint*"))
+
+
+def test_a_killed_group_resumes_from_its_checkpoint(tmp_path):
+    runs = expand([{**ENTRY, "cells": ["gru"], "checkpoint_every": 1, "epochs": 4}])
+    (group,) = groups(runs).values()
+    whole = run_group(group, None, tmp_path / "whole", "cpu", 1)
+    # the group killed after epoch 2: train 2 epochs keeping the checkpoint, then the full run resumes it
+    from rnnbench.models.members import build_members
+    from rnnbench.train import _member_data, model_spec, train_config
+    from rnnbench.training.loop import fit_members
+
+    specs = member_specs(group)
+    datas = _member_data(specs, None)
+    mspec = model_spec(specs[0], datas[0])
+    ck = tmp_path / "part" / group["group_id"] / "group-checkpoint.pt"
+    fit_members(build_members(mspec, group["seeds"], "cpu"), datas, [{**train_config(s), "epochs": 2} for s in specs],
+                "cpu", log=lambda s: None, checkpoint=ck)
+    assert ck.exists()
+    lines = []
+    import logging
+
+    handler = logging.Handler()
+    handler.emit = lambda rec: lines.append(rec.getMessage())
+    logging.getLogger("rnnbench.train").addHandler(handler)
+    logging.getLogger("rnnbench.train").setLevel(logging.INFO)
+    try:
+        resumed = run_group(group, None, tmp_path / "part", "cpu", 1)
+    finally:
+        logging.getLogger("rnnbench.train").removeHandler(handler)
+    assert any("resumed" in s for s in lines)
+    for a, b in zip(whole, resumed):
+        strip = lambda h: [{k: v for k, v in r.items() if k != "seconds"} for r in h]  # noqa: E731
+        ha = strip(read_history(tmp_path / "whole" / a["run_id"] / "history.csv"))
+        hb = strip(read_history(tmp_path / "part" / b["run_id"] / "history.csv"))
+        assert len(ha) == len(hb) == 4
+        for ra, rb in zip(ha, hb):    # float rounding may differ with memory layout (aligned SIMD tails)
+            assert ra.keys() == rb.keys()
+            assert [float(v) for v in rb.values()] == pytest.approx([float(v) for v in ra.values()], rel=1e-6)
+    assert not ck.exists()
