@@ -226,7 +226,8 @@ def headline(table: pd.DataFrame) -> dict[str, int]:
             "decided": int(v.get("supported", 0) + v.get("contradicted", 0)),
             "near_boundary": int(claims.get("near_boundary", pd.Series(dtype=bool)).fillna(False).astype(bool).sum()),
             "checks": len(checks), "checks_passed": int((checks["verdict"] == "supported").sum()),
-            "checks_failed": int((checks["verdict"] == "contradicted").sum())}
+            "checks_failed": int((checks["verdict"] == "contradicted").sum()),
+            "checks_not_run": int((checks["verdict"] == "not run").sum())}
 
 
 def aggregate(paths: list[str], outdir: str | Path, scale: str) -> dict[str, Path]:

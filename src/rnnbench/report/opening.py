@@ -31,8 +31,9 @@ def counts_line(claims: pd.DataFrame, scale: str) -> str:
             f"{h['tested']} tested, **{h['supported']} supported**, **{h['contradicted']} contradicted**, "
             f"**{h['undecided']} undecided**; {h['not_run']} not run"
             + (f"; {h['near_boundary']} of the decided near their boundary" if h["near_boundary"] else "")
-            + f". Checks of the implementation, apart: {h['checks_passed']} of {h['checks']} passed"
-            + (f", **{h['checks_failed']} failed**" if h["checks_failed"] else "") + ".")
+            + f". Checks of the implementation, apart: {h['checks_passed']} passed"
+            + (f", **{h['checks_failed']} failed**" if h["checks_failed"] else "")
+            + (f", {h['checks_not_run']} not run here" if h["checks_not_run"] else "") + f" (of {h['checks']}).")
 
 
 def not_run_blocks(claims: pd.DataFrame) -> list[Block]:
