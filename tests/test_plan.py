@@ -194,6 +194,10 @@ def test_gpu_model_of_a_stacked_group(tmp_path):
     assert plan.group_gpu_seconds(spec, sizes, 3, False) == pytest.approx(3 * (alone - plan.JOB_STARTUP_S)
                                                                         + plan.JOB_STARTUP_S)
     assert jobs[0].gpu_s == pytest.approx(plan.group_gpu_seconds(spec, sizes, 3, True))
+    assert jobs[0].gpu_unstacked_s == pytest.approx(plan.group_gpu_seconds(spec, sizes, 3, False))
+    t = plan.totals(jobs, cores=2)
+    assert t.gpu_queue_h * 3600 == pytest.approx(sum(j.gpu_s for j in jobs))
+    assert t.gpu_unstacked_queue_h * 3600 == pytest.approx(sum(j.gpu_unstacked_s for j in jobs))
 
 
 def test_gpu_printout_carries_its_assumption(tmp_path):

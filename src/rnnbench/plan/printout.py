@@ -85,15 +85,16 @@ def gpu_lines(jobs: list[Job], t, cores: int, gpu_slots: int) -> list[str]:
                  f"{t.gpu_queue_h:.2f} h, {slots}; CPU-side word2vec/Keras runs {t.gpu_cpu_side_h:.2f} h on {cores} cores)"]
     lines.append(f"  assumption: a stacked group of S members (path 'stacked', the TorchScript step loop with a members "
                  f"dimension) costs per batch max(layers x steps x {GPU['STEPWISE_US']:g} us launch-bound, "
-                 f"S x one member's FLOPs at {GPU['FLOPS']:.0e} FLOP/s) + {GPU['BATCH_MS']:g} ms: one member's step "
-                 f"time x ceil(S / S_sat), S_sat = layers x {GPU['STEPWISE_US']:g} us x {GPU['FLOPS']:.0e} FLOP/s / "
+                 f"S x one member's FLOPs at {GPU['FLOPS']:.0e} FLOP/s) + {GPU['BATCH_MS']:g} ms = one member's step "
+                 f"time x max(1, S / S_sat), S_sat = layers x {GPU['STEPWISE_US']:g} us x {GPU['FLOPS']:.0e} FLOP/s / "
                  f"(batch x FLOPs per sequence-step)")
     if stacked:
         lo, hi = min(j.s_sat for j in stacked), max(j.s_sat for j in stacked)
         bound = sum(1 for j in stacked if j.members > j.s_sat)
         lines.append(f"  in this plan: {len(stacked)} stacked groups of {min(j.members for j in stacked)}-"
                      f"{max(j.members for j in stacked)} members, S_sat {lo:,.0f}-{hi:,.0f}; "
-                     f"{bound} of them past S_sat (arithmetic-bound), the others launch-bound")
+                     f"{bound} of them past S_sat (arithmetic-bound), the others launch-bound; the same GPU queue "
+                     f"with no group stacked (members one after another, each as alone): {t.gpu_unstacked_queue_h:.2f} h")
     lines.append(f"  one-seed groups and members that cannot be stacked (BN-LSTM, reset-before GRU, truncated BPTT) "
                  f"train one after another as alone: cuDNN {GPU['STEP_US']:g} us per step and layer, the TorchScript "
                  f"step loop {GPU['STEPWISE_US']:g} us (recurrent dropout, the reset-before GRU, the BN-LSTM); "

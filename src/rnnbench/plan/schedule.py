@@ -68,6 +68,7 @@ class Job:
     members: int = 1             # runs (seeds) the job trains
     stacked: bool = False        # on a GPU, its members train as one stacked model
     s_sat: float | None = None   # stacked: members that come free before arithmetic binds (GPU model)
+    gpu_unstacked_s: float | None = None   # GPU model with its members one after another, each as alone
 
 
 @dataclass
@@ -185,13 +186,14 @@ def plan_jobs(wf: Workflow, cal: Calibration | None, data_root: Path | None = No
                 member_s = train_steps * c["train_s_per_step"] + eval_steps * c["eval_s_per_step"]
                 cpu_s = S * member_s + JOB_STARTUP_S + DATA_LOAD_S * (1 if together else S)
                 path = c.get("path", "?")
-            gpu, s_sat = None, None
+            gpu, s_sat, unstacked = None, None, None
             if spec.get("backend") != "keras":
                 gpu = group_gpu_seconds(spec, sizes, S, together)
+                unstacked = group_gpu_seconds(spec, sizes, S, False)
                 s_sat = saturation(spec, sizes) if together and S > 1 else None
             jobs.append(Job(family, spec["grid"], gid, threads, cpu_s, gpu, S * train_steps,
                             depends_on=f"word2vec/{vec_run}" if family == "embedding" and vec_run else None,
-                            members=S, stacked=s_sat is not None, s_sat=s_sat))
+                            members=S, stacked=s_sat is not None, s_sat=s_sat, gpu_unstacked_s=unstacked))
             meta["sources"][gid] = sizes.source
             meta["paths"][gid] = path
     w2v = config.get("word2vec") or {}
@@ -292,6 +294,7 @@ class Totals:
     gpu_cpu_side_h: float
     gpu_total_h: float
     keras_runs: int
+    gpu_unstacked_queue_h: float = math.nan   # the same GPU queue with no group stacked
 
 
 def totals(jobs: list[Job], cores: int, gpu_slots: int = 1) -> Totals:
@@ -302,9 +305,11 @@ def totals(jobs: list[Job], cores: int, gpu_slots: int = 1) -> Totals:
     # the GPU queue: one group job per slot, longest first; slots assumed to overlap perfectly
     on_gpu = [j for j in jobs if j.gpu_s is not None]
     gq = makespan(on_gpu, max(1, gpu_slots), lambda j: j.gpu_s, need=lambda j: 1)
+    unstacked = makespan(on_gpu, max(1, gpu_slots), lambda j: j.gpu_unstacked_s if j.gpu_unstacked_s is not None
+                         else j.gpu_s, need=lambda j: 1)
     cpu_side = [j for j in jobs if j.gpu_s is None]   # word2vec and Keras runs stay on the CPU
     side = makespan(cpu_side, cores, lambda j: j.cpu_s) if calibrated else math.nan
     return Totals(sum(j.members for j in jobs), len(jobs), sum(j.train_steps for j in jobs), core_s / 3600,
                   wall / 3600, lower / 3600, gq / 3600, side / 3600,
                   max(gq, side) / 3600 if calibrated else math.nan,
-                  sum(j.members for j in jobs if j.family != "word2vec" and j.gpu_s is None))
+                  sum(j.members for j in jobs if j.family != "word2vec" and j.gpu_s is None), unstacked / 3600)
