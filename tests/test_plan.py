@@ -1,8 +1,11 @@
-"""rnnbench.plan: counts from the workflow's own expansion, cost linear in epochs, errors that name
-the key, and a calibration cache that is reused (measurements mocked: no timing here)."""
+"""rnnbench.plan: the DAG's jobs (one per seed group) from the workflow's own expansion, cost linear
+in epochs, start-up once per group, the GPU model and the assumption it prints, schedules that
+respect threads and GPU slots, errors that name the key, and a calibration cache that is reused
+(measurements mocked: no timing here)."""
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 
@@ -39,8 +42,14 @@ def test_tiny_counts_match_the_grid_expansion(tiny, tmp_path):
     assert {"gensim_iter-cbow-ns-seed1", "ours-cbow-ns-sample0-seed1"} <= set(tiny.w2v_runs)
     jobs, meta = plan.plan_jobs(tiny, None, data_root=tmp_path)   # empty root: documented constants
     n_runs = sum(len(r) for r in tiny.runs.values()) + len(tiny.w2v_runs)
-    assert len(jobs) == n_runs
-    steps = {j.run_id: j.train_steps for j in jobs}
+    # the jobs are the Snakefile's: its GROUPS (rnnbench.grid.groups of each family's runs), then word2vec
+    assert tiny.groups is not None
+    group_ids = [g for f in plan.SEQUENCE_FAMILIES for g in tiny.groups[f]]
+    assert group_ids == [g for f in plan.SEQUENCE_FAMILIES for g in grid.groups(tiny.runs[f])]
+    assert [j.job_id for j in jobs] == group_ids + [f"word2vec/{r}" for r in tiny.w2v_runs]
+    assert sum(j.members for j in jobs) == n_runs
+    steps = {rid: j.train_steps // j.members for j in jobs
+             for rid in (tiny.family_groups(j.family)[j.job_id]["run_ids"] if j.family != "word2vec" else [j.job_id])}
     # adding_tiny: epochs 2 x n_train 256 x T 20, for each of its 3 cells
     adding = [r for r in tiny.runs["recurrent"] if r.startswith("adding_tiny/")]
     assert len(adding) == 3 and all(steps[r] == 2 * 256 * 20 for r in adding)
@@ -48,12 +57,12 @@ def test_tiny_counts_match_the_grid_expansion(tiny, tmp_path):
     har_train = plan.HAR_TRAIN - round(plan.HAR_TRAIN * 4 / plan.HAR_SUBJECTS)
     har = [r for r in tiny.runs["recurrent"] if r.startswith("har_tiny/")]
     assert len(har) == 4 and all(steps[r] == 2 * har_train * 128 for r in har)
-    assert meta["sources"][har[0]].startswith("constant")
+    assert meta["sources"][grid.group_id(har[0])].startswith("constant")
     # imdb_tiny: 1 epoch x 200 reviews x 40 tokens; word2vec: 100k-token prefix x 1 epoch
     assert all(steps[r] == 200 * 40 for r in tiny.runs["embedding"])
     assert all(steps[f"word2vec/{r}"] == 100_000 for r in tiny.w2v_runs)
     rows = plan.summarise(jobs, meta)
-    assert sum(r.runs for r in rows) == n_runs
+    assert sum(r.runs for r in rows) == n_runs and sum(r.jobs for r in rows) == len(jobs)
     assert sum(r.train_steps for r in rows) == sum(steps.values())
 
 
@@ -118,3 +127,87 @@ def test_list_schedule():
     # a job that waits for another starts after it
     jobs.append(plan.Job("f", "g", "late", 1, 5.0, None, 0, depends_on="r3"))
     assert plan.makespan(jobs, 2, lambda j: j.cpu_s) >= 2.0 + 5.0
+
+
+def test_schedule_respects_threads_per_job_and_gpu_slots():
+    two = [plan.Job("f", "g", f"r{i}", 2, 1.0, 1.0, 0) for i in range(2)]
+    assert plan.makespan(two, 3, lambda j: j.cpu_s) == pytest.approx(2.0)   # 2 + 2 threads do not fit in 3 cores
+    assert plan.makespan(two, 4, lambda j: j.cpu_s) == pytest.approx(1.0)
+    wide = [plan.Job("f", "g", "w", 8, 1.0, None, 0)]
+    assert plan.makespan(wide, 4, lambda j: j.cpu_s) == pytest.approx(1.0)  # capped at the cores, as Snakemake does
+    # GPU slots: one group job per slot, whatever its threads
+    three = [plan.Job("f", "g", f"r{i}", 4, 1.0, 10.0, 0) for i in range(3)]
+    assert plan.makespan(three, 2, lambda j: j.gpu_s, need=lambda j: 1) == pytest.approx(20.0)
+    assert plan.totals(three, cores=4, gpu_slots=1).gpu_queue_h == pytest.approx(30.0 / 3600)
+    assert plan.totals(three, cores=4, gpu_slots=3).gpu_queue_h == pytest.approx(10.0 / 3600)
+    assert plan.totals(three, cores=4).wall_h == pytest.approx(3.0 / 3600)
+
+
+ARMS = {"name": "arms", "task": "adding", "cells": ["lstm", "gru"], "seq_len": 20, "n_train": 64, "n_test": 16,
+        "epochs": 2, "batch_size": 32, "seeds": [0, 1, 2]}
+
+
+def _plan(entries, tmp_path, threads=1, measure=None):
+    wf = plan.Workflow(config={"threads": threads, "scale": "test"}, runs={"recurrent": expand(entries)},
+                       w2v_runs=[], threads={})
+    cal = plan.Calibration(tmp_path / "cal.json", cpu="test cpu", measure=measure or fake_measure([]))
+    return wf, cal, plan.plan_jobs(wf, cal, data_root=tmp_path)
+
+
+def test_two_arms_of_three_seeds_are_two_jobs_with_start_up_once(tmp_path):
+    wf, cal, (jobs, meta) = _plan([ARMS], tmp_path, threads=2)
+    assert len(jobs) == 2 and [j.members for j in jobs] == [3, 3]
+    assert [j.job_id for j in jobs] == [grid.group_id(r) for r in list(wf.runs["recurrent"])[::3]]
+    assert all(j.threads == grid.group_resources(wf.family_groups("recurrent")[j.job_id], 2, "test")["threads"]
+               == 2 for j in jobs)
+    assert all(j.train_steps == 3 * 2 * 64 * 20 for j in jobs)
+    rows = plan.summarise(jobs, meta)
+    assert [(r.runs, r.jobs) for r in rows] == [(6, 2)]
+    # the same arms with one seed each: a member costs what a one-seed job costs less its start-up and
+    # data load, and the three-seed job pays those once
+    _, _, (one, _) = _plan([{**ARMS, "seeds": [0]}], tmp_path, threads=2)
+    fixed = plan.JOB_STARTUP_S + plan.DATA_LOAD_S
+    for g, s in zip(jobs, one):
+        assert g.cpu_s - fixed == pytest.approx(3 * (s.cpu_s - fixed))
+        assert g.cpu_s < 3 * s.cpu_s
+    # members that cannot train together (BN-LSTM) load their data each, in the one process
+    _, _, (bn, _) = _plan([{**ARMS, "cells": ["bnlstm"]}], tmp_path)
+    _, _, (bn1, _) = _plan([{**ARMS, "cells": ["bnlstm"], "seeds": [0]}], tmp_path)
+    assert bn[0].members == 3 and not bn[0].stacked and jobs[0].stacked
+    assert bn[0].cpu_s - plan.JOB_STARTUP_S == pytest.approx(3 * (bn1[0].cpu_s - plan.JOB_STARTUP_S))
+
+
+def test_gpu_model_of_a_stacked_group(tmp_path):
+    wf, _, (jobs, _) = _plan([ARMS], tmp_path)
+    spec = {**wf.family_groups("recurrent")[jobs[0].job_id], "seed": 0}
+    sizes = plan.dataset_sizes(spec, {}, tmp_path)
+    s_sat = plan.saturation(spec, sizes)
+    assert jobs[0].s_sat == pytest.approx(s_sat) and s_sat > 3
+    # launch-bound below S_sat: a stacked step costs the same for 2 or 3 members
+    assert plan.group_gpu_seconds(spec, sizes, 3, True) == pytest.approx(plan.group_gpu_seconds(spec, sizes, 2, True))
+    # past S_sat the members' arithmetic binds: it grows with S
+    big = math.ceil(10 * s_sat)
+    assert plan.group_gpu_seconds(spec, sizes, 2 * big, True) > 1.9 * (plan.group_gpu_seconds(spec, sizes, big, True)
+                                                                      - plan.JOB_STARTUP_S - plan.DATA_LOAD_S)
+    # not stacked: members one after another, each as alone, one start-up
+    alone = plan.gpu_seconds(spec, sizes)
+    assert plan.group_gpu_seconds(spec, sizes, 3, False) == pytest.approx(3 * (alone - plan.JOB_STARTUP_S)
+                                                                        + plan.JOB_STARTUP_S)
+    assert jobs[0].gpu_s == pytest.approx(plan.group_gpu_seconds(spec, sizes, 3, True))
+    assert jobs[0].gpu_unstacked_s == pytest.approx(plan.group_gpu_seconds(spec, sizes, 3, False))
+    t = plan.totals(jobs, cores=2)
+    assert t.gpu_queue_h * 3600 == pytest.approx(sum(j.gpu_s for j in jobs))
+    assert t.gpu_unstacked_queue_h * 3600 == pytest.approx(sum(j.gpu_unstacked_s for j in jobs))
+
+
+def test_gpu_printout_carries_its_assumption(tmp_path):
+    wf, cal, (jobs, meta) = _plan([ARMS], tmp_path)
+    for c in (cal, None):                        # calibrated, and --no-calibrate
+        text = plan.render(wf, jobs, meta, c, cores=4, gpu_slots=2)
+        assert "GPU estimate: modelled, not measured" in text
+        assert "S_sat" in text and f"{plan.GPU['STEPWISE_US']:g} us" in text
+        assert plan.GPU_SOURCE in text
+        assert "2 stacked groups of 3-3 members" in text
+        assert "2 group jobs sharing it, one per slot" in text
+    text = plan.render(wf, jobs, meta, cal, cores=4)
+    assert "path 'loop'" in text and f"{plan.JOB_STARTUP_S:g} s start-up once per job" in text

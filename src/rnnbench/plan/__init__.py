@@ -6,21 +6,25 @@
 The config is read the way ``snakemake --configfile A --configfile B --config k=v`` reads it, by
 Snakemake itself: the Snakefile is loaded through Snakemake's API (nothing runs), so later files
 deep-update earlier ones, the schema validates (an unknown key or a bad value is an error naming
-it) and the runs are the workflow's own: ``RUNS`` (``rnnbench.grid.expand`` of every
-sequence-model family, in ``workflow/rules/common.smk``) and ``W2V_RUNS`` (impls × archs × losses ×
-seeds, in ``workflow/rules/word2vec.smk``), and the threads the rules declare. There is no second
-expansion here. (``WorkflowApi._workflow`` is how Snakemake 9's API parses a Snakefile without a
-DAG; if it moves, this is the one line to change.)
+it) and the jobs are the workflow's own: ``GROUPS`` (``rnnbench.grid.groups`` of ``RUNS``, in
+``workflow/rules/recurrent.smk``: one training job per arm, its seeds together, its threads from
+``rnnbench.grid.group_resources``) and ``W2V_RUNS`` (impls × archs × losses × seeds, in
+``workflow/rules/word2vec.smk``). There is no second expansion here. (``WorkflowApi._workflow``
+is how Snakemake 9's API parses a Snakefile without a DAG; if it moves, this is the one line to
+change.)
 
 Per grid entry and in total it prints:
 
-* runs, and training sequence-steps = epochs × training sequences × sequence length (padded, as
-  the batches are: music and IMDb sequences are right-padded and the CPU kernel runs the padded
-  steps); for word2vec, corpus tokens × epochs;
-* CPU core-hours and the wall hours on ``--cores N`` (default 16): jobs run side by side with the
-  config's ``threads`` each (word2vec: ``workers``), placed longest first by a list schedule, the
-  IMDb runs after the word2vec run whose vectors they read;
-* a GPU estimate, labelled *not measured* (see :data:`GPU`).
+* runs (seeds), jobs (seed groups), and training sequence-steps = epochs × training sequences ×
+  sequence length (padded, as the batches are: music and IMDb sequences are right-padded and the
+  CPU kernel runs the padded steps), over all members; for word2vec, corpus tokens × epochs;
+* CPU core-hours and the wall hours on ``--cores N`` (default 16): group jobs run side by side
+  with their threads each (word2vec: ``workers``), placed longest first by a list schedule, the
+  IMDb runs after the word2vec run whose vectors they read. On a CPU a group trains its members
+  one after another through the one-seed kernel (path 'loop'), so a group job costs one start-up,
+  one data load and its members' calibrated training and evaluation;
+* a GPU estimate, labelled *modelled, not measured*, with the assumption it rests on (see
+  :data:`.schedule.GPU`): one group job per GPU slot (``--gpu-slots G``), its members stacked.
 
 Costs are measured on this machine (``--calibrate``, and automatically for any shape the cache
 lacks): for each (cell, input size, hidden, layers, dropout masks, threads, kernel) of the plan,
@@ -51,12 +55,14 @@ from .calibration import (CAL_BATCH, CAL_EVAL_BATCH, CAL_REPEATS, CAL_STEPS, Cal
                           measure_torch, measure_word2vec, run_shape)
 from .cli import main
 from .printout import render
-from .schedule import GPU, JOB_OVERHEAD_S, W2V_EVAL_S, Job, Row, Totals, gpu_seconds, makespan, plan_jobs, summarise, totals
+from .schedule import (DATA_LOAD_S, GPU, GPU_SOURCE, JOB_STARTUP_S, W2V_EVAL_S, Job, Row, Totals, batched,
+                       group_gpu_seconds, gpu_seconds, makespan, plan_jobs, saturation, summarise, totals)
 from .sizes import CORPUS_TOKENS, dataset_sizes
 from .workflow import REPO, SNAKEFILE, PlanError, Workflow, load_workflow, parse_overrides
 
-__all__ = ["CAL_BATCH", "CAL_EVAL_BATCH", "CAL_REPEATS", "CAL_STEPS", "CORPUS_TOKENS", "GPU", "HAR_SUBJECTS",
-           "HAR_TRAIN", "JOB_OVERHEAD_S", "REPO", "SEQUENCE_FAMILIES", "SNAKEFILE", "W2V_EVAL_S", "Calibration",
-           "Job", "PlanError", "Row", "Shape", "Sizes", "Split", "Totals", "Workflow", "calibration", "dataset_sizes",
-           "gpu_seconds", "load_workflow", "main", "makespan", "measure_keras", "measure_torch", "measure_word2vec",
-           "parse_overrides", "plan_jobs", "render", "run_shape", "summarise", "totals"]
+__all__ = ["CAL_BATCH", "CAL_EVAL_BATCH", "CAL_REPEATS", "CAL_STEPS", "CORPUS_TOKENS", "DATA_LOAD_S", "GPU",
+           "GPU_SOURCE", "HAR_SUBJECTS", "HAR_TRAIN", "JOB_STARTUP_S", "REPO", "SEQUENCE_FAMILIES",
+           "SNAKEFILE", "W2V_EVAL_S", "batched", "calibration", "Calibration", "dataset_sizes",
+           "gpu_seconds", "group_gpu_seconds", "Job", "load_workflow", "main", "makespan", "measure_keras",
+           "measure_torch", "measure_word2vec", "parse_overrides", "plan_jobs", "PlanError", "render", "Row",
+           "run_shape", "saturation", "Shape", "Sizes", "Split", "summarise", "Totals", "totals", "Workflow"]

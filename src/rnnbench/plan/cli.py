@@ -24,7 +24,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cache", default=None, help="calibration cache file (default ~/.cache/rnnbench/plan-calibration.json)")
     p.add_argument("--data-root", default=None, help="where prepared data is looked for (default: the config's data.root)")
     p.add_argument("--gpu-slots", type=int, default=1,
-                   help="GPU estimate with this many runs sharing the GPU (--resources gpu=N), assumed to overlap (1)")
+                   help="GPU estimate with this many group jobs sharing the GPU, one per slot (--resources gpu=N), "
+                        "assumed to overlap (1)")
     p.add_argument("--markdown", action="store_true", help="the table as Markdown")
     p.add_argument("--snakefile", default=str(SNAKEFILE))
     a = p.parse_args(argv)

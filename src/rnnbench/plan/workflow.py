@@ -1,4 +1,5 @@
-"""The config and the runs of a workflow, as Snakemake itself loads them (nothing runs)."""
+"""The config, the runs and the training jobs (seed groups) of a workflow, as Snakemake itself
+loads them (nothing runs)."""
 from __future__ import annotations
 
 import os
@@ -24,6 +25,18 @@ class Workflow:
     threads: dict[str, int]                          # rule -> declared threads
     configfiles: list[str] = field(default_factory=list)
     w2v_grid: dict[str, dict[str, Any]] = field(default_factory=dict)   # run id -> {impl, arch, loss, sample, seed}
+    # family -> group id -> group spec: the training jobs, the Snakefile's GROUPS (recurrent.smk);
+    # None for a Workflow built by hand, whose groups are then formed by the same function
+    groups: dict[str, dict[str, dict[str, Any]]] | None = None
+
+    def family_groups(self, family: str) -> dict[str, dict[str, Any]]:
+        """The training jobs of a family: one per arm (its seeds together), as the DAG has them
+        (``rnnbench.grid.groups`` of the family's runs, the function the Snakefile calls)."""
+        if self.groups is not None and family in self.groups:
+            return self.groups[family]
+        from ..grid import groups
+
+        return groups(self.runs.get(family, {}))
 
 
 def parse_overrides(entries: Iterable[str] | None) -> dict[str, Any]:
@@ -63,11 +76,12 @@ def load_workflow(configfiles: Iterable[str | os.PathLike], overrides: Mapping[s
             for rule in ("train", "train_word2vec"):
                 try:
                     threads[rule] = int(wf.get_rule(rule).resources["_cores"])
-                except Exception:           # noqa: BLE001 - a rule renamed: fall back below
-                    pass
+                except Exception:           # noqa: BLE001 - a rule renamed, or threads per job (train's come
+                    pass                    # from rnnbench.grid.group_resources, per group): fall back
             return Workflow(config=dict(g["config"]), runs={f: dict(g["RUNS"].get(f, {})) for f in SEQUENCE_FAMILIES},
                             w2v_runs=list(g.get("W2V_RUNS", [])), threads=threads,
-                            configfiles=[str(f) for f in configfiles], w2v_grid=dict(g.get("W2V_GRID", {})))
+                            configfiles=[str(f) for f in configfiles], w2v_grid=dict(g.get("W2V_GRID", {})),
+                            groups={f: dict(g["GROUPS"].get(f, {})) for f in SEQUENCE_FAMILIES} if "GROUPS" in g else None)
     except PlanError:
         raise
     except Exception as e:  # noqa: BLE001 - Snakemake wraps schema and grid errors; say them plainly
