@@ -139,7 +139,7 @@ def bnlstm_step(xg_hat: Tensor, h: Tensor, c: Tensor, w_hh: Tensor, b_hh: Tensor
 
 def _zero_state(gx: Tensor, w_hh: Tensor) -> Tensor:
     """h_0 = 0: (B, H) from gx (T, B, G·H), or (S, B, H) for members' gx (T, S, B, G·H)."""
-    shape = gx.shape[1:-1]
+    shape = list(gx.shape[1:-1])
     shape.append(w_hh.shape[-1])
     return gx.new_zeros(shape)
 
