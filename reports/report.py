@@ -373,6 +373,11 @@ if section(RECS, "no polyphonic-music run", "music"):
 # the inputs (`dropout`) and on the hidden state (`recurrent_dropout`). On CPU every variant runs our
 # fused C kernel with the masks inside (`path` = native); on a GPU input dropout keeps cuDNN and
 # recurrent dropout runs our step loop (`path` = stepwise).
+#
+# Where the masks sit (`har_dropout_masks`): fresh masks at every time step at the same rates (naive
+# dropout, `dropout_masks: step`; our step loop computes it, `path` = stepwise), against the one mask per
+# sequence of `har_dropout`'s runs of the same seeds; and each of the two masks alone, the input mask
+# (`dropout`) and the hidden-state mask (`recurrent_dropout`), which the lecture describes without ranking.
 
 # %%
 #| echo: false
@@ -386,6 +391,16 @@ if section(RECS, "no run of the dropout grid (har_dropout)", "recurrent", grid="
                columns=["grid", "task", "source", "cell", "layers", "clip", "dropout", "recurrent_dropout", "lr",
                         "epochs", "metric", "test", "runs", "diverged", "params_total", "seconds_mean", "path"],
                where={"grid": "har_dropout"})
+
+# %%
+#| echo: false
+if section(RECS, "no run of the mask grid (har_dropout_masks)", "recurrent", grid="har_dropout_masks"):
+    show_table("recurrent_summary.csv", "Where the masks sit (har_dropout_masks): its 0.25 / 0.25 row draws fresh "
+               "masks at every time step (dropout_masks: step, path stepwise); the other rows hold one mask alone, "
+               "once per sequence",
+               columns=["grid", "task", "source", "cell", "layers", "clip", "dropout", "recurrent_dropout", "lr",
+                        "epochs", "metric", "test", "runs", "diverged", "params_total", "seconds_mean", "path"],
+               where={"grid": "har_dropout_masks"})
 
 # %% [markdown]
 # ### Every combination: cell × clipping × dropout on HAR

@@ -45,7 +45,36 @@ def test_gru_reset_sweep_and_the_reset_before_id():
     assert list(one) == ["g/gru_L1_clipnone_drop0_rdrop0_torch_resetbefore/seed0"]   # named even unswept
 
 
+def test_dropout_masks_step_is_named_and_the_default_leaves_no_trace():
+    """Per-step masks enter the id and the spec; the default (one mask per sequence) leaves both as they were
+    before the setting existed, whether it is written or not."""
+    plain = expand([entry(cells=["lstm"], clipvalue=None, seeds=[0], dropout=0.25)])
+    written = expand([entry(cells=["lstm"], clipvalue=None, seeds=[0], dropout=0.25, dropout_masks="sequence")])
+    assert plain == written
+    assert list(plain) == ["g/lstm_L1_clipnone_drop0.25_rdrop0_torch/seed0"]
+    assert "dropout_masks" not in plain["g/lstm_L1_clipnone_drop0.25_rdrop0_torch/seed0"]
+    step = expand([entry(cells=["lstm"], clipvalue=None, seeds=[0], dropout=0.25, dropout_masks=["sequence", "step"])])
+    assert sorted(step) == ["g/lstm_L1_clipnone_drop0.25_rdrop0_torch/seed0",
+                            "g/lstm_L1_clipnone_drop0.25_rdrop0_torch_masksstep/seed0"]
+    assert step["g/lstm_L1_clipnone_drop0.25_rdrop0_torch_masksstep/seed0"]["dropout_masks"] == "step"
+
+
+def test_arms_are_runs_of_one_grid_that_are_no_product():
+    runs = expand([entry(cells=["lstm"], clipvalue=0.5, arms=[
+        {"dropout": 0.25, "recurrent_dropout": 0.25, "dropout_masks": "step"},
+        {"dropout": 0.25, "recurrent_dropout": 0.0}, {"dropout": 0.0, "recurrent_dropout": 0.25}])])
+    assert sorted({r.rpartition("/")[0] for r in runs}) == ["g/lstm_L1_clip0.5_drop0.25_rdrop0.25_torch_masksstep",
+                                                            "g/lstm_L1_clip0.5_drop0.25_rdrop0_torch",
+                                                            "g/lstm_L1_clip0.5_drop0_rdrop0.25_torch"]
+    assert len(runs) == 3 * 2 and all(r["grid"] == "g" and "arms" not in r for r in runs.values())
+
+
 @pytest.mark.parametrize("bad,message", [
+    (entry(cells=["lstm"], dropout=0.25, dropout_masks="step", backend=["keras"]), "backend torch only"),
+    (entry(dropout_masks="sometimes"), "dropout_masks must be"),
+    (entry(arms=[]), "non-empty list"),
+    (entry(arms=[{"seeds": [3]}]), "sets seeds; an arm sets axes only"),
+    (entry(arms=[{"clipvalue": 0.1}]), "which the entry sets too"),
     (entry(cells=["lstm", "transformer"]), "unknown cell 'transformer'"),
     (entry(seeds=[]), "axis 'seeds' is empty"),
     (entry(clipvalue=0.5, clipnorm=1.0), "clipvalue or clipnorm"),

@@ -112,6 +112,14 @@ def test_lecture_har_summary():
     assert len(km.losses) == 2                                # l2 on the LSTM kernel and the Dense kernel
 
 
+def test_keras_refuses_per_step_dropout_masks():
+    """Keras draws one dropout mask per sequence (variational) and has no per-step option: a Keras twin of a
+    dropout_masks: step run is refused, not silently trained with the other masks."""
+    with pytest.raises(ValueError, match="no per-step mask option"):
+        build_keras_model(ModelSpec("lstm", 9, 8, 6, dropout=0.25, recurrent_dropout=0.25, dropout_masks="step"))
+    build_keras_model(ModelSpec("lstm", 9, 8, 6, dropout_masks="step"))   # no dropout: no masks, nothing to refuse
+
+
 def test_keras_initializers():
     keras.utils.set_random_seed(0)
     km = build_keras_model(ModelSpec("lstm", 5, 8, 2))

@@ -85,6 +85,24 @@ def test_members_equal_their_seeds_trained_alone(cell, variant, path):
         assert grouped[k].final["test_accuracy"] == pytest.approx(one.final["test_accuracy"], abs=0.02)
 
 
+# dropout_masks: step (fresh masks at every time step): input and recurrent masks per gate (LSTM), and input
+# masks alone shared by the gates (tanh RNN), on padded sequences; both members' paths draw what each seed draws
+@pytest.mark.parametrize("path", ["stacked", "loop"])
+@pytest.mark.parametrize("cell,model", [("lstm", dict(dropout=0.2, recurrent_dropout=0.2)),
+                                        ("rnn_tanh", dict(dropout=0.25))])
+def test_members_with_step_masks_equal_their_seeds_trained_alone(cell, model, path):
+    data = toy(lengths=True)
+    spec = ModelSpec(cell=cell, input_size=3, hidden=8, output_size=2, dropout_masks="step", **model)
+    members = build_members(spec, SEEDS, CPU, path=path)
+    grouped = fit_members(members, [data] * 3, [cfg(s) for s in SEEDS], CPU, log=lambda s: None)
+    assert members.path == ("members-stacked" if path == "stacked" else "members-loop/stepwise")
+    for k, seed in enumerate(SEEDS):
+        model_, one = alone(spec, data, seed)
+        assert model_.path == "stepwise"
+        assert_same_run(one, grouped[k], predictions(model_, data), predictions(members.member_model(k), data))
+        assert grouped[k].final["test_accuracy"] == pytest.approx(one.final["test_accuracy"], abs=0.02)
+
+
 def test_members_with_their_own_data_and_an_embedding():
     """Per-member datasets (the adding problem draws its sequences from the seed) and token ids
     through an embedding with a padding row."""

@@ -287,3 +287,79 @@ def test_stepwise_masks_are_drawn_once_per_sequence_and_layer(cell, monkeypatch)
     shapes.clear()
     m.eval()(torch.randn(3, 7, 4))
     assert shapes == []                                          # inactive at inference
+
+
+# ---- dropout_masks: step (naive dropout), the opposite of the two tests above
+
+def _distinct_step_patterns(mask: torch.Tensor) -> list[int]:
+    """Per sequence of a (B, T, H) boolean tensor, how many different unit patterns its steps show."""
+    return [len({tuple(row.tolist()) for row in seq_}) for seq_ in mask]
+
+
+@pytest.mark.parametrize("kernel", [pytest.param("native", marks=needs_native), "torch"])
+def test_input_dropout_fresh_mask_per_step(kernel, monkeypatch):
+    monkeypatch.setenv("RNNBENCH_RNN_KERNEL", kernel)
+    torch.manual_seed(0)
+    m = _identity_relu_model(torch.zeros(6, 6), dropout=0.5, dropout_masks="step")
+    x = torch.rand(8, 12, 6) + 0.5
+    h = m(x)                                                    # h_t = x_t * mask_t
+    assert m.path == "stepwise"                                 # no fused kernel takes per-step masks
+    dropped = h == 0
+    assert dropped.any() and (~dropped).any()
+    assert min(_distinct_step_patterns(dropped)) > 1            # other units dropped at other steps, every sequence
+    kept = ~dropped
+    torch.testing.assert_close(h[kept], 2.0 * x[kept])          # inverted dropout scale 1/(1-p)
+    m.eval()                                                    # inference: no mask
+    torch.testing.assert_close(m(x), x)
+
+
+@pytest.mark.parametrize("kernel", [pytest.param("native", marks=needs_native), "torch"])
+def test_recurrent_dropout_fresh_mask_per_step(kernel, monkeypatch):
+    monkeypatch.setenv("RNNBENCH_RNN_KERNEL", kernel)
+    torch.manual_seed(0)
+    m = _identity_relu_model(torch.eye(6), recurrent_dropout=0.5, dropout_masks="step")
+    x = torch.ones(8, 10, 6)
+    h = m(x)                          # h_t = 1 + 2 * m_t * h_{t-1}: h_t = 1 exactly where m_t dropped the unit
+    assert m.path == "stepwise"
+    reset = h[:, 1:] == 1.0
+    assert reset.any() and (~reset).any()
+    assert min(_distinct_step_patterns(reset)) > 1              # other units dropped at other steps
+    assert not torch.all(reset == reset[:, :1])
+    m.eval()                                                    # inference: no mask
+    torch.testing.assert_close(m(x)[:, -1], torch.full((8, 6), 10.0))
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn_tanh"])
+def test_step_masks_are_drawn_per_step(cell, monkeypatch):
+    shapes = []
+    real = seq._dropout_mask
+
+    def spy(ref, shape, p):
+        shapes.append(tuple(shape))
+        return real(ref, shape, p)
+
+    m = build_model(ModelSpec(cell, 4, 5, 2, layers=2, dropout=0.2, recurrent_dropout=0.3,
+                              dropout_masks="step")).train()
+    monkeypatch.setattr(seq, "_dropout_mask", spy)
+    out = m(torch.randn(3, 7, 4))
+    g = CELLS[cell][0]
+    # per layer: the input mask (B, T, G, F), then the recurrent one (T, B, G, H)
+    assert shapes == [(3, 7, g, 4), (7, 3, g, 5), (3, 7, g, 5), (7, 3, g, 5)]
+    out.sum().backward()
+    assert m.rnns[0].weight_hh_l0.grad is not None
+    shapes.clear()
+    m.eval()(torch.randn(3, 7, 4))
+    assert shapes == []                                          # inactive at inference
+
+
+def test_step_masks_refuse_the_fused_paths_in_training_only():
+    m = build_model(ModelSpec("lstm", 4, 5, 2, dropout=0.2, dropout_masks="step")).train()
+    x = torch.randn(3, 7, 4)
+    with pytest.raises(ValueError, match="per-step masks"):
+        m(x, path="stock")
+    with pytest.raises(ValueError, match="per-step masks"):    # refused before any kernel is loaded
+        m(x, path="native")
+    m.eval()
+    torch.testing.assert_close(m(x, path="stock"), m(x, path="stepwise"))   # no masks: the same function
+    with pytest.raises(ValueError, match="dropout_masks"):
+        ModelSpec("lstm", 4, 5, 2, dropout_masks="per-step")

@@ -4,7 +4,9 @@ Every family's grid is expanded here, by the same product of axes (:func:`combin
 sequence-model families by :func:`expand`, the word2vec study by :func:`expand_word2vec`.
 
 A grid entry (``recurrent:`` list in the config) holds scalars that apply to every run and
-list-valued grid axes; every combination of the axes is one run. The run id is a readable
+list-valued grid axes; every combination of the axes is one run. An entry's ``arms`` (a list of
+mappings of axis values) gives arms that are not a product: each arm's values, crossed with the
+entry's other axes, are runs of the same grid. The run id is a readable
 path (``har_lecture/lstm_L1_clipnone_drop0_rdrop0_torch/seed0``) used as the Snakemake
 wildcard and as the results folder; the resolved spec of each run is what its job receives.
 """
@@ -33,7 +35,15 @@ AXES = {
     "embedding": "embedding",
     "recurrent_gain": "recurrent_gain",
     "reset_after": "reset_after",
+    "dropout_masks": "dropout_masks",
 }
+#: ``dropout_masks``' default (one mask per sequence and layer: Keras', Gal & Ghahramani's variational
+#: dropout). Not in DEFAULTS: a run at the default carries no such key, so its id and its record's
+#: config are what they were before the setting existed; a run with per-step masks says so in both
+DROPOUT_MASKS_DEFAULT = "sequence"
+#: axes an arm of ``arms`` may set (not the seeds: the arms of a grid pair on the entry's seeds,
+#: which the replication and pilot overlays replace)
+ARM_AXES = tuple(k for k in AXES if k != "seeds")
 
 DEFAULTS: dict[str, Any] = {
     "hidden": 32,
@@ -94,6 +104,9 @@ def run_id(entry: str, spec: Mapping[str, Any], swept: set[str]) -> str:
             parts.append(f"{tag}{_fmt(spec[extra])}")
     if "reset_after" in swept or not spec.get("reset_after", True):
         parts.append("resetafter" if spec["reset_after"] else "resetbefore")
+    masks = spec.get("dropout_masks", DROPOUT_MASKS_DEFAULT)
+    if masks != DROPOUT_MASKS_DEFAULT:
+        parts.append(f"masks{masks}")
     return f"{entry}/{'_'.join(parts)}/seed{spec['seed']}"
 
 
@@ -172,24 +185,31 @@ def expand(entries: list[Mapping[str, Any]] | None, family: str = "recurrent") -
         if name in names:
             raise GridError(f"{family}: grid name {name!r} is used twice")
         names.add(name)
-        scalars = {k: v for k, v in entry.items() if k not in AXES}
-        axes: dict[str, list[Any]] = {}
-        for key, spec_key in AXES.items():
-            if key not in entry:
-                continue
-            values = entry[key]
-            values = list(values) if isinstance(values, (list, tuple)) else [values]
-            if not values:
-                raise GridError(f"{family}.{name}: axis {key!r} is empty, so the grid has no runs")
-            axes[spec_key] = values
-        if "cell" not in axes:
-            raise GridError(f"{family}.{name}: 'cells' is required")
-        for cell in axes["cell"]:
-            if cell not in CELLS:
-                raise GridError(f"{family}.{name}: unknown cell {cell!r}; known cells: {', '.join(CELLS)}")
-        swept = {k for k, v in axes.items() if len(v) > 1}
-        for combo in combinations(axes):
+        scalars = {k: v for k, v in entry.items() if k not in AXES and k != "arms"}
+        arm_list = _arms(entry, family, name)
+        arm_axes = [_axes({**entry, **arm}, family, name) for arm in arm_list]
+        for axes in arm_axes:
+            if "cell" not in axes:
+                raise GridError(f"{family}.{name}: 'cells' is required")
+            for cell in axes["cell"]:
+                if cell not in CELLS:
+                    raise GridError(f"{family}.{name}: unknown cell {cell!r}; known cells: {', '.join(CELLS)}")
+        # swept: an axis with more than one value over the grid's runs (all its arms together)
+        seen: dict[str, set] = {}
+        for axes in arm_axes:
+            for k, v in axes.items():
+                seen.setdefault(k, set()).update(repr(x) for x in v)
+        swept = {k for k, v in seen.items() if len(v) > 1}
+        for combo in (c for axes in arm_axes for c in combinations(axes)):
             spec = {**DEFAULTS, **scalars, **combo, "grid": name, "family": family}
+            masks = spec.get("dropout_masks", DROPOUT_MASKS_DEFAULT)
+            if masks not in ("sequence", "step"):
+                raise GridError(f"{family}.{name}: dropout_masks must be 'sequence' or 'step', got {masks!r}")
+            if masks == DROPOUT_MASKS_DEFAULT:
+                spec.pop("dropout_masks", None)   # the default leaves no trace: ids and records as before
+            elif spec["backend"] == "keras":
+                raise GridError(f"{family}.{name}: dropout_masks: step runs with backend torch only (Keras draws "
+                                "one dropout mask per sequence and has no per-step option)")
             if spec.get("clipvalue") is not None and spec.get("clipnorm") is not None:
                 raise GridError(f"{family}.{name}: set clipvalue or clipnorm, not both in one run")
             if not spec["reset_after"] and spec["cell"] != "gru":
@@ -206,6 +226,41 @@ def expand(entries: list[Mapping[str, Any]] | None, family: str = "recurrent") -
             spec["run_id"] = rid
             runs[rid] = spec
     return runs
+
+
+def _arms(entry: Mapping[str, Any], family: str, name: str) -> list[dict[str, Any]]:
+    """The entry's ``arms`` (one empty arm when it has none), each checked: axis keys only, none of
+    them also set on the entry (which value would win is not for a reader to guess)."""
+    arms = entry.get("arms")
+    if arms is None:
+        return [{}]
+    if not isinstance(arms, (list, tuple)) or not arms:
+        raise GridError(f"{family}.{name}: 'arms' must be a non-empty list of mappings")
+    for i, arm in enumerate(arms):
+        if not isinstance(arm, Mapping) or not arm:
+            raise GridError(f"{family}.{name}: arms[{i}] must be a non-empty mapping of axis values")
+        unknown = set(arm) - set(ARM_AXES)
+        if unknown:
+            raise GridError(f"{family}.{name}: arms[{i}] sets {', '.join(sorted(unknown))}; an arm sets axes "
+                            f"only: {', '.join(ARM_AXES)}")
+        both = set(arm) & set(entry)
+        if both:
+            raise GridError(f"{family}.{name}: arms[{i}] sets {', '.join(sorted(both))}, which the entry sets too")
+    return [dict(a) for a in arms]
+
+
+def _axes(entry: Mapping[str, Any], family: str, name: str) -> dict[str, list[Any]]:
+    """The axis values of an entry (or of one of its arms merged into it), keyed as in the run's spec."""
+    axes: dict[str, list[Any]] = {}
+    for key, spec_key in AXES.items():
+        if key not in entry:
+            continue
+        values = entry[key]
+        values = list(values) if isinstance(values, (list, tuple)) else [values]
+        if not values:
+            raise GridError(f"{family}.{name}: axis {key!r} is empty, so the grid has no runs")
+        axes[spec_key] = values
+    return axes
 
 
 # ---------------------------------------------------------------- the seeds of an arm, one job

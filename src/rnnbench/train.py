@@ -47,6 +47,8 @@ def model_spec(spec: dict[str, Any], data: TaskData):
         vocab_size=data.vocab_size, embedding_dim=spec.get("embedding_dim"),
         kernel=spec.get("kernel") or "auto", reset_after=bool(spec.get("reset_after", True)),
         bn_max_steps=int(spec.get("bn_max_steps", 200)),
+        # absent from the records of runs at the default (see rnnbench.grid.DROPOUT_MASKS_DEFAULT)
+        dropout_masks=spec.get("dropout_masks", "sequence"),
     )
 
 

@@ -160,7 +160,7 @@ _GK_SETTLE = "more seeds in gk_init"
 _GK1_SETTLE = "more seeds in gk_input1"
 
 
-def _har(grid: str, **where) -> Arm:
+def _har(grid: str | tuple[str, ...], **where) -> Arm:
     return Arm("recurrent", grid, {"cell": "lstm", "layers": 1, **where})
 
 
@@ -172,6 +172,18 @@ def _no_dropout() -> Arm:
     # the same model without dropout is har_clip's clipvalue-0.5 arm (same settings and seeds): no
     # second copy of those runs in har_dropout
     return _har("har_clip", clipvalue=0.5, dropout=0.0, recurrent_dropout=0.0)
+
+
+def _step_dropout() -> Arm:
+    # har_dropout's rates with a fresh input and recurrent mask at every step (naive dropout): the same seeds
+    return _har("har_dropout_masks", dropout=0.25, recurrent_dropout=0.25, dropout_masks="step")
+
+
+def _one_mask(dropout: float, recurrent_dropout: float) -> Arm:
+    # Keras' input mask or hidden-state mask alone, one per sequence: har_dropout_masks' arms in the default
+    # config; config/full.yaml has them in har_dropout's 2 x 2 grid instead (no second copy of 200-epoch runs)
+    return _har(("har_dropout_masks", "har_dropout"), dropout=dropout, recurrent_dropout=recurrent_dropout,
+                dropout_masks="sequence")
 
 
 def _talathi(cell: str) -> Arm:
@@ -470,6 +482,26 @@ REGISTER: list[Claim] = [
           "lecture; ours: test accuracy, with − without dropout, paired over seeds", "effect",
           Paired(_dropout(), _no_dropout(), "test_accuracy"),
           "more seeds or epochs in har_dropout", anchor="dropout", slide="A Note on Regularisation Schemes"),
+    Claim("dropout_same_mask_all_steps", REG, "See Gal, Ghahramani (2016) … Same mask applied in all time steps.",
+          "Gal & Ghahramani 2016, cited by the lecture (variational dropout, one mask per sequence, against dropout "
+          "redrawn at every step, which their abstract says was 'shown to fail when applied to recurrent layers'); "
+          "ours: HAR test accuracy, one input and one hidden-state mask per sequence (har_dropout, 0.25 / 0.25) − "
+          "fresh masks at every time step at the same rates (har_dropout_masks, dropout_masks: step), paired over "
+          "seeds; settings " + _HAR_SETTINGS, "effect",
+          Paired(_dropout(), _step_dropout(), "test_accuracy"),
+          "more seeds or epochs in har_dropout and har_dropout_masks", anchor="dropout",
+          slide="A Note on Regularisation Schemes", origin="paper"),
+    Claim("dropout_input_vs_hidden_mask", REG,
+          "Mask applied to input/output units (keyword dropout, or Dropout layer) … Mask applied to hidden state "
+          "units (keyword recurrent_dropout)",
+          "ours (the lecture describes the two masks without ranking them; that either alone serves HAR's LSTM as "
+          "well as the other is our hypothesis): HAR test accuracy, the input mask alone (dropout 0.25) − the "
+          "hidden-state mask alone (recurrent_dropout 0.25), one mask per sequence, paired over seeds, within ±0.03 "
+          "(the resolution of the lecture's '~90%', the HAR equivalences' margin); har_dropout_masks, or "
+          "har_dropout's 2 × 2 grid where a config runs those arms there (config/full.yaml)", "effect",
+          Equivalent(_one_mask(0.25, 0.0), _one_mask(0.0, 0.25), "test_accuracy", 0.03),
+          "more seeds or epochs in har_dropout_masks", anchor="dropout",
+          slide="A Note on Regularisation Schemes", origin="ours"),
     # -- embedding layers
     Claim("names_embedding_over_onehot", EMB,
           "Too sparse! Let’s imagine a 50’000 word vocabulary application with 1-hot representation.",
@@ -654,6 +686,8 @@ SMALLEST_EFFECTS: dict[str, Effect] = {
     "bnlstm_converges_faster": _HAR_EFFECT,
     "dropout_narrows_gap": _HAR_EFFECT,
     "dropout_improves_test": _HAR_EFFECT,
+    "dropout_same_mask_all_steps": _HAR_EFFECT,
+    "dropout_input_vs_hidden_mask": _HAR_EFFECT,
     **{i: _DROP_EFFECT for i in ("clip_05_prevents_drops", "clip_01_prevents_drops", "clip_small_value_matters")},
     "clip_drops_follow_gradient_spikes": Effect(round(math.log10(2), 3), "gradients twice their median in the "
                                                                           "falling epochs (log10 2)"),

@@ -17,12 +17,13 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
+from ..grid import DROPOUT_MASKS_DEFAULT
 from ..grid import _fmt  # run ids and arm descriptions spell values alike
 
 # config keys a claim's arm may match on (absent keys read as the grid defaults)
 CONFIG_KEYS = ("layers", "clipvalue", "clipnorm", "dropout", "recurrent_dropout", "lr", "seq_len", "hidden",
                "epochs", "batch_size", "dataset", "embedding", "encoding", "optimizer", "init", "backend",
-               "recurrent_gain", "input_std", "bias", "n_train", "patience")
+               "recurrent_gain", "input_std", "bias", "n_train", "patience", "dropout_masks")
 # diagnostics of the run record (curves against distance) -> their per-step factor's column
 DECAY_COLUMNS = {f"{curve}_{when}": f"{col}_decay_factor_{when}" for curve, col in
                  (("grad_vs_distance", "grad"), ("forget_product", "forget")) for when in ("init", "final")}
@@ -191,6 +192,8 @@ def sequence_row(r: Mapping[str, Any]) -> dict[str, Any]:
            "task": r.get("task"), "cell": r.get("cell"), "seed": r.get("seed"), "status": r.get("status"),
            "source": r.get("source"), "metric": metric,
            **{k: cfg.get(k) for k in CONFIG_KEYS},
+           # a run at the default carries no key (rnnbench.grid.DROPOUT_MASKS_DEFAULT): it read one mask per sequence
+           "dropout_masks": cfg.get("dropout_masks") or DROPOUT_MASKS_DEFAULT,
            "params_recurrent": params.get("recurrent"), "params_head": params.get("head"),
            "params_total": params.get("total"),
            "test_metric": test, "best_test_metric": _as_float(best.get(f"test_{metric}")),

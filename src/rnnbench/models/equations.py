@@ -33,6 +33,8 @@ Where PyTorch's stock layers differ from the lecture / Keras:
 * Recurrent dropout masks. Keras LSTM/GRU with ``recurrent_dropout > 0`` switch to
   ``implementation=1`` and draw one mask per gate (4 for LSTM, 3 for GRU) for the inputs and for
   h_{t-1} (Gal & Ghahramani's "untied" variant); ``rec_mask`` (B, G, H) here is that mask.
+  With ``per_step`` (the run setting ``dropout_masks: step``, naive dropout) the loops take one
+  mask per time step instead, (T, B, G, H), and step t uses ``rec_mask[t]``.
 """
 from __future__ import annotations
 
@@ -136,6 +138,14 @@ def bnlstm_step(xg_hat: Tensor, h: Tensor, c: Tensor, w_hh: Tensor, b_hh: Tensor
 # (reset after) also run S stacked members: gx (T, S, B, G*H), weights (S, ...), out (T, S, B, H).
 # The steps come from gx.unbind(0), not gx[t]: the backward of each gx[t] would allocate and add
 # a zero tensor the size of all of gx (O(T²) work), while unbind's backward is one stack.
+# ``per_step``: ``rec_mask`` holds one mask per step on a leading T axis (T, [S,] B, G, H); the
+# masks carry no gradient, so indexing them costs none of the above.
+
+
+def _step_mask(rec_mask: Optional[Tensor], per_step: bool, t: int) -> Optional[Tensor]:
+    if per_step and rec_mask is not None:
+        return rec_mask[t]
+    return rec_mask
 
 def _zero_state(gx: Tensor, w_hh: Tensor) -> Tensor:
     """h_0 = 0: (B, H) from gx (T, B, G·H), or (S, B, H) for members' gx (T, S, B, G·H)."""
@@ -144,37 +154,46 @@ def _zero_state(gx: Tensor, w_hh: Tensor) -> Tensor:
     return gx.new_zeros(shape)
 
 
-def rnn_loop(gx: Tensor, w_hh: Tensor, b_hh: Tensor, rec_mask: Optional[Tensor], relu: bool) -> Tensor:
+def rnn_loop(gx: Tensor, w_hh: Tensor, b_hh: Tensor, rec_mask: Optional[Tensor], relu: bool,
+             per_step: bool = False) -> Tensor:
     h = _zero_state(gx, w_hh)
     out: List[Tensor] = []
+    t = 0
     for xt in gx.unbind(0):
-        h = rnn_step(xt, h, w_hh, b_hh, rec_mask, relu)
+        h = rnn_step(xt, h, w_hh, b_hh, _step_mask(rec_mask, per_step, t), relu)
         out.append(h)
+        t += 1
     return torch.stack(out)
 
 
-def lstm_loop(gx: Tensor, w_hh: Tensor, b_hh: Tensor, rec_mask: Optional[Tensor]) -> Tensor:
+def lstm_loop(gx: Tensor, w_hh: Tensor, b_hh: Tensor, rec_mask: Optional[Tensor], per_step: bool = False) -> Tensor:
     h = _zero_state(gx, w_hh)
     c = h
     out: List[Tensor] = []
+    t = 0
     for xt in gx.unbind(0):
-        h, c = lstm_step(xt, h, c, w_hh, b_hh, rec_mask)
+        h, c = lstm_step(xt, h, c, w_hh, b_hh, _step_mask(rec_mask, per_step, t))
         out.append(h)
+        t += 1
     return torch.stack(out)
 
 
-def gru_loop(gx: Tensor, w_hh: Tensor, b_hh: Tensor, rec_mask: Optional[Tensor], reset_after: bool) -> Tensor:
+def gru_loop(gx: Tensor, w_hh: Tensor, b_hh: Tensor, rec_mask: Optional[Tensor], reset_after: bool,
+             per_step: bool = False) -> Tensor:
     h = _zero_state(gx, w_hh)
     out: List[Tensor] = []
+    t = 0
     for xt in gx.unbind(0):
-        h = gru_step(xt, h, w_hh, b_hh, rec_mask) if reset_after else gru_reset_before_step(xt, h, w_hh, b_hh, rec_mask)
+        m = _step_mask(rec_mask, per_step, t)
+        h = gru_step(xt, h, w_hh, b_hh, m) if reset_after else gru_reset_before_step(xt, h, w_hh, b_hh, m)
         out.append(h)
+        t += 1
     return torch.stack(out)
 
 
 def bnlstm_loop(gx_hat: Tensor, w_hh: Tensor, b_hh: Tensor, gamma_h: Tensor, gamma_c: Tensor, beta_c: Tensor,
                 rec_mask: Optional[Tensor], mean_h: Tensor, var_h: Tensor, mean_c: Tensor, var_c: Tensor,
-                training: bool, eps: float) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
+                training: bool, eps: float, per_step: bool = False) -> Tuple[Tensor, Tensor, Tensor, Tensor, Tensor]:
     """All steps of a BN-LSTM layer. ``mean_*``/``var_*`` (T_max, ·) are the population
     estimates per step, used in inference (steps past T_max use the last row, as Cooijmans et
     al.). Returns the outputs and the (T, ·) batch statistics of training, for the running
@@ -190,7 +209,8 @@ def bnlstm_loop(gx_hat: Tensor, w_hh: Tensor, b_hh: Tensor, gamma_h: Tensor, gam
     t = 0
     for xt in gx_hat.unbind(0):
         s = min(t, cap)
-        h, c, m_h, v_h, m_c, v_c = bnlstm_step(xt, h, c, w_hh, b_hh, gamma_h, gamma_c, beta_c, rec_mask,
+        h, c, m_h, v_h, m_c, v_c = bnlstm_step(xt, h, c, w_hh, b_hh, gamma_h, gamma_c, beta_c,
+                                               _step_mask(rec_mask, per_step, t),
                                                mean_h[s], var_h[s], mean_c[s], var_c[s], training, eps)
         out.append(h)
         if training:

@@ -58,6 +58,9 @@ class NPRNN(keras.initializers.Initializer):
 
 
 def _recurrent_layer(spec: ModelSpec, return_sequences: bool, reg, name: str):
+    if spec.per_step_masks:
+        raise ValueError("Keras draws its dropout masks once per sequence (variational dropout) and has no "
+                         "per-step mask option: dropout_masks: step runs with backend torch only")
     common = dict(units=spec.hidden, return_sequences=return_sequences, dropout=spec.dropout,
                   recurrent_dropout=spec.recurrent_dropout, kernel_regularizer=reg, name=name)
     if spec.cell == "lstm":

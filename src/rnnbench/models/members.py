@@ -21,7 +21,9 @@ one, so a member computes what its seed computes alone, up to float rounding
 
 What is batched (:func:`batchable`): the cells with a fused torch layer — rnn_tanh, rnn_relu,
 irnn, nprnn, lstm, gru with reset after — with or without embedding, padding (lengths),
-many-to-many heads, dropout and recurrent dropout, clipping, L2. Not batched, trained one seed
+many-to-many heads, dropout and recurrent dropout with either mask placement in time
+(``dropout_masks``: one per sequence, or per step — the stacked path draws each member's per-step
+masks as the one-seed stepwise path does; the loop path runs that path itself), clipping, L2. Not batched, trained one seed
 after another in the group's job (``rnnbench.train.run_group``): the BN-LSTM (its per-step batch
 statistics and running estimates are per-member buffers, not worth a second implementation for
 one claim), the reset-before GRU (two matmuls per step, stepwise already), truncated BPTT
@@ -158,8 +160,9 @@ class Members(nn.Module):
             g.set_state(st)
 
     # ------------------------------------------------------------ the forward pass, all members at once
-    def _masks(self, b: int, g: int, n: int, p: float, device) -> Tensor:
-        return torch.stack([_mask((b, g, n), p, gen, device) for gen in self.generators])
+    def _masks(self, shape: tuple, p: float, device, dim: int = 0) -> Tensor:
+        """Each member's mask of ``shape`` (the one-seed path's), from its own generator, stacked on ``dim``."""
+        return torch.stack([_mask(shape, p, gen, device) for gen in self.generators], dim)
 
     def _layer(self, i: int, x: Tensor) -> Tensor:
         """(S, B, T, F) -> (S, B, T, H): seq.SequenceModel._step_layer with a members dim."""
@@ -168,26 +171,32 @@ class Members(nn.Module):
         w_ih, b_ih = self.w(f"rnns.{i}.weight_ih_l0"), self.w(f"rnns.{i}.bias_ih_l0")
         w_hh, b_hh = self.w(f"rnns.{i}.weight_hh_l0"), self.w(f"rnns.{i}.bias_hh_l0")
         train = self.training
+        # dropout_masks 'step': the one-seed path's shapes with a T axis, (B, T, G, F) and (T, B, G, H)
+        per_step = spec.dropout_masks == "step"
+        steps = (t,) if per_step else ()
         # the input mask first, then the recurrent one: the one-seed path's order
-        in_mask = (self._masks(b, g if spec.recurrent_dropout > 0 else 1, f, spec.dropout, x.device)
+        in_mask = (self._masks((b, *steps, g if spec.recurrent_dropout > 0 else 1, f), spec.dropout, x.device)
                    if train and spec.dropout > 0 else None)
-        if in_mask is None or in_mask.shape[2] == 1:
-            xm = x if in_mask is None else x * in_mask                     # (S, B, 1, F) on every step
+        if in_mask is not None and not per_step:
+            in_mask = in_mask.unsqueeze(2)                                  # (S, B, 1, G, F): every step alike
+        if in_mask is None or in_mask.shape[3] == 1:
+            xm = x if in_mask is None else x * in_mask[:, :, :, 0]          # (S, B, T or 1, F)
             gx = torch.baddbmm(b_ih.unsqueeze(1), xm.reshape(s, b * t, f), w_ih.transpose(1, 2))
         else:
-            xm = x.unsqueeze(3) * in_mask.unsqueeze(2)                      # (S, B, T, G, F)
+            xm = x.unsqueeze(3) * in_mask                                   # (S, B, T, G, F)
             gx = torch.einsum("sbtgf,sghf->sbtgh", xm, w_ih.view(s, g, -1, f)).reshape(s, b * t, -1)
             gx = gx + b_ih.unsqueeze(1)
         gx = gx.view(s, b, t, -1).permute(2, 0, 1, 3)                       # (T, S, B, G·H)
-        rm = (self._masks(b, g, spec.hidden, spec.recurrent_dropout, x.device)
+        # (S, B, G, H), or per step (T, S, B, G, H): the loops take step t's as rm[t]
+        rm = (self._masks((*steps, b, g, spec.hidden), spec.recurrent_dropout, x.device, dim=len(steps))
               if train and spec.recurrent_dropout > 0 else None)
         loop = spec.loop
         if loop == "rnn":
-            out = LOOPS[loop](gx, w_hh, b_hh, rm, CELLS[spec.cell][1] == "relu")
+            out = LOOPS[loop](gx, w_hh, b_hh, rm, CELLS[spec.cell][1] == "relu", per_step)
         elif loop == "gru":
-            out = LOOPS[loop](gx, w_hh, b_hh, rm, True)
+            out = LOOPS[loop](gx, w_hh, b_hh, rm, True, per_step)
         else:
-            out = LOOPS[loop](gx, w_hh, b_hh, rm)
+            out = LOOPS[loop](gx, w_hh, b_hh, rm, per_step)
         return out.permute(1, 2, 0, 3)                                      # (S, B, T, H)
 
     def _embed(self, x: Tensor) -> Tensor:

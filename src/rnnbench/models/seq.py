@@ -19,6 +19,11 @@ here as Keras writes its cuDNN conditions):
 * 'stepwise': everything else. The input projection of all steps is one matmul, only the
   recurrence is stepped (TorchScript loops of :mod:`.equations`), with the mask on h_{t-1}
   drawn once per sequence.
+
+``dropout_masks: step`` (naive dropout: fresh input and recurrent masks at every time step, the
+variant Gal & Ghahramani's variational dropout is set against) is computed by the stepwise path
+alone: the C kernel and torch's fused layers take one mask per sequence, so training with it and
+a dropout rate > 0 runs stepwise; inference draws no mask and runs as any other model.
 """
 from __future__ import annotations
 
@@ -39,6 +44,8 @@ from .equations import LOOPS, bnlstm_step, gru_reset_before_step, gru_step, lstm
 
 # cell -> (number of gate blocks G, torch nn.RNN nonlinearity), from the one registry of cells
 CELLS = {name: (c.gates, c.nonlinearity) for name, c in REGISTRY.items()}
+#: where the dropout masks are drawn: once per sequence and layer (variational, the default), or at every step
+DROPOUT_MASKS = ("sequence", "step")
 
 
 @dataclass
@@ -58,6 +65,9 @@ class ModelSpec:
     dropout: Keras ``dropout``: variational, one mask per sequence on each layer's inputs (0.0).
     recurrent_dropout: Keras ``recurrent_dropout``: one mask per sequence on h_{t-1} (0.0);
         > 0 selects the stepwise path.
+    dropout_masks: 'sequence' (Keras', Gal & Ghahramani's variational dropout: one input and one
+        recurrent mask per sequence and layer, the same at every step) | 'step' (naive dropout: a
+        fresh input mask and a fresh recurrent mask at every time step; training runs stepwise).
     bias: 'double' (PyTorch's b_ih + b_hh) | 'single' (Keras/lecture: one bias per gate,
         b_hh kept at zero and not trainable).
     irnn_gain: IRNN's identity scale (1.0).  input_std: IRNN/np-RNN input weight std (0.001,
@@ -99,6 +109,7 @@ class ModelSpec:
     kernel: str = "auto"
     reset_after: bool = True
     bn_max_steps: int = 200
+    dropout_masks: str = "sequence"
 
     def __post_init__(self) -> None:
         if self.kernel not in kernels.KERNELS:
@@ -143,6 +154,14 @@ class ModelSpec:
             raise ValueError(f"reset_after=False is the GRU's reset-before variant, not for {self.cell!r}")
         if not isinstance(self.bn_max_steps, int) or self.bn_max_steps < 1:
             raise ValueError(f"bn_max_steps must be a positive int, got {self.bn_max_steps!r}")
+        if self.dropout_masks not in DROPOUT_MASKS:
+            raise ValueError(f"dropout_masks must be one of {DROPOUT_MASKS}, got {self.dropout_masks!r}")
+
+    @property
+    def per_step_masks(self) -> bool:
+        """Whether training draws a fresh dropout mask at every time step (``dropout_masks: step``
+        with a rate > 0): only the stepwise path computes that."""
+        return self.dropout_masks == "step" and (self.dropout > 0 or self.recurrent_dropout > 0)
 
     @property
     def gates(self) -> int:
@@ -169,7 +188,8 @@ class ModelSpec:
 
 
 def _dropout_mask(ref: Tensor, shape: Tuple[int, ...], p: float) -> Tensor:
-    """Inverted-dropout mask (keep prob 1-p, scaled by 1/(1-p)), drawn once per sequence."""
+    """Inverted-dropout mask (keep prob 1-p, scaled by 1/(1-p)) of ``shape``: one per sequence
+    (no T axis), or one per step with ``dropout_masks: step`` (a T axis in ``shape``)."""
     return ref.new_empty(shape).bernoulli_(1.0 - p).div_(1.0 - p)
 
 
@@ -256,7 +276,7 @@ class SequenceModel(nn.Module):
 
     # ------------------------------------------------------------ which path runs (see the module docstring)
     def _torch_path(self) -> str:
-        if self.spec.recurrent_dropout > 0 or not self.spec.fused:
+        if self.spec.recurrent_dropout > 0 or self.spec.per_step_masks or not self.spec.fused:
             return "stepwise"
         on_cuda = self.head.weight.is_cuda
         return "cudnn" if on_cuda and torch.backends.cudnn.is_available() and torch.backends.cudnn.enabled else "stock"
@@ -265,14 +285,18 @@ class SequenceModel(nn.Module):
         return self.spec.has_kernel and not self.head.weight.is_cuda and self.head.weight.dtype == torch.float32
 
     def _stock_possible(self) -> bool:
-        return self.spec.fused and not (self.training and self.spec.recurrent_dropout > 0)
+        return self.spec.fused and not (self.training and (self.spec.recurrent_dropout > 0 or self.spec.per_step_masks))
+
+    def _native_masks_possible(self) -> bool:
+        """The C kernel takes one mask per sequence: not per-step masks in training."""
+        return not (self.training and self.spec.per_step_masks)
 
     @property
     def path(self) -> str:
         """Kernel path in training: 'native', or torch's 'stepwise' (recurrent dropout) /
         'cudnn' / 'stock'; with ``kernel: auto`` on CPU 'auto' until the first batch has been
         measured (:mod:`.kernels`), then the path chosen for the latest batch shape."""
-        if not self._native_possible():
+        if not self._native_possible() or self.spec.per_step_masks:   # per-step masks: stepwise in training
             return self._torch_path()
         req = kernels.requested(self.spec.kernel)
         if self.kernel_choice is not None and self.kernel_choice.requested == req:
@@ -294,7 +318,7 @@ class SequenceModel(nn.Module):
     def _choose(self, x: Tensor, lengths: Optional[Tensor]) -> str:
         """'native' or 'torch' for this batch, by the rules of :mod:`.kernels` (measured once
         per shape under ``kernel: auto``)."""
-        if not self._native_possible():
+        if not (self._native_possible() and self._native_masks_possible()):
             return "torch"
         req = kernels.requested(self.spec.kernel)
         train = self.training and torch.is_grad_enabled()
@@ -344,11 +368,13 @@ class SequenceModel(nn.Module):
     def _input_masks(self, x: Tensor) -> Optional[Tensor]:
         """Keras' input-dropout mask for layer input x (B, T, F): (B, G, F), one per gate, with
         recurrent_dropout > 0 (Keras then runs implementation=1); else (B, 1, F), shared. Every
-        path draws it here, so they draw the same masks from the same seed."""
+        path draws it here, so they draw the same masks from the same seed. With
+        ``dropout_masks: step``, one such mask per step: (B, T, G or 1, F)."""
         if not (self.training and self.spec.dropout > 0):
             return None
         gates = self.gates if self.spec.recurrent_dropout > 0 else 1
-        return _dropout_mask(x, (x.shape[0], gates, x.shape[-1]), self.spec.dropout)
+        steps = (x.shape[1],) if self.spec.dropout_masks == "step" else ()
+        return _dropout_mask(x, (x.shape[0], *steps, gates, x.shape[-1]), self.spec.dropout)
 
     def _stock_layer(self, i: int, x: Tensor, lengths: Optional[Tensor]) -> Tensor:
         mask = self._input_masks(x)   # (B, 1, F): the stock path never runs with recurrent dropout
@@ -367,20 +393,25 @@ class SequenceModel(nn.Module):
         w_ih, b_ih = layer.weight_ih_l0, (layer.bias_ih_l0 if bias else None)
         g, b, t, f = self.gates, x.shape[0], x.shape[1], x.shape[2]
         mask = self._input_masks(x)
+        if mask is not None and mask.dim() == 3:
+            mask = mask.unsqueeze(1)              # one per sequence: (B, 1, G, F), the same at every step
         if mask is None:
             gx = F.linear(x, w_ih, b_ih)
-        elif mask.shape[1] == 1:
-            gx = F.linear(x * mask, w_ih, b_ih)
+        elif mask.shape[2] == 1:
+            gx = F.linear(x * mask[:, :, 0], w_ih, b_ih)
         else:
-            xm = x.unsqueeze(2) * mask.unsqueeze(1)                         # (B, T, G, F)
+            xm = x.unsqueeze(2) * mask                                      # (B, T, G, F)
             gx = torch.einsum("btgf,ghf->btgh", xm, w_ih.view(g, -1, f)).reshape(b, t, -1)
             gx = gx + b_ih if b_ih is not None else gx
         return gx.transpose(0, 1)
 
     def _rec_mask(self, x: Tensor) -> Optional[Tensor]:
+        """The mask on h_{t-1}: (B, G, H) once per sequence, or (T, B, G, H) with ``dropout_masks:
+        step`` (the loops of :mod:`.equations` take step t's as ``[t]``)."""
         if not (self.training and self.spec.recurrent_dropout > 0):
             return None
-        return _dropout_mask(x, (x.shape[0], self.gates, self.spec.hidden), self.spec.recurrent_dropout)
+        steps = (x.shape[1],) if self.spec.dropout_masks == "step" else ()
+        return _dropout_mask(x, (*steps, x.shape[0], self.gates, self.spec.hidden), self.spec.recurrent_dropout)
 
     def _native_layer(self, i: int, x: Tensor) -> Tuple[Tensor, Tensor]:
         """(all h_t, h_T) through the C kernel, with the same masks the stock / stepwise paths
@@ -397,6 +428,7 @@ class SequenceModel(nn.Module):
         layer = self.rnns[i]
         w_hh, b_hh = layer.weight_hh_l0, layer.bias_hh_l0
         loop = self.spec.loop
+        per_step = self.spec.dropout_masks == "step"    # rm (if any) holds one mask per step
         # the input mask (in the projections) is drawn before the recurrent one, as every path does
         if loop == "bnlstm":
             bn = self.bns[i]
@@ -404,7 +436,7 @@ class SequenceModel(nn.Module):
             rm = self._rec_mask(x)
             out, mean_h, var_h, mean_c, var_c = LOOPS[loop](
                 gx, w_hh, b_hh, bn.gamma_h, bn.gamma_c, bn.beta_c, rm, bn.mean_h, bn.var_h, bn.mean_c, bn.var_c,
-                self.training, BN_EPS)
+                self.training, BN_EPS, per_step)
             if self.training:    # as nn.BatchNorm: every training-mode batch updates the estimates
                 bn.update(x.shape[0], mean_x=mean_x, var_x=var_x, mean_h=mean_h, var_h=var_h,
                           mean_c=mean_c, var_c=var_c)
@@ -412,11 +444,11 @@ class SequenceModel(nn.Module):
             gx = self._projections(i, x)
             rm = self._rec_mask(x)
             if loop == "rnn":
-                out = LOOPS[loop](gx, w_hh, b_hh, rm, CELLS[self.spec.cell][1] == "relu")
+                out = LOOPS[loop](gx, w_hh, b_hh, rm, CELLS[self.spec.cell][1] == "relu", per_step)
             elif loop == "gru":
-                out = LOOPS[loop](gx, w_hh, b_hh, rm, self.spec.reset_after)
+                out = LOOPS[loop](gx, w_hh, b_hh, rm, self.spec.reset_after, per_step)
             else:
-                out = LOOPS[loop](gx, w_hh, b_hh, rm)
+                out = LOOPS[loop](gx, w_hh, b_hh, rm, per_step)
         return out.transpose(0, 1)                                          # (B, T, H)
 
     def _head(self, out: Tensor, lengths: Optional[Tensor]) -> Tensor:
@@ -452,11 +484,15 @@ class SequenceModel(nn.Module):
             path = "native" if self._choose(x, lengths) == "native" else \
                 "stock" if self._stock_possible() else "stepwise"
         if path == "stock" and not self._stock_possible():
-            raise ValueError("the stock kernel cannot apply recurrent dropout; use path='stepwise'"
-                             if self.spec.fused else
-                             f"torch has no fused layer for {self._what()}; use path='stepwise'")
+            raise ValueError(f"torch has no fused layer for {self._what()}; use path='stepwise'" if not self.spec.fused
+                             else "the stock kernel takes one input mask per sequence, no per-step masks "
+                             "(dropout_masks: step); use path='stepwise'" if self.spec.per_step_masks
+                             else "the stock kernel cannot apply recurrent dropout; use path='stepwise'")
         if path == "native" and not self.spec.has_kernel:
             raise ValueError(f"the native kernel does not compute {self._what()}; use path='stepwise'")
+        if path == "native" and not self._native_masks_possible():
+            raise ValueError("the native kernel takes one dropout mask per sequence, no per-step masks "
+                             "(dropout_masks: step); use path='stepwise'")
         if path == "native":
             last = None
             for i in range(len(self.rnns)):
@@ -509,13 +545,15 @@ class SequenceModel(nn.Module):
         layer = self.rnns[top]
         loop = self.spec.loop
         gx = self._bn_inputs(top, h)[0] if loop == "bnlstm" else self._projections(top, h)
-        rm = self._rec_mask(h)
+        rm_all = self._rec_mask(h)
+        per_step = self.spec.dropout_masks == "step"
         w_hh, b_hh = layer.weight_hh_l0, layer.bias_hh_l0
         state = gx.new_zeros(gx.shape[1], self.spec.hidden)
         c = state
         hs: List[Tensor] = []
         relu = CELLS[self.spec.cell][1] == "relu"
         for t, xt in enumerate(gx.unbind(0)):  # not gx[t]: see the note above the loops in .equations
+            rm = rm_all[t] if per_step and rm_all is not None else rm_all
             if loop == "lstm":
                 state, c = lstm_step(xt, state, c, w_hh, b_hh, rm)
             elif loop == "bnlstm":

@@ -50,11 +50,14 @@ class Shape:
     batch: int                 # measured batch
     steps: int                 # measured sequence length
     reset_after: bool = True   # False: the lecture's GRU, stepwise (no fused kernel)
+    dropout_masks: str = "sequence"   # step: fresh masks at every time step, stepwise in training
 
     def key(self) -> str:
         f = dataclasses.asdict(self)
         if f["reset_after"]:
             del f["reset_after"]   # the default: keys of the shapes measured before it existed stay valid
+        if f["dropout_masks"] == "sequence":
+            del f["dropout_masks"]   # likewise
         return ",".join(f"{k}={v}" for k, v in f.items())
 
 
@@ -66,7 +69,8 @@ def run_shape(spec: Mapping[str, Any], sizes: Sizes, threads: int) -> Shape:
         many_to_many=sizes.kind == "multilabel", dropout=float(spec.get("dropout") or 0.0),
         recurrent_dropout=float(spec.get("recurrent_dropout") or 0.0), bias=spec.get("bias", "double"),
         threads=threads, kernel=requested_kernel(spec), batch=min(int(spec["batch_size"]), CAL_BATCH), steps=min(sizes.train.T, CAL_STEPS),
-        reset_after=spec.get("reset_after", True) is not False)
+        reset_after=spec.get("reset_after", True) is not False,
+        dropout_masks=spec.get("dropout_masks", "sequence"))
 
 
 def requested_kernel(spec: Mapping[str, Any]) -> str:
@@ -191,7 +195,7 @@ def measure_torch(shape: Shape) -> dict:
         layers=shape.layers, return_sequences=shape.many_to_many, dropout=shape.dropout,
         recurrent_dropout=shape.recurrent_dropout, bias=shape.bias,
         vocab_size=shape.input_size if shape.embedding_dim else None, embedding_dim=shape.embedding_dim,
-        kernel=shape.kernel, reset_after=shape.reset_after))
+        kernel=shape.kernel, reset_after=shape.reset_after, dropout_masks=shape.dropout_masks))
     params = [p for p in model.parameters() if p.requires_grad]
     opt = make_optimizer("adam", params, 1e-3)
     x, y = _inputs(shape, shape.batch)

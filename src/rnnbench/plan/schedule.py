@@ -95,9 +95,11 @@ def _flops_per_step(spec: Mapping[str, Any], sizes: Sizes) -> float:
 
 
 def _stepwise(spec: Mapping[str, Any]) -> bool:
-    """A one-seed run in the TorchScript step loop on a GPU: recurrent dropout, and the cells no
-    fused kernel computes."""
-    return (float(spec.get("recurrent_dropout") or 0) > 0 or spec.get("reset_after") is False
+    """A one-seed run in the TorchScript step loop on a GPU: recurrent dropout, per-step dropout masks
+    (``dropout_masks: step``), and the cells no fused kernel computes."""
+    per_step = spec.get("dropout_masks") == "step" and (float(spec.get("dropout") or 0) > 0
+                                                        or float(spec.get("recurrent_dropout") or 0) > 0)
+    return (float(spec.get("recurrent_dropout") or 0) > 0 or per_step or spec.get("reset_after") is False
             or not REGISTRY[spec["cell"]].fused)
 
 
