@@ -28,6 +28,17 @@ def has_c_compiler() -> bool:
     return cbuild.compiler() is not None
 
 
+def tiny_env(mirror: Path) -> dict[str, str]:
+    """The environment a test runs tests/data/config-tiny.yaml in: the mirror, and where no C compiler
+    is on PATH `RNNBENCH_RNN_KERNEL=torch` — the tiny config pins `kernel: native` on one grid, which
+    is an error by design without a compiler, so there the whole run takes torch's layers (the records
+    say it was requested so)."""
+    env = dict(os.environ, RNNBENCH_MIRROR=str(mirror))
+    if not has_c_compiler():
+        env["RNNBENCH_RNN_KERNEL"] = "torch"
+    return env
+
+
 def native_expected() -> bool:
     """Whether tests should exercise the native kernels: a C compiler is on PATH, or CI demands
     them (RNNBENCH_REQUIRE_NATIVE=1, where a missing compiler must fail, not skip)."""
@@ -96,11 +107,7 @@ def tiny_run(tmp_path_factory) -> Path:
     work = tmp_path_factory.mktemp("e2e")
     # Snakemake started by the environment's interpreter with no `python` of that environment on
     # PATH (as `/path/to/env/bin/snakemake` without activating it): every job must still run in it
-    env = dict(os.environ, RNNBENCH_MIRROR=str(mirror), PATH=path_without_env_python())
-    if not has_c_compiler():
-        # the tiny config pins `kernel: native` on one grid; without a compiler that is an error
-        # by design, so the whole run takes torch's layers (the record says it was requested so)
-        env["RNNBENCH_RNN_KERNEL"] = "torch"
+    env = dict(tiny_env(mirror), PATH=path_without_env_python())
     cmd = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "tests/data/config-tiny.yaml",
            "--config", f"results={work}/results", f"data={{root: {work}/data}}"]
     proc = subprocess.run(cmd, cwd=REPO, env=env, capture_output=True, text=True, timeout=1800)

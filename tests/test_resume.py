@@ -10,14 +10,14 @@ import time
 
 import pytest
 
-from conftest import REPO, mirror_path
+from conftest import REPO, mirror_path, tiny_env
 
 
 def test_killed_pipeline_reruns_only_unfinished_jobs(tmp_path):
     mirror = mirror_path()
     if mirror is None:
         pytest.skip("no dataset mirror: set RNNBENCH_MIRROR or lay shared/datasets beside the checkout")
-    env = dict(os.environ, RNNBENCH_MIRROR=str(mirror))
+    env = tiny_env(mirror)
     base = [sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", "tests/data/config-tiny.yaml",
             "--config", f"results={tmp_path}/results", f"data={{root: {tmp_path}/data}}"]
     runs = tmp_path / "results" / "recurrent"

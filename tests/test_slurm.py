@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import tiny_env
+
 REPO = Path(__file__).resolve().parents[1]
 PROFILE = REPO / "workflow" / "profiles" / "slurm"
 TINY_CONFIG = REPO / "tests" / "data" / "config-tiny.yaml"
@@ -244,7 +246,7 @@ def test_pipeline_tiny_config_through_slurm(slurm, mirror, tmp_path):
     # The tiny config reads real HAPT recordings from the dataset mirror (conftest's `mirror`).
     if not (mirror / "hapt").is_dir():
         pytest.skip(f"no HAPT mirror at {mirror / 'hapt'} (set RNNBENCH_MIRROR)")
-    env = {**os.environ, "RNNBENCH_MIRROR": str(mirror)}  # sbatch --export=ALL passes it on
+    env = tiny_env(mirror)  # sbatch --export=ALL passes it on
     results = tmp_path / "results"
     logdir = tmp_path / "slurm_logs"
     log = tmp_path / "snakemake.log"
