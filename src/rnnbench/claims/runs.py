@@ -90,7 +90,7 @@ def history(run: str | Path | Mapping[str, Any]) -> pd.DataFrame:
     return pd.read_csv(p) if p.exists() and p.stat().st_size else pd.DataFrame()
 
 
-def _floor(record: Mapping[str, Any]) -> float:
+def diverged_score(record: Mapping[str, Any]) -> float:
     """What a diverged classifier scores: its majority-class baseline, else chance."""
     meta = record.get("task_meta") or {}
     if meta.get("majority_test_accuracy") is not None:
@@ -112,8 +112,8 @@ def _max_val_drop(record: Mapping[str, Any], vals: np.ndarray, metric: str, dive
     steps = np.diff(vals) if vals.size > 1 else np.array([0.0])
     drop = float(np.max(-steps if metric == "accuracy" else steps).clip(min=0)) if vals.size else float("nan")
     if diverged and metric == "accuracy":
-        best = float(np.max(vals)) if vals.size else _floor(record)
-        drop = max(drop if math.isfinite(drop) else 0.0, best - _floor(record))
+        best = float(np.max(vals)) if vals.size else diverged_score(record)
+        drop = max(drop if math.isfinite(drop) else 0.0, best - diverged_score(record))
     return drop
 
 
@@ -124,7 +124,7 @@ def _early(record: Mapping[str, Any], vals: np.ndarray, metric: str, diverged: b
     for k in EARLY_EPOCHS:
         v = vals[k - 1] if vals.size >= k else float("nan")
         if diverged and metric == "accuracy" and not math.isfinite(v):
-            v = _floor(record)
+            v = diverged_score(record)
         out[f"val_metric_e{k}"] = float(v)
     return out
 
@@ -207,7 +207,7 @@ def sequence_row(r: Mapping[str, Any]) -> dict[str, Any]:
            **{col: decay_factor((r.get("diagnostics") or {}).get(key)) for key, col in DECAY_COLUMNS.items()},
            "_config": cfg}
     if metric == "accuracy":
-        floor = _floor(r)
+        floor = diverged_score(r)
         row["test_accuracy"] = floor if diverged else test
         row["val_metric"] = floor if diverged else row["val_metric"]
         train = _as_float(final.get("train_eval_accuracy"))

@@ -19,7 +19,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..claims.runs import diverged_score   # a diverged run counts at its majority baseline, as the claims read it
 from .common import as_float, save_figure
+
 
 GRID_PREFIX = "har_factorial"
 #: the cells in the lecture's order (simple, the two initialisations, the gated ones)
@@ -32,14 +34,6 @@ def setting_label(clip: Any, dropout: float, recurrent_dropout: float) -> str:
     c = "no clipping" if clip is None or (isinstance(clip, float) and math.isnan(clip)) else f"clipvalue {clip:g}"
     d = "no dropout" if not (dropout or recurrent_dropout) else f"dropout {dropout:g}/{recurrent_dropout:g}"
     return f"{c}, {d}"
-
-
-def _floor(record: dict[str, Any]) -> float:
-    meta = record.get("task_meta") or {}
-    if meta.get("majority_test_accuracy") is not None:
-        return float(meta["majority_test_accuracy"])
-    names = meta.get("class_names")
-    return 1.0 / len(names) if names else float("nan")
 
 
 def t_interval(values: np.ndarray) -> tuple[float, float, float]:
@@ -64,7 +58,7 @@ def factorial_table(records: list[dict[str, Any]]) -> pd.DataFrame:
         diverged = r.get("status") == "diverged"
         acc = as_float((r.get("final") or {}).get("test_accuracy"))
         if diverged or not math.isfinite(acc):
-            acc = _floor(r) if diverged else acc
+            acc = diverged_score(r) if diverged else acc
         rows.append({"cell": r["cell"], "clip": cfg.get("clipvalue"), "dropout": float(cfg.get("dropout") or 0.0),
                      "recurrent_dropout": float(cfg.get("recurrent_dropout") or 0.0), "acc": acc,
                      "diverged": diverged, "epochs": cfg.get("epochs"), "source": r.get("source")})
