@@ -51,8 +51,13 @@ needs_native = pytest.mark.skipif(not native_expected(),
 
 
 def _imports_rnnbench(python: Path) -> bool:
+    """Whether this interpreter reaches the environment's rnnbench by itself (PYTHONPATH left out: a
+    system python3 that only a developer's PYTHONPATH points at the checkout is not the environment's,
+    and dropping its folder would drop /usr/bin's tools too)."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     try:
-        return subprocess.run([str(python), "-c", "import rnnbench"], capture_output=True, timeout=60).returncode == 0
+        return subprocess.run([str(python), "-c", "import rnnbench"], capture_output=True, timeout=60,
+                              env=env).returncode == 0
     except (OSError, subprocess.TimeoutExpired):
         return False
 
