@@ -17,6 +17,7 @@ from decimal import Decimal
 from typing import Any, Mapping
 
 from .cells import CELLS
+from .runspec import RunSpec, RunSpecError
 
 # axis name in config -> key in the resolved spec
 AXES = {
@@ -40,36 +41,14 @@ AXES = {
 #: ``dropout_masks``' default (one mask per sequence and layer: Keras', Gal & Ghahramani's variational
 #: dropout). Not in DEFAULTS: a run at the default carries no such key, so its id and its record's
 #: config are what they were before the setting existed; a run with per-step masks says so in both
-DROPOUT_MASKS_DEFAULT = "sequence"
+DROPOUT_MASKS_DEFAULT = RunSpec.defaults()["dropout_masks"]
 #: axes an arm of ``arms`` may set (not the seeds: the arms of a grid pair on the entry's seeds,
 #: which the replication and pilot overlays replace)
 ARM_AXES = tuple(k for k in AXES if k != "seeds")
 
-DEFAULTS: dict[str, Any] = {
-    "hidden": 32,
-    "epochs": 10,
-    "batch_size": 128,
-    "layers": 1,
-    "clipvalue": None,
-    "clipnorm": None,
-    "dropout": 0.0,
-    "recurrent_dropout": 0.0,
-    "backend": "torch",
-    "seed": 0,
-    "optimizer": "adam",
-    "lr": 0.001,
-    "l2": 0.0,
-    "bias": "double",
-    "init": "keras",
-    "irnn_gain": 1.0,
-    "recurrent_gain": 1.0,
-    "input_std": 0.001,
-    "diagnostics": True,
-    "patience": None,
-    "kernel": "auto",
-    "reset_after": True,
-    "bn_max_steps": 200,
-}
+#: the settings every run's spec carries, at their defaults (:class:`rnnbench.runspec.RunSpec`'s
+#: every-run fields; the others join a spec only when its grid entry sets them)
+DEFAULTS: dict[str, Any] = RunSpec.every_run_defaults()
 
 
 class GridError(ValueError):
@@ -202,6 +181,10 @@ def expand(entries: list[Mapping[str, Any]] | None, family: str = "recurrent") -
         swept = {k for k, v in seen.items() if len(v) > 1}
         for combo in (c for axes in arm_axes for c in combinations(axes)):
             spec = {**DEFAULTS, **scalars, **combo, "grid": name, "family": family}
+            try:
+                RunSpec.from_dict(spec)
+            except RunSpecError as e:
+                raise GridError(f"{family}.{name}: {e}") from None
             masks = spec.get("dropout_masks", DROPOUT_MASKS_DEFAULT)
             if masks not in ("sequence", "step"):
                 raise GridError(f"{family}.{name}: dropout_masks must be 'sequence' or 'step', got {masks!r}")

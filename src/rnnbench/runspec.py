@@ -1,0 +1,146 @@
+"""One recurrent run's settings, one documented field each: the only place their defaults live.
+
+A grid entry of the config (``recurrent:``, ``names:``, ``music:``, ``embedding:``) sets some of
+these; :func:`rnnbench.grid.expand` fills in the rest and hands each run its spec as a plain dict
+(the JSON its job receives and its record's ``config``). Readers turn that dict into a
+:class:`RunSpec` with :meth:`RunSpec.from_dict` and read fields, never ``spec.get(key, default)``.
+
+Two kinds of field, told apart by ``metadata["every_run"]``:
+
+- *every run*: written into every run's spec at its default (the grid's ``DEFAULTS``, in this
+  order: the order of a record's ``config`` keys);
+- *when set*: a run's spec carries the key only when its grid entry sets it (a record of a run
+  that leaves it alone has no such key, so adding such a setting changes no run id and no record).
+  ``dropout_masks`` is left out even when set to its default.
+
+The config keys of a grid entry are these fields' names, except the axes spelled in the plural
+(``cells``, ``seeds``, ``datasets``: :data:`rnnbench.grid.AXES`) and ``arms``, which only the grid
+reads. Adding a setting: a field here, the code that reads it, and its entry in
+``workflow/schemas/config.schema.yaml`` (``tests/test_runspec.py`` checks the schema against
+these fields and their defaults).
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field, fields
+from typing import Any, Mapping, Optional
+
+
+class RunSpecError(ValueError):
+    """A run spec with a key no field names."""
+
+
+def _every(default: Any) -> Any:
+    return field(default=default, metadata={"every_run": True})
+
+
+def _when_set(default: Any = None) -> Any:
+    return field(default=default, metadata={"every_run": False})
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    # ---- every run: the grid writes these into each run's spec (this order is the records')
+    hidden: int = _every(32)                  # units per recurrent layer; ModelSpec.hidden
+    epochs: int = _every(10)                  # training epochs; 0 = evaluate the initial model only (train.run, loop.fit)
+    batch_size: int = _every(128)             # sequences per update (loop.fit, keras_fit)
+    layers: int = _every(1)                   # stacked recurrent layers; ModelSpec.layers
+    clipvalue: Optional[float] = _every(None)  # Keras clipvalue: element-wise gradient clip; None = off (loop.clip_gradients)
+    clipnorm: Optional[float] = _every(None)   # Keras clipnorm: per-tensor gradient norm clip; None = off
+    dropout: float = _every(0.0)              # Keras dropout: rate of the mask on each layer's inputs; ModelSpec.dropout
+    recurrent_dropout: float = _every(0.0)    # Keras recurrent_dropout: rate of the mask on h(t-1)
+    backend: str = _every("torch")            # torch (our core) | keras (the reference twin, training/keras_fit)
+    seed: int = _every(0)                     # one run per seed (the config's `seeds` axis): data order, init, dropout
+    optimizer: str = _every("adam")           # adam | rmsprop | sgd (training/optim.make_optimizer)
+    lr: float = _every(0.001)                 # learning rate
+    l2: float = _every(0.0)                   # Keras kernel_regularizer=l2(λ) on input and Dense kernels: a loss term
+    bias: str = _every("double")              # double: PyTorch's b_ih + b_hh | single: one bias per gate (Keras, the lecture)
+    init: str = _every("keras")               # keras | torch | orthogonal (rnn_tanh: W_h = recurrent_gain * Q)
+    irnn_gain: float = _every(1.0)            # IRNN recurrent weights = gain * I
+    recurrent_gain: float = _every(1.0)       # g of init: orthogonal, every singular value of W_h
+    input_std: float = _every(0.001)          # std of N(0, σ) input weights of irnn/nprnn (and init: orthogonal)
+    diagnostics: bool = _every(True)          # measure ||dL/dh_t|| against T-t at initialisation and after training
+    patience: Optional[int] = _every(None)    # early stopping on validation, epochs; None = off
+    kernel: str = _every("auto")              # CPU path of the torch backend: auto | native (our C kernel) | torch
+    reset_after: bool = _every(True)          # GRU only: True = reset after the recurrent matmul (torch, cuDNN, Keras);
+                                              #   False = the lecture's W (r * h), runs stepwise
+    bn_max_steps: int = _every(200)           # bnlstm: time steps with their own population statistics
+
+    # ---- when set: a run's spec has these only when its grid entry sets them
+    name: Optional[str] = _when_set()         # the grid entry's name (always set: the schema requires it)
+    task: Optional[str] = _when_set()         # har | adding | mnist | pmnist | names | music | imdb (data.tasks)
+    cell: Optional[str] = _when_set()         # one of rnnbench.cells.CELLS (the config's `cells` axis)
+    dropout_masks: str = _when_set("sequence")  # sequence (one mask per sequence and layer) | step (fresh masks
+                                              #   every step, torch only); left out of spec and id at the default
+    seq_len: Optional[int] = _when_set()      # adding problem: sequence length; None = the task's (100)
+    n_train: Optional[int] = _when_set()      # adding: examples (None = 10000); mnist: a prefix (None = all)
+    n_test: Optional[int] = _when_set()       # adding: examples (None = 1000); mnist: a prefix (None = all)
+    checkpoint_every: Optional[int] = _when_set()  # write a resumable checkpoint every N epochs; None = never
+    global_clipnorm: Optional[float] = _when_set()  # rescale the whole gradient to total norm <= c; None = off
+    dataset: Optional[str] = _when_set()      # music: jsb | nottingham | musedata | pianomidi (the `datasets` axis)
+    tbptt: Optional[int] = _when_set()        # music: truncated BPTT in chunks of N steps; None = full BPTT
+    train_chunk: Optional[int] = _when_set()  # music: training windows of N steps from a zero state; None = whole
+    encoding: str = _when_set("onehot")       # names: onehot characters | embedding (ids through an embedding layer)
+    embedding_dim: Optional[int] = _when_set()  # embedding layer width (names with encoding: embedding; imdb)
+    embedding: Optional[str] = _when_set()    # imdb: scratch | frozen | finetuned (train.pretrained_embedding)
+
+    # ---- written by rnnbench.grid, not by the config
+    grid: Optional[str] = _when_set()         # the grid entry's name (grid.expand)
+    family: str = _when_set("recurrent")      # the config list the entry is in (rnnbench.families)
+    run_id: Optional[str] = _when_set()       # <grid>/<arm>/seed<N>: the Snakemake wildcard and results folder
+    seeds: Optional[tuple] = _when_set()      # a group spec (grid.groups): the seeds one job trains
+    run_ids: Optional[tuple] = _when_set()    # a group spec: one run id per seed
+    group_id: Optional[str] = _when_set()     # a group spec: the run ids without /seed<N>
+
+    # the keys the dict had, in its order: as_dict gives that dict back exactly
+    given: tuple = field(default=(), repr=False, compare=False, metadata={"every_run": None})
+
+    @classmethod
+    def field_names(cls) -> tuple[str, ...]:
+        """Every setting's name (not ``given``)."""
+        return tuple(f.name for f in fields(cls) if f.name != "given")
+
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        """Every field's default, by name."""
+        return {f.name: f.default for f in fields(cls) if f.name != "given"}
+
+    @classmethod
+    def every_run_defaults(cls) -> dict[str, Any]:
+        """The settings written into every run's spec, at their defaults, in the records' order."""
+        return {f.name: f.default for f in fields(cls) if f.metadata.get("every_run")}
+
+    @classmethod
+    def from_dict(cls, spec: Mapping[str, Any]) -> "RunSpec":
+        """The run spec of a spec dict (a run's, a group's or a record's ``config``); a key no field
+        names is an error naming it."""
+        known = set(cls.field_names())
+        unknown = [k for k in spec if k not in known]
+        if unknown:
+            raise RunSpecError(f"unknown run setting(s) {', '.join(map(repr, unknown))}; known settings: "
+                               f"{', '.join(cls.field_names())}")
+        return cls(**spec, given=tuple(spec))
+
+    def as_dict(self) -> dict[str, Any]:
+        """The spec dict: the keys it was made from, in their order (so run ids, job JSON and records
+        stay byte for byte what they were); for a spec made field by field, the every-run settings
+        and the others that differ from their defaults."""
+        if self.given:
+            return {k: getattr(self, k) for k in self.given}
+        return {f.name: getattr(self, f.name) for f in fields(self)
+                if f.metadata.get("every_run") or (f.metadata.get("every_run") is False
+                                                   and getattr(self, f.name) != f.default)}
+
+    def replace(self, **changes: Any) -> "RunSpec":
+        """A copy with some settings changed (a changed setting joins the spec dict)."""
+        given = self.given + tuple(k for k in changes if k not in self.given) if self.given else ()
+        return dataclasses.replace(self, **changes, given=given)
+
+    def train_config(self) -> dict[str, Any]:
+        """The settings the training loops read (rnnbench.training.loop.fit, keras_fit.fit_keras)."""
+        return {k: getattr(self, k) for k in TRAIN_KEYS}
+
+
+#: the settings :meth:`RunSpec.train_config` hands the training loops
+TRAIN_KEYS = ("epochs", "batch_size", "lr", "optimizer", "l2", "clipvalue", "clipnorm", "global_clipnorm",
+              "seed", "patience", "checkpoint_every", "tbptt")
