@@ -131,6 +131,14 @@ class RunSpec:
                 if f.metadata.get("every_run") or (f.metadata.get("every_run") is False
                                                    and getattr(self, f.name) != f.default)}
 
+    def stated(self, name: str) -> Any:
+        """The setting as the spec dict states it: its value, or None where the dict leaves it out
+        (a when-set setting its run never set, as ``encoding`` of a HAR run: a column of a table
+        reads blank there, not the default of a setting the run has no use for)."""
+        if name not in self.field_names():
+            raise RunSpecError(f"no run setting {name!r}; known settings: {', '.join(self.field_names())}")
+        return getattr(self, name) if not self.given or name in self.given else None
+
     def replace(self, **changes: Any) -> "RunSpec":
         """A copy with some settings changed (a changed setting joins the spec dict)."""
         given = self.given + tuple(k for k in changes if k not in self.given) if self.given else ()
