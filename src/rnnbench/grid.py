@@ -64,29 +64,23 @@ def _fmt(value: Any) -> str:
 
 
 def run_id(entry: str, spec: Mapping[str, Any], swept: set[str]) -> str:
+    s = RunSpec.from_dict(spec)
     clip = "none"
-    if spec.get("clipvalue") is not None:
-        clip = _fmt(spec["clipvalue"])
-    elif spec.get("clipnorm") is not None:
-        clip = "norm" + _fmt(spec["clipnorm"])
-    parts = [
-        spec["cell"],
-        f"L{spec['layers']}",
-        f"clip{clip}",
-        f"drop{_fmt(spec['dropout'])}",
-        f"rdrop{_fmt(spec['recurrent_dropout'])}",
-        spec["backend"],
-    ]
+    if s.clipvalue is not None:
+        clip = _fmt(s.clipvalue)
+    elif s.clipnorm is not None:
+        clip = "norm" + _fmt(s.clipnorm)
+    parts = [s.cell, f"L{s.layers}", f"clip{clip}", f"drop{_fmt(s.dropout)}", f"rdrop{_fmt(s.recurrent_dropout)}",
+             s.backend]
     for extra, tag in (("lr", "lr"), ("seq_len", "T"), ("hidden", "H"), ("dataset", ""), ("embedding", "emb"),
                        ("recurrent_gain", "g")):
         if extra in swept:
-            parts.append(f"{tag}{_fmt(spec[extra])}")
-    if "reset_after" in swept or not spec.get("reset_after", True):
-        parts.append("resetafter" if spec["reset_after"] else "resetbefore")
-    masks = spec.get("dropout_masks", DROPOUT_MASKS_DEFAULT)
-    if masks != DROPOUT_MASKS_DEFAULT:
-        parts.append(f"masks{masks}")
-    return f"{entry}/{'_'.join(parts)}/seed{spec['seed']}"
+            parts.append(f"{tag}{_fmt(getattr(s, extra))}")
+    if "reset_after" in swept or not s.reset_after:
+        parts.append("resetafter" if s.reset_after else "resetbefore")
+    if s.dropout_masks != DROPOUT_MASKS_DEFAULT:
+        parts.append(f"masks{s.dropout_masks}")
+    return f"{entry}/{'_'.join(parts)}/seed{s.seed}"
 
 
 def combinations(axes: Mapping[str, list[Any]]) -> list[dict[str, Any]]:
@@ -182,25 +176,24 @@ def expand(entries: list[Mapping[str, Any]] | None, family: str = "recurrent") -
         for combo in (c for axes in arm_axes for c in combinations(axes)):
             spec = {**DEFAULTS, **scalars, **combo, "grid": name, "family": family}
             try:
-                RunSpec.from_dict(spec)
+                s = RunSpec.from_dict(spec)
             except RunSpecError as e:
                 raise GridError(f"{family}.{name}: {e}") from None
-            masks = spec.get("dropout_masks", DROPOUT_MASKS_DEFAULT)
-            if masks not in ("sequence", "step"):
-                raise GridError(f"{family}.{name}: dropout_masks must be 'sequence' or 'step', got {masks!r}")
-            if masks == DROPOUT_MASKS_DEFAULT:
+            if s.dropout_masks not in ("sequence", "step"):
+                raise GridError(f"{family}.{name}: dropout_masks must be 'sequence' or 'step', got {s.dropout_masks!r}")
+            if s.dropout_masks == DROPOUT_MASKS_DEFAULT:
                 spec.pop("dropout_masks", None)   # the default leaves no trace: ids and records as before
-            elif spec["backend"] == "keras":
+            elif s.backend == "keras":
                 raise GridError(f"{family}.{name}: dropout_masks: step runs with backend torch only (Keras draws "
                                 "one dropout mask per sequence and has no per-step option)")
-            if spec.get("clipvalue") is not None and spec.get("clipnorm") is not None:
+            if s.clipvalue is not None and s.clipnorm is not None:
                 raise GridError(f"{family}.{name}: set clipvalue or clipnorm, not both in one run")
-            if not spec["reset_after"] and spec["cell"] != "gru":
+            if not s.reset_after and s.cell != "gru":
                 if "reset_after" in swept:     # a sweep of the GRU's reset beside other cells: theirs keep the default
                     continue
                 raise GridError(f"{family}.{name}: reset_after: false is the GRU's reset-before variant, "
-                                f"not for cell {spec['cell']!r}")
-            if spec["cell"] == "bnlstm" and spec["backend"] == "keras":
+                                f"not for cell {s.cell!r}")
+            if s.cell == "bnlstm" and s.backend == "keras":
                 raise GridError(f"{family}.{name}: bnlstm runs with backend torch only (Keras has no "
                                 "recurrent batch normalisation layer)")
             rid = run_id(name, spec, swept)
@@ -263,7 +256,7 @@ def groups(runs: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for rid, spec in runs.items():
         shared = {k: v for k, v in spec.items() if k not in ("seed", "run_id")}
-        gid = group_id(rid) if spec.get("backend") != "keras" else rid
+        gid = group_id(rid) if RunSpec.from_dict(spec).backend != "keras" else rid
         g = out.get(gid)
         if g is None:
             out[gid] = {**shared, "seeds": [spec["seed"]], "run_ids": [rid], "group_id": gid}
