@@ -104,3 +104,33 @@ def test_the_grid_refuses_an_unknown_key_naming_grid_and_key():
 def test_replace_adds_a_changed_setting_to_the_dict():
     spec = RunSpec.from_dict({"cell": "gru", "hidden": 8}).replace(hidden=16, tbptt=5)
     assert spec.as_dict() == {"cell": "gru", "hidden": 16, "tbptt": 5}
+
+
+def test_a_new_setting_is_a_field_and_no_grid_change(monkeypatch):
+    """A setting added as a RunSpec field (here a swept axis) runs through the grid as it is: a run
+    that leaves it alone keeps its id and spec, a swept one is named in the id by its field."""
+    import dataclasses
+
+    import rnnbench.grid as grid
+    from rnnbench.runspec import _when_set
+
+    @dataclasses.dataclass(frozen=True)
+    class WithNoise(RunSpec):
+        #: std of a Gaussian noise on the inputs (the example of README's "Adding an experiment")
+        input_noise: float = _when_set(0.0, axis=(16, "input_noise"))
+
+    entry = {"name": "g", "task": "har", "cells": ["lstm"], "seeds": [0]}
+    before = expand([entry])
+    monkeypatch.setattr(grid, "RunSpec", WithNoise)
+    monkeypatch.setattr(grid, "AXES", WithNoise.axes())
+    assert expand([entry]) == before
+    runs = expand([{**entry, "input_noise": [0.0, 0.1]}])
+    assert list(runs) == ["g/lstm_L1_clipnone_drop0_rdrop0_torch_input_noise0/seed0",
+                          "g/lstm_L1_clipnone_drop0_rdrop0_torch_input_noise0.1/seed0"]
+    assert WithNoise.from_dict(runs[list(runs)[1]]).input_noise == 0.1
+
+
+def test_the_claims_columns_are_run_settings():
+    from rnnbench.claims.runs import CONFIG_KEYS
+
+    assert set(CONFIG_KEYS) <= set(RunSpec.field_names())

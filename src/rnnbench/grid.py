@@ -19,25 +19,8 @@ from typing import Any, Mapping
 from .cells import CELLS
 from .runspec import RunSpec, RunSpecError
 
-# axis name in config -> key in the resolved spec
-AXES = {
-    "cells": "cell",
-    "layers": "layers",
-    "clipvalue": "clipvalue",
-    "clipnorm": "clipnorm",
-    "dropout": "dropout",
-    "recurrent_dropout": "recurrent_dropout",
-    "backend": "backend",
-    "seeds": "seed",
-    "lr": "lr",
-    "seq_len": "seq_len",
-    "hidden": "hidden",
-    "datasets": "dataset",
-    "embedding": "embedding",
-    "recurrent_gain": "recurrent_gain",
-    "reset_after": "reset_after",
-    "dropout_masks": "dropout_masks",
-}
+# axis name in config -> key in the resolved spec, in the product's order (RunSpec's ``axis`` fields)
+AXES = RunSpec.axes()
 #: ``dropout_masks``' default (one mask per sequence and layer: Keras', Gal & Ghahramani's variational
 #: dropout). Not in DEFAULTS: a run at the default carries no such key, so its id and its record's
 #: config are what they were before the setting existed; a run with per-step masks says so in both
@@ -63,6 +46,12 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+#: the axes :func:`run_id` spells in its own way (a new axis needs none: swept, it is named by its field)
+ID_SPELLED = frozenset({"cell", "layers", "clipvalue", "clipnorm", "dropout", "recurrent_dropout", "backend", "seed",
+                        "lr", "seq_len", "hidden", "dataset", "embedding", "recurrent_gain", "reset_after",
+                        "dropout_masks"})
+
+
 def run_id(entry: str, spec: Mapping[str, Any], swept: set[str]) -> str:
     s = RunSpec.from_dict(spec)
     clip = "none"
@@ -80,6 +69,9 @@ def run_id(entry: str, spec: Mapping[str, Any], swept: set[str]) -> str:
         parts.append("resetafter" if s.reset_after else "resetbefore")
     if s.dropout_masks != DROPOUT_MASKS_DEFAULT:
         parts.append(f"masks{s.dropout_masks}")
+    for name in AXES.values():      # an axis the parts above do not spell: its name and value, when swept
+        if name in swept and name not in ID_SPELLED:
+            parts.append(f"{name}{_fmt(getattr(s, name))}")
     return f"{entry}/{'_'.join(parts)}/seed{s.seed}"
 
 

@@ -30,67 +30,116 @@ class RunSpecError(ValueError):
     """A run spec with a key no field names."""
 
 
-def _every(default: Any) -> Any:
-    return field(default=default, metadata={"every_run": True})
+def _every(default: Any, axis: tuple[int, str] | None = None) -> Any:
+    return field(default=default, metadata={"every_run": True, "axis": axis})
 
 
-def _when_set(default: Any = None) -> Any:
-    return field(default=default, metadata={"every_run": False})
+def _when_set(default: Any = None, axis: tuple[int, str] | None = None) -> Any:
+    return field(default=default, metadata={"every_run": False, "axis": axis})
 
 
 @dataclass(frozen=True)
 class RunSpec:
-    # ---- every run: the grid writes these into each run's spec (this order is the records')
-    hidden: int = _every(32)                  # units per recurrent layer; ModelSpec.hidden
-    epochs: int = _every(10)                  # training epochs; 0 = evaluate the initial model only (train.run, loop.fit)
-    batch_size: int = _every(128)             # sequences per update (loop.fit, keras_fit)
-    layers: int = _every(1)                   # stacked recurrent layers; ModelSpec.layers
-    clipvalue: Optional[float] = _every(None)  # Keras clipvalue: element-wise gradient clip; None = off (loop.clip_gradients)
-    clipnorm: Optional[float] = _every(None)   # Keras clipnorm: per-tensor gradient norm clip; None = off
-    dropout: float = _every(0.0)              # Keras dropout: rate of the mask on each layer's inputs; ModelSpec.dropout
-    recurrent_dropout: float = _every(0.0)    # Keras recurrent_dropout: rate of the mask on h(t-1)
-    backend: str = _every("torch")            # torch (our core) | keras (the reference twin, training/keras_fit)
-    seed: int = _every(0)                     # one run per seed (the config's `seeds` axis): data order, init, dropout
-    optimizer: str = _every("adam")           # adam | rmsprop | sgd (training/optim.make_optimizer)
-    lr: float = _every(0.001)                 # learning rate
-    l2: float = _every(0.0)                   # Keras kernel_regularizer=l2(λ) on input and Dense kernels: a loss term
-    bias: str = _every("double")              # double: PyTorch's b_ih + b_hh | single: one bias per gate (Keras, the lecture)
-    init: str = _every("keras")               # keras | torch | orthogonal (rnn_tanh: W_h = recurrent_gain * Q)
-    irnn_gain: float = _every(1.0)            # IRNN recurrent weights = gain * I
-    recurrent_gain: float = _every(1.0)       # g of init: orthogonal, every singular value of W_h
-    input_std: float = _every(0.001)          # std of N(0, σ) input weights of irnn/nprnn (and init: orthogonal)
-    diagnostics: bool = _every(True)          # measure ||dL/dh_t|| against T-t at initialisation and after training
-    patience: Optional[int] = _every(None)    # early stopping on validation, epochs; None = off
-    kernel: str = _every("auto")              # CPU path of the torch backend: auto | native (our C kernel) | torch
-    reset_after: bool = _every(True)          # GRU only: True = reset after the recurrent matmul (torch, cuDNN, Keras);
-                                              #   False = the lecture's W (r * h), runs stepwise
-    bn_max_steps: int = _every(200)           # bnlstm: time steps with their own population statistics
+    # ---- every run: the grid writes these into each run's spec (this order is the records').
+    # ``axis=(rank, config key)``: a grid entry may give a list (one run per value; rank = its place
+    # in the product, the first varying slowest)
+
+    #: units per recurrent layer (ModelSpec.hidden)
+    hidden: int = _every(32, axis=(10, "hidden"))
+    #: training epochs; 0 = evaluate the initial model only (train.run, training.loop.fit)
+    epochs: int = _every(10)
+    #: sequences per update (training.loop, training.keras_fit)
+    batch_size: int = _every(128)
+    #: stacked recurrent layers (ModelSpec.layers)
+    layers: int = _every(1, axis=(1, "layers"))
+    #: Keras clipvalue: element-wise gradient clipping at ±c; None = off (training.loop._clip)
+    clipvalue: Optional[float] = _every(None, axis=(2, "clipvalue"))
+    #: Keras clipnorm: each gradient tensor rescaled to norm <= c; None = off
+    clipnorm: Optional[float] = _every(None, axis=(3, "clipnorm"))
+    #: Keras dropout: rate of the mask on each layer's inputs (ModelSpec.dropout)
+    dropout: float = _every(0.0, axis=(4, "dropout"))
+    #: Keras recurrent_dropout: rate of the mask on h(t-1)
+    recurrent_dropout: float = _every(0.0, axis=(5, "recurrent_dropout"))
+    #: torch (our core) | keras (the reference twin: models.keras_models, training.keras_fit)
+    backend: str = _every("torch", axis=(6, "backend"))
+    #: the run's seed (the config's ``seeds`` axis): initial weights, data order, dropout masks
+    seed: int = _every(0, axis=(7, "seeds"))
+    #: adam | rmsprop | sgd (training.optim.make_optimizer; Keras' optimizers in the twin)
+    optimizer: str = _every("adam")
+    #: learning rate
+    lr: float = _every(0.001, axis=(8, "lr"))
+    #: λ of Keras' kernel_regularizer=l2(λ) on the input and Dense kernels: a loss term
+    l2: float = _every(0.0)
+    #: double: PyTorch's b_ih + b_hh | single: one bias per gate (Keras, the lecture)
+    bias: str = _every("double")
+    #: weight initialisation: keras | torch | orthogonal (rnn_tanh: W_h = recurrent_gain * Q)
+    init: str = _every("keras")
+    #: IRNN recurrent weights = irnn_gain * I
+    irnn_gain: float = _every(1.0)
+    #: g of init: orthogonal, every singular value of W_h
+    recurrent_gain: float = _every(1.0, axis=(13, "recurrent_gain"))
+    #: std of the N(0, σ) input weights of irnn / nprnn (and of init: orthogonal)
+    input_std: float = _every(0.001)
+    #: measure ||dL/dh_t|| against T - t at initialisation and after training (models.diagnostics)
+    diagnostics: bool = _every(True)
+    #: early stopping on the validation metric after this many epochs without a better one; None = off
+    patience: Optional[int] = _every(None)
+    #: CPU path of the torch backend: auto | native (our C kernel) | torch (models.kernels)
+    kernel: str = _every("auto")
+    #: GRU only: True = reset after the recurrent matmul (torch, cuDNN, Keras); False = the
+    #: lecture's W (r * h), which runs stepwise
+    reset_after: bool = _every(True, axis=(14, "reset_after"))
+    #: bnlstm: time steps with their own population statistics (later steps use the last one's)
+    bn_max_steps: int = _every(200)
 
     # ---- when set: a run's spec has these only when its grid entry sets them
-    name: Optional[str] = _when_set()         # the grid entry's name (always set: the schema requires it)
-    task: Optional[str] = _when_set()         # har | adding | mnist | pmnist | names | music | imdb (data.tasks)
-    cell: Optional[str] = _when_set()         # one of rnnbench.cells.CELLS (the config's `cells` axis)
-    dropout_masks: str = _when_set("sequence")  # sequence (one mask per sequence and layer) | step (fresh masks
-                                              #   every step, torch only); left out of spec and id at the default
-    seq_len: Optional[int] = _when_set()      # adding problem: sequence length; None = the task's (100)
-    n_train: Optional[int] = _when_set()      # adding: examples (None = 10000); mnist: a prefix (None = all)
-    n_test: Optional[int] = _when_set()       # adding: examples (None = 1000); mnist: a prefix (None = all)
-    checkpoint_every: Optional[int] = _when_set()  # write a resumable checkpoint every N epochs; None = never
-    global_clipnorm: Optional[float] = _when_set()  # rescale the whole gradient to total norm <= c; None = off
-    dataset: Optional[str] = _when_set()      # music: jsb | nottingham | musedata | pianomidi (the `datasets` axis)
-    tbptt: Optional[int] = _when_set()        # music: truncated BPTT in chunks of N steps; None = full BPTT
-    train_chunk: Optional[int] = _when_set()  # music: training windows of N steps from a zero state; None = whole
-    encoding: str = _when_set("onehot")       # names: onehot characters | embedding (ids through an embedding layer)
-    embedding_dim: Optional[int] = _when_set()  # embedding layer width (names with encoding: embedding; imdb)
-    embedding: Optional[str] = _when_set()    # imdb: scratch | frozen | finetuned (train.pretrained_embedding)
+
+    #: the grid entry's name (every entry has one: the schema requires it)
+    name: Optional[str] = _when_set()
+    #: har | adding | mnist | pmnist | names | music | imdb (data.tasks)
+    task: Optional[str] = _when_set()
+    #: one of rnnbench.cells.CELLS (the config's ``cells`` axis)
+    cell: Optional[str] = _when_set(axis=(0, "cells"))
+    #: sequence: one input and one recurrent mask per sequence and layer | step: fresh masks every
+    #: step (torch only); left out of the spec and the run id at the default
+    dropout_masks: str = _when_set("sequence", axis=(15, "dropout_masks"))
+    #: adding problem: sequence length; None = the task's (data.sizes.ADDING_DEFAULTS)
+    seq_len: Optional[int] = _when_set(axis=(9, "seq_len"))
+    #: adding: training examples (None = the task's); mnist: a prefix (None = all)
+    n_train: Optional[int] = _when_set()
+    #: adding: test examples (None = the task's); mnist: a prefix (None = all)
+    n_test: Optional[int] = _when_set()
+    #: write a resumable checkpoint every N epochs; None = never
+    checkpoint_every: Optional[int] = _when_set()
+    #: rescale the whole gradient to total norm <= c; None = off
+    global_clipnorm: Optional[float] = _when_set()
+    #: music: jsb | nottingham | musedata | pianomidi (the config's ``datasets`` axis)
+    dataset: Optional[str] = _when_set(axis=(11, "datasets"))
+    #: music: truncated BPTT in chunks of N steps; None = full BPTT
+    tbptt: Optional[int] = _when_set()
+    #: music: training windows of N steps, each from a zero state; None = whole sequences
+    train_chunk: Optional[int] = _when_set()
+    #: names: onehot characters | embedding (ids through an embedding layer)
+    encoding: str = _when_set("onehot")
+    #: embedding layer width (names with encoding: embedding; imdb)
+    embedding_dim: Optional[int] = _when_set()
+    #: imdb: scratch | frozen | finetuned (train.pretrained_embedding)
+    embedding: Optional[str] = _when_set(axis=(12, "embedding"))
 
     # ---- written by rnnbench.grid, not by the config
-    grid: Optional[str] = _when_set()         # the grid entry's name (grid.expand)
-    family: str = _when_set("recurrent")      # the config list the entry is in (rnnbench.families)
-    run_id: Optional[str] = _when_set()       # <grid>/<arm>/seed<N>: the Snakemake wildcard and results folder
-    seeds: Optional[tuple] = _when_set()      # a group spec (grid.groups): the seeds one job trains
-    run_ids: Optional[tuple] = _when_set()    # a group spec: one run id per seed
-    group_id: Optional[str] = _when_set()     # a group spec: the run ids without /seed<N>
+
+    #: the grid entry's name (grid.expand)
+    grid: Optional[str] = _when_set()
+    #: the config list the entry is in (rnnbench.families)
+    family: str = _when_set("recurrent")
+    #: <grid>/<arm>/seed<N>: the Snakemake wildcard and results folder
+    run_id: Optional[str] = _when_set()
+    #: a group spec (grid.groups): the seeds one job trains
+    seeds: Optional[tuple] = _when_set()
+    #: a group spec: one run id per seed
+    run_ids: Optional[tuple] = _when_set()
+    #: a group spec: the run ids without /seed<N>
+    group_id: Optional[str] = _when_set()
 
     # the keys the dict had, in its order: as_dict gives that dict back exactly
     given: tuple = field(default=(), repr=False, compare=False, metadata={"every_run": None})
@@ -99,6 +148,14 @@ class RunSpec:
     def field_names(cls) -> tuple[str, ...]:
         """Every setting's name (not ``given``)."""
         return tuple(f.name for f in fields(cls) if f.name != "given")
+
+    @classmethod
+    def axes(cls) -> dict[str, str]:
+        """The grid axes, config key -> field (``cells`` -> ``cell``), in the order of the product
+        (the first varies slowest): a field with ``axis=(rank, config key)`` may be a list in a grid
+        entry; a new axis takes the next rank."""
+        ranked = sorted((f.metadata["axis"], f.name) for f in fields(cls) if f.metadata.get("axis"))
+        return {key: name for (_, key), name in ranked}
 
     @classmethod
     def defaults(cls) -> dict[str, Any]:
