@@ -89,6 +89,8 @@ def test_a_run_at_a_default_reads_the_default():
     assert spec.reset_after is True and spec.kernel == "auto" and spec.bn_max_steps == 200
     assert spec.dropout_masks == "sequence" and spec.recurrent_gain == 1.0
     assert spec.as_dict() == {"cell": "gru", "hidden": 8}
+    assert RunSpec.from_dict({}).as_dict() == {}
+    assert RunSpec(hidden=8).as_dict() == {**DEFAULTS, "hidden": 8}     # made field by field
 
 
 def test_an_unknown_key_is_an_error_naming_it():

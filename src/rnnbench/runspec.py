@@ -141,8 +141,8 @@ class RunSpec:
     #: a group spec: the run ids without /seed<N>
     group_id: Optional[str] = _when_set()
 
-    # the keys the dict had, in its order: as_dict gives that dict back exactly
-    given: tuple = field(default=(), repr=False, compare=False, metadata={"every_run": None})
+    # the keys the dict had, in its order: as_dict gives that dict back exactly (None: made field by field)
+    given: Optional[tuple] = field(default=None, repr=False, compare=False, metadata={"every_run": None})
 
     @classmethod
     def field_names(cls) -> tuple[str, ...]:
@@ -182,7 +182,7 @@ class RunSpec:
         """The spec dict: the keys it was made from, in their order (so run ids, job JSON and records
         stay byte for byte what they were); for a spec made field by field, the every-run settings
         and the others that differ from their defaults."""
-        if self.given:
+        if self.given is not None:
             return {k: getattr(self, k) for k in self.given}
         return {f.name: getattr(self, f.name) for f in fields(self)
                 if f.metadata.get("every_run") or (f.metadata.get("every_run") is False
@@ -194,11 +194,11 @@ class RunSpec:
         reads blank there, not the default of a setting the run has no use for)."""
         if name not in self.field_names():
             raise RunSpecError(f"no run setting {name!r}; known settings: {', '.join(self.field_names())}")
-        return getattr(self, name) if not self.given or name in self.given else None
+        return getattr(self, name) if self.given is None or name in self.given else None
 
     def replace(self, **changes: Any) -> "RunSpec":
         """A copy with some settings changed (a changed setting joins the spec dict)."""
-        given = self.given + tuple(k for k in changes if k not in self.given) if self.given else ()
+        given = None if self.given is None else self.given + tuple(k for k in changes if k not in self.given)
         return dataclasses.replace(self, **changes, given=given)
 
     def train_config(self) -> dict[str, Any]:
