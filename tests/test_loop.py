@@ -12,6 +12,7 @@ from conftest import adding_spec
 
 from rnnbench.data.adding import load_adding
 from rnnbench.models.seq import ModelSpec, build_model
+from rnnbench.runspec import RunSpec
 from rnnbench.train import run
 from rnnbench.training.loop import _clip, fit, l2_penalty
 from rnnbench.training.types import TaskData
@@ -55,7 +56,7 @@ def test_l2_is_a_keras_loss_term_on_input_and_dense_kernels_only():
 def test_clipvalue_is_elementwise():
     p = torch.nn.Parameter(torch.zeros(5))
     p.grad = torch.tensor([-3.0, -0.2, 0.0, 0.4, 9.0])
-    _clip([p], {"clipvalue": 0.5})
+    _clip([p], RunSpec(clipvalue=0.5))
     assert p.grad.tolist() == pytest.approx([-0.5, -0.2, 0.0, 0.4, 0.5])
 
 

@@ -17,59 +17,21 @@ from decimal import Decimal
 from typing import Any, Mapping
 
 from .cells import CELLS
+from .runspec import RunSpec, RunSpecError
 
-# axis name in config -> key in the resolved spec
-AXES = {
-    "cells": "cell",
-    "layers": "layers",
-    "clipvalue": "clipvalue",
-    "clipnorm": "clipnorm",
-    "dropout": "dropout",
-    "recurrent_dropout": "recurrent_dropout",
-    "backend": "backend",
-    "seeds": "seed",
-    "lr": "lr",
-    "seq_len": "seq_len",
-    "hidden": "hidden",
-    "datasets": "dataset",
-    "embedding": "embedding",
-    "recurrent_gain": "recurrent_gain",
-    "reset_after": "reset_after",
-    "dropout_masks": "dropout_masks",
-}
+# axis name in config -> key in the resolved spec, in the product's order (RunSpec's ``axis`` fields)
+AXES = RunSpec.axes()
 #: ``dropout_masks``' default (one mask per sequence and layer: Keras', Gal & Ghahramani's variational
 #: dropout). Not in DEFAULTS: a run at the default carries no such key, so its id and its record's
 #: config are what they were before the setting existed; a run with per-step masks says so in both
-DROPOUT_MASKS_DEFAULT = "sequence"
+DROPOUT_MASKS_DEFAULT = RunSpec.defaults()["dropout_masks"]
 #: axes an arm of ``arms`` may set (not the seeds: the arms of a grid pair on the entry's seeds,
 #: which the replication and pilot overlays replace)
 ARM_AXES = tuple(k for k in AXES if k != "seeds")
 
-DEFAULTS: dict[str, Any] = {
-    "hidden": 32,
-    "epochs": 10,
-    "batch_size": 128,
-    "layers": 1,
-    "clipvalue": None,
-    "clipnorm": None,
-    "dropout": 0.0,
-    "recurrent_dropout": 0.0,
-    "backend": "torch",
-    "seed": 0,
-    "optimizer": "adam",
-    "lr": 0.001,
-    "l2": 0.0,
-    "bias": "double",
-    "init": "keras",
-    "irnn_gain": 1.0,
-    "recurrent_gain": 1.0,
-    "input_std": 0.001,
-    "diagnostics": True,
-    "patience": None,
-    "kernel": "auto",
-    "reset_after": True,
-    "bn_max_steps": 200,
-}
+#: the settings every run's spec carries, at their defaults (:class:`rnnbench.runspec.RunSpec`'s
+#: every-run fields; the others join a spec only when its grid entry sets them)
+DEFAULTS: dict[str, Any] = RunSpec.every_run_defaults()
 
 
 class GridError(ValueError):
@@ -84,30 +46,33 @@ def _fmt(value: Any) -> str:
     return str(value)
 
 
+#: the axes :func:`run_id` spells in its own way (a new axis needs none: swept, it is named by its field)
+ID_SPELLED = frozenset({"cell", "layers", "clipvalue", "clipnorm", "dropout", "recurrent_dropout", "backend", "seed",
+                        "lr", "seq_len", "hidden", "dataset", "embedding", "recurrent_gain", "reset_after",
+                        "dropout_masks"})
+
+
 def run_id(entry: str, spec: Mapping[str, Any], swept: set[str]) -> str:
+    s = RunSpec.from_dict(spec)
     clip = "none"
-    if spec.get("clipvalue") is not None:
-        clip = _fmt(spec["clipvalue"])
-    elif spec.get("clipnorm") is not None:
-        clip = "norm" + _fmt(spec["clipnorm"])
-    parts = [
-        spec["cell"],
-        f"L{spec['layers']}",
-        f"clip{clip}",
-        f"drop{_fmt(spec['dropout'])}",
-        f"rdrop{_fmt(spec['recurrent_dropout'])}",
-        spec["backend"],
-    ]
+    if s.clipvalue is not None:
+        clip = _fmt(s.clipvalue)
+    elif s.clipnorm is not None:
+        clip = "norm" + _fmt(s.clipnorm)
+    parts = [s.cell, f"L{s.layers}", f"clip{clip}", f"drop{_fmt(s.dropout)}", f"rdrop{_fmt(s.recurrent_dropout)}",
+             s.backend]
     for extra, tag in (("lr", "lr"), ("seq_len", "T"), ("hidden", "H"), ("dataset", ""), ("embedding", "emb"),
                        ("recurrent_gain", "g")):
         if extra in swept:
-            parts.append(f"{tag}{_fmt(spec[extra])}")
-    if "reset_after" in swept or not spec.get("reset_after", True):
-        parts.append("resetafter" if spec["reset_after"] else "resetbefore")
-    masks = spec.get("dropout_masks", DROPOUT_MASKS_DEFAULT)
-    if masks != DROPOUT_MASKS_DEFAULT:
-        parts.append(f"masks{masks}")
-    return f"{entry}/{'_'.join(parts)}/seed{spec['seed']}"
+            parts.append(f"{tag}{_fmt(getattr(s, extra))}")
+    if "reset_after" in swept or not s.reset_after:
+        parts.append("resetafter" if s.reset_after else "resetbefore")
+    if s.dropout_masks != DROPOUT_MASKS_DEFAULT:
+        parts.append(f"masks{s.dropout_masks}")
+    for name in AXES.values():      # an axis the parts above do not spell: its name and value, when swept
+        if name in swept and name not in ID_SPELLED:
+            parts.append(f"{name}{_fmt(getattr(s, name))}")
+    return f"{entry}/{'_'.join(parts)}/seed{s.seed}"
 
 
 def combinations(axes: Mapping[str, list[Any]]) -> list[dict[str, Any]]:
@@ -202,22 +167,25 @@ def expand(entries: list[Mapping[str, Any]] | None, family: str = "recurrent") -
         swept = {k for k, v in seen.items() if len(v) > 1}
         for combo in (c for axes in arm_axes for c in combinations(axes)):
             spec = {**DEFAULTS, **scalars, **combo, "grid": name, "family": family}
-            masks = spec.get("dropout_masks", DROPOUT_MASKS_DEFAULT)
-            if masks not in ("sequence", "step"):
-                raise GridError(f"{family}.{name}: dropout_masks must be 'sequence' or 'step', got {masks!r}")
-            if masks == DROPOUT_MASKS_DEFAULT:
+            try:
+                s = RunSpec.from_dict(spec)
+            except RunSpecError as e:
+                raise GridError(f"{family}.{name}: {e}") from None
+            if s.dropout_masks not in ("sequence", "step"):
+                raise GridError(f"{family}.{name}: dropout_masks must be 'sequence' or 'step', got {s.dropout_masks!r}")
+            if s.dropout_masks == DROPOUT_MASKS_DEFAULT:
                 spec.pop("dropout_masks", None)   # the default leaves no trace: ids and records as before
-            elif spec["backend"] == "keras":
+            elif s.backend == "keras":
                 raise GridError(f"{family}.{name}: dropout_masks: step runs with backend torch only (Keras draws "
                                 "one dropout mask per sequence and has no per-step option)")
-            if spec.get("clipvalue") is not None and spec.get("clipnorm") is not None:
+            if s.clipvalue is not None and s.clipnorm is not None:
                 raise GridError(f"{family}.{name}: set clipvalue or clipnorm, not both in one run")
-            if not spec["reset_after"] and spec["cell"] != "gru":
+            if not s.reset_after and s.cell != "gru":
                 if "reset_after" in swept:     # a sweep of the GRU's reset beside other cells: theirs keep the default
                     continue
                 raise GridError(f"{family}.{name}: reset_after: false is the GRU's reset-before variant, "
-                                f"not for cell {spec['cell']!r}")
-            if spec["cell"] == "bnlstm" and spec["backend"] == "keras":
+                                f"not for cell {s.cell!r}")
+            if s.cell == "bnlstm" and s.backend == "keras":
                 raise GridError(f"{family}.{name}: bnlstm runs with backend torch only (Keras has no "
                                 "recurrent batch normalisation layer)")
             rid = run_id(name, spec, swept)
@@ -280,7 +248,7 @@ def groups(runs: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for rid, spec in runs.items():
         shared = {k: v for k, v in spec.items() if k not in ("seed", "run_id")}
-        gid = group_id(rid) if spec.get("backend") != "keras" else rid
+        gid = group_id(rid) if RunSpec.from_dict(spec).backend != "keras" else rid
         g = out.get(gid)
         if g is None:
             out[gid] = {**shared, "seeds": [spec["seed"]], "run_ids": [rid], "group_id": gid}

@@ -19,10 +19,11 @@ import logging
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from .device import describe_device, resolve_device, seed_everything, set_threads
 from .records import write_history, write_record
+from .runspec import RunSpec
 from .training.types import RunResult, TaskData
 
 log = logging.getLogger("rnnbench.train")
@@ -35,20 +36,24 @@ def load_task(spec: dict[str, Any], data_path: str | None) -> TaskData:
     return load(spec, data_path)
 
 
-def model_spec(spec: dict[str, Any], data: TaskData):
+def settings(spec: "Mapping[str, Any] | RunSpec") -> RunSpec:
+    """The run's settings, typed (a spec dict's unknown key is an error naming it)."""
+    return spec if isinstance(spec, RunSpec) else RunSpec.from_dict(spec)
+
+
+def model_spec(spec: "Mapping[str, Any] | RunSpec", data: TaskData):
     from .models.seq import ModelSpec
 
+    s = settings(spec)
     return ModelSpec(
-        cell=spec["cell"], input_size=data.input_size, hidden=int(spec["hidden"]), output_size=data.n_outputs,
-        layers=int(spec["layers"]), return_sequences=data.kind == "multilabel",
-        dropout=float(spec["dropout"]), recurrent_dropout=float(spec["recurrent_dropout"]),
-        bias=spec["bias"], irnn_gain=float(spec["irnn_gain"]), input_std=float(spec["input_std"]),
-        init=spec["init"], recurrent_gain=float(spec.get("recurrent_gain", 1.0)),
-        vocab_size=data.vocab_size, embedding_dim=spec.get("embedding_dim"),
-        kernel=spec.get("kernel") or "auto", reset_after=bool(spec.get("reset_after", True)),
-        bn_max_steps=int(spec.get("bn_max_steps", 200)),
-        # absent from the records of runs at the default (see rnnbench.grid.DROPOUT_MASKS_DEFAULT)
-        dropout_masks=spec.get("dropout_masks", "sequence"),
+        cell=s.cell, input_size=data.input_size, hidden=int(s.hidden), output_size=data.n_outputs,
+        layers=int(s.layers), return_sequences=data.kind == "multilabel",
+        dropout=float(s.dropout), recurrent_dropout=float(s.recurrent_dropout),
+        bias=s.bias, irnn_gain=float(s.irnn_gain), input_std=float(s.input_std),
+        init=s.init, recurrent_gain=float(s.recurrent_gain),
+        vocab_size=data.vocab_size, embedding_dim=s.embedding_dim,
+        kernel=s.kernel or "auto", reset_after=bool(s.reset_after), bn_max_steps=int(s.bn_max_steps),
+        dropout_masks=s.dropout_masks,
     )
 
 
@@ -59,7 +64,7 @@ EMBEDDING_STRATEGIES = {"scratch": (False, False), "frozen": (True, True), "fine
 def pretrained_embedding(spec: dict[str, Any], data_path: str | None):
     """(matrix, freeze) for the run's ``embedding`` strategy, or None when trained from scratch.
     The matrix is the word2vec rows the prepare step aligned with the task's ids."""
-    strategy = spec.get("embedding")
+    strategy = settings(spec).embedding
     if strategy is None:
         return None
     if strategy not in EMBEDDING_STRATEGIES:
@@ -67,17 +72,16 @@ def pretrained_embedding(spec: dict[str, Any], data_path: str | None):
     use, freeze = EMBEDDING_STRATEGIES[strategy]
     if not use:
         return None
-    if spec["task"] != "imdb":
+    if settings(spec).task != "imdb":
         raise ValueError(f"embedding strategy {strategy!r} needs pretrained rows; only the imdb task has them")
     from .data.imdb import load_pretrained
 
     return load_pretrained(data_path), freeze
 
 
-def train_config(spec: dict[str, Any]) -> dict[str, Any]:
-    keys = ("epochs", "batch_size", "lr", "optimizer", "l2", "clipvalue", "clipnorm", "global_clipnorm",
-            "seed", "patience", "checkpoint_every", "tbptt")
-    return {k: spec.get(k) for k in keys}
+def train_config(spec: "Mapping[str, Any] | RunSpec") -> dict[str, Any]:
+    """The settings the training loops read (:meth:`rnnbench.runspec.RunSpec.train_config`)."""
+    return settings(spec).train_config()
 
 
 def run(spec: dict[str, Any], data_path: str | None, outdir: str | Path, device_name: str = "auto",
@@ -86,18 +90,19 @@ def run(spec: dict[str, Any], data_path: str | None, outdir: str | Path, device_
     outdir = Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     set_threads(threads)
-    seed_everything(int(spec["seed"]))
+    s = settings(spec)
+    seed_everything(int(s.seed))
     t0 = time.perf_counter()
     data = load_task(spec, data_path)
-    mspec = model_spec(spec, data)
-    cfg = train_config(spec)
+    mspec = model_spec(s, data)
+    cfg = s.train_config()
     diagnostics: dict[str, Any] = {}
     params: dict[str, Any] = {}
     kernel: dict[str, Any] | None = None
-    if spec["backend"] == "keras":
+    if s.backend == "keras":
         from .training.keras_fit import fit_keras
 
-        if spec.get("embedding") not in (None, "scratch"):
+        if s.embedding not in (None, "scratch"):
             raise ValueError("pretrained embeddings run on the torch backend only")
 
         device_desc = "keras (TensorFlow CPU/GPU as TensorFlow chooses)"
@@ -115,12 +120,12 @@ def run(spec: dict[str, Any], data_path: str | None, outdir: str | Path, device_
         if pre is not None:
             model.load_embedding(*pre)
         params = count_parameters(model)
-        if spec.get("diagnostics", True):
+        if s.diagnostics:
             diagnostics.update(measure_diagnostics(model, data, device, "init"))
-        ckpt = outdir / "checkpoint.pt" if spec.get("checkpoint_every") else None
+        ckpt = outdir / "checkpoint.pt" if s.checkpoint_every else None
         result = fit(model, data, cfg, device, log=log.info, checkpoint=ckpt)
         # epochs: 0 = diagnostics at initialisation only (the model is evaluated, never trained)
-        if spec.get("diagnostics", True) and result.status == "ok" and int(cfg["epochs"]) > 0:
+        if s.diagnostics and result.status == "ok" and int(cfg["epochs"]) > 0:
             diagnostics.update(measure_diagnostics(model, data, device, "final"))
         kernel = model.kernel_record()   # which path ran per shape, and the timings it was chosen by
         if ckpt is not None and ckpt.exists():
@@ -135,15 +140,16 @@ def write_run(spec: dict[str, Any], data: TaskData, result: RunResult, outdir: P
     """A run's ``metrics.json`` and ``history.csv`` (the fields every reader of the records knows;
     ``group`` is added for a member of a seed-batched group)."""
     outdir.mkdir(parents=True, exist_ok=True)
+    s = settings(spec)
     record = {
-        "run_id": spec["run_id"],
-        "family": spec.get("family", "recurrent"),
-        "grid": spec.get("grid"),
-        "task": spec["task"],
+        "run_id": s.run_id,
+        "family": s.family,
+        "grid": s.grid,
+        "task": s.task,
         "source": data.source,
-        "cell": spec["cell"],
-        "backend": spec["backend"],
-        "seed": spec["seed"],
+        "cell": s.cell,
+        "backend": s.backend,
+        "seed": s.seed,
         "status": result.status,
         "diverged_epoch": result.diverged_epoch,
         "cause": result.cause,
@@ -216,9 +222,10 @@ def run_group(spec: dict[str, Any], data_path: str | None, outdir: str | Path, d
     """
     outdir = Path(outdir)
     specs = member_specs(spec)
-    if spec["backend"] == "keras" or len(specs) == 1:
+    keras = settings(spec).backend == "keras"
+    if keras or len(specs) == 1:
         # Keras keeps graph-level seed state across models in one process: one run per process
-        if spec["backend"] == "keras" and len(specs) > 1:
+        if keras and len(specs) > 1:
             raise ValueError("Keras runs train one seed per process: group them one seed each")
         return [run(s, data_path, outdir / s["run_id"], device_name, threads) for s in specs]
     from .models.members import batchable
@@ -246,10 +253,11 @@ def _run_batched(spec, specs, datas, mspec, cfgs, data_path, outdir: Path, devic
     members = build_members(mspec, [int(s["seed"]) for s in specs], device,
                             prepare=None if pre is None else (lambda m: m.load_embedding(*pre)))
     params = count_parameters(members.member_model(0))
-    diag = bool(spec.get("diagnostics", True))
+    group_settings = settings(spec)
+    diag = bool(group_settings.diagnostics)
     diagnostics = [measure_diagnostics(members.member_model(k), datas[k], device, "init") if diag else {}
                    for k in range(len(specs))]
-    every = spec.get("checkpoint_every")
+    every = group_settings.checkpoint_every
     ckpt = outdir / spec["group_id"] / "group-checkpoint.pt" if every else None
     results = fit_members(members, datas, cfgs, device, log=log.info, checkpoint=ckpt)
     kernel = members.kernel_record()   # the members' path, and per shape what ran and why

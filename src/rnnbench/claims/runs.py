@@ -17,10 +17,11 @@ from typing import Any, Iterable, Mapping
 import numpy as np
 import pandas as pd
 
-from ..grid import DROPOUT_MASKS_DEFAULT
 from ..grid import _fmt  # run ids and arm descriptions spell values alike
+from ..runspec import RunSpec
 
-# config keys a claim's arm may match on (absent keys read as the grid defaults)
+# run settings (RunSpec fields) a claim's arm may match on: columns of the runs table. A setting the
+# run's spec leaves out reads blank (RunSpec.stated), except dropout_masks, which reads its default
 CONFIG_KEYS = ("layers", "clipvalue", "clipnorm", "dropout", "recurrent_dropout", "lr", "seq_len", "hidden",
                "epochs", "batch_size", "dataset", "embedding", "encoding", "optimizer", "init", "backend",
                "recurrent_gain", "input_std", "bias", "n_train", "patience", "dropout_masks")
@@ -133,8 +134,8 @@ def _pace(record: Mapping[str, Any], vals: np.ndarray, metric: str, diverged: bo
     """Change per epoch of the validation metric over the run's last :data:`PACE_EPOCHS` epochs, in
     the units the claims read it (an MSE as its log10). 0 for a run that has stopped: it diverged,
     or early stopping ended it before its epochs ran out; NaN with too short a history."""
-    cfg = record.get("config") or {}
-    if diverged or (cfg.get("patience") and cfg.get("epochs") and vals.size < int(cfg["epochs"])):
+    cfg = RunSpec.from_dict(record.get("config") or {})
+    if diverged or (cfg.patience and cfg.epochs and vals.size < int(cfg.epochs)):
         return 0.0
     v = vals.copy()
     if metric == "mse":
@@ -180,6 +181,7 @@ def decay_factor(curve: Any, start: int = 0) -> float:
 def sequence_row(r: Mapping[str, Any]) -> dict[str, Any]:
     """One row of a sequence-model run (recurrent, names, music, embedding)."""
     cfg = r.get("config") or {}
+    settings = RunSpec.from_dict(cfg)
     metric = r.get("metric", "accuracy")
     final, best = r.get("final") or {}, r.get("best") or {}
     diverged = r.get("status") == "diverged"
@@ -191,9 +193,9 @@ def sequence_row(r: Mapping[str, Any]) -> dict[str, Any]:
     row = {"family": r.get("family", "recurrent"), "grid": r.get("grid"), "kind": "run", "run_id": r["run_id"],
            "task": r.get("task"), "cell": r.get("cell"), "seed": r.get("seed"), "status": r.get("status"),
            "source": r.get("source"), "metric": metric,
-           **{k: cfg.get(k) for k in CONFIG_KEYS},
+           **{k: settings.stated(k) for k in CONFIG_KEYS},
            # a run at the default carries no key (rnnbench.grid.DROPOUT_MASKS_DEFAULT): it read one mask per sequence
-           "dropout_masks": cfg.get("dropout_masks") or DROPOUT_MASKS_DEFAULT,
+           "dropout_masks": settings.dropout_masks,
            "params_recurrent": params.get("recurrent"), "params_head": params.get("head"),
            "params_total": params.get("total"),
            "test_metric": test, "best_test_metric": _as_float(best.get(f"test_{metric}")),

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
+from ..runspec import RunSpec
+
 # ------------------------------------------------------------------ documented constants
 # (sequences, padded steps) per split when no prepared file is there to read.
 # UCI HAR: 7,352 training windows of 21 subjects, 2,947 test windows of 9, 128 steps × 9 channels;
@@ -89,25 +91,31 @@ def adding_sizes(spec: Mapping[str, Any], config: Mapping[str, Any], prepared: P
     return Sizes(Split(n_tr, T), Split(n_te, T), Split(n_te, T), 2, 1, source="generated (config)")
 
 
+#: the adding problem's own (seq_len, n_train, n_test), where a run's spec leaves them out (RunSpec: None)
+ADDING_DEFAULTS = (100, 10000, 1000)
+
+
 def adding_settings(spec: Mapping[str, Any]) -> tuple[int, int, int]:
     """(seq_len, n_train, n_test) of an adding-problem run: what its job generates (the defaults
     the job and the plan share)."""
-    return int(spec.get("seq_len", 100)), int(spec.get("n_train", 10000)), int(spec.get("n_test", 1000))
+    s = RunSpec.from_dict(spec)
+    return tuple(int(d if v is None else v) for v, d in zip((s.seq_len, s.n_train, s.n_test), ADDING_DEFAULTS))
 
 
 def mnist_sizes(spec: Mapping[str, Any], config: Mapping[str, Any], prepared: Path | None, cache: dict) -> Sizes:
     n_tr, n_va, n_te = MNIST_TRAIN - MNIST_VAL, MNIST_VAL, MNIST_TEST
-    if spec.get("n_train"):
-        n_tr = min(n_tr, int(spec["n_train"]))
+    s = RunSpec.from_dict(spec)
+    if s.n_train:
+        n_tr = min(n_tr, int(s.n_train))
         n_va = min(n_va, max(1, n_tr // 10))
-    if spec.get("n_test"):
-        n_te = min(n_te, int(spec["n_test"]))
+    if s.n_test:
+        n_te = min(n_te, int(s.n_test))
     return Sizes(Split(n_tr, MNIST_T), Split(n_va, MNIST_T), Split(n_te, MNIST_T), 1, 10,
                  source="constant (MNIST 60,000 × 784)")
 
 
 def names_sizes(spec: Mapping[str, Any], config: Mapping[str, Any], prepared: Path | None, cache: dict) -> Sizes:
-    emb = spec.get("encoding", "onehot") == "embedding"
+    emb = RunSpec.from_dict(spec).encoding == "embedding"
     if prepared is not None and prepared.exists():
         def read():
             with _npz(prepared) as z:
@@ -124,10 +132,11 @@ def names_sizes(spec: Mapping[str, Any], config: Mapping[str, Any], prepared: Pa
 
 
 def music_sizes(spec: Mapping[str, Any], config: Mapping[str, Any], prepared: Path | None, cache: dict) -> Sizes:
-    ds = spec.get("dataset")
+    s = RunSpec.from_dict(spec)
+    ds = s.dataset
     if ds not in MUSIC:
         raise ValueError(f"unknown music dataset {ds!r}; known: {', '.join(MUSIC)}")
-    chunk = spec.get("train_chunk")
+    chunk = s.train_chunk
     key = (prepared, ds, chunk)
     if key not in cache:
         if prepared is not None and prepared.exists():

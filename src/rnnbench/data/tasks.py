@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
+from ..runspec import RunSpec
 from . import sizes as S
 from .registry import DATASETS
 
@@ -106,25 +107,27 @@ def _har(spec, path):
 def _adding(spec, path):
     from .adding import load_adding
 
-    return load_adding(*S.adding_settings(spec), int(spec["seed"]))
+    return load_adding(*S.adding_settings(spec), int(RunSpec.from_dict(spec).seed))
 
 
 def _mnist(spec, path):
     from .mnist import load_mnist
 
-    return load_mnist(path, permuted=spec["task"] == "pmnist", n_train=spec.get("n_train"), n_test=spec.get("n_test"))
+    s = RunSpec.from_dict(spec)
+    return load_mnist(path, permuted=s.task == "pmnist", n_train=s.n_train, n_test=s.n_test)
 
 
 def _names(spec, path):
     from .names import load_names
 
-    return load_names(path, encoding=spec.get("encoding", "onehot"))
+    return load_names(path, encoding=RunSpec.from_dict(spec).encoding)
 
 
 def _music(spec, path):
     from .music import load_music
 
-    return load_music(path, spec["dataset"], train_chunk=spec.get("train_chunk"))
+    s = RunSpec.from_dict(spec)
+    return load_music(path, s.dataset, train_chunk=s.train_chunk)
 
 
 def _imdb(spec, path):

@@ -38,6 +38,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
+from ..runspec import RunSpec
 from .equations import LOOPS
 from .seq import CELLS, SequenceModel
 
@@ -51,7 +52,7 @@ def batchable(spec, cfg: dict) -> Optional[str]:
         return f"cell {spec.cell!r} trains one seed at a time (per-step batch statistics)"
     if not spec.reset_after:
         return "the reset-before GRU trains one seed at a time"
-    if cfg.get("tbptt"):
+    if RunSpec.from_dict(cfg).tbptt:
         return "truncated BPTT trains one seed at a time"
     return None
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from ..data.sizes import Sizes
+from ..runspec import RunSpec
 
 CAL_BATCH = 1500       # training batch of the measurement: the run's own up to this (the lecture's HAR batch;
                        # a 128-row batch under-stated the cost per step of 1500-row batches, whose gate
@@ -62,22 +63,23 @@ class Shape:
 
 
 def run_shape(spec: Mapping[str, Any], sizes: Sizes, threads: int) -> Shape:
+    s = RunSpec.from_dict(spec)
     return Shape(
-        backend=spec.get("backend", "torch"), cell=spec["cell"], input_size=sizes.input_size,
-        embedding_dim=int(spec["embedding_dim"]) if sizes.vocab else None, hidden=int(spec["hidden"]),
-        layers=int(spec["layers"]), n_outputs=sizes.n_outputs, kind=sizes.kind,
-        many_to_many=sizes.kind == "multilabel", dropout=float(spec.get("dropout") or 0.0),
-        recurrent_dropout=float(spec.get("recurrent_dropout") or 0.0), bias=spec.get("bias", "double"),
-        threads=threads, kernel=requested_kernel(spec), batch=min(int(spec["batch_size"]), CAL_BATCH), steps=min(sizes.train.T, CAL_STEPS),
-        reset_after=spec.get("reset_after", True) is not False,
-        dropout_masks=spec.get("dropout_masks", "sequence"))
+        backend=s.backend, cell=s.cell, input_size=sizes.input_size,
+        embedding_dim=int(s.embedding_dim) if sizes.vocab else None, hidden=int(s.hidden),
+        layers=int(s.layers), n_outputs=sizes.n_outputs, kind=sizes.kind,
+        many_to_many=sizes.kind == "multilabel", dropout=float(s.dropout or 0.0),
+        recurrent_dropout=float(s.recurrent_dropout or 0.0), bias=s.bias,
+        threads=threads, kernel=requested_kernel(s), batch=min(int(s.batch_size), CAL_BATCH),
+        steps=min(sizes.train.T, CAL_STEPS), reset_after=s.reset_after is not False, dropout_masks=s.dropout_masks)
 
 
-def requested_kernel(spec: Mapping[str, Any]) -> str:
+def requested_kernel(spec: "Mapping[str, Any] | RunSpec") -> str:
     """The run's kernel as the model will ask for it (``RNNBENCH_RNN_KERNEL`` overrides the config)."""
     from ..models import kernels
 
-    return kernels.requested(spec.get("kernel") or "auto")
+    s = spec if isinstance(spec, RunSpec) else RunSpec.from_dict(spec)
+    return kernels.requested(s.kernel or "auto")
 
 
 def cpu_name() -> str:

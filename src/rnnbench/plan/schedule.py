@@ -16,6 +16,7 @@ from ..cells import REGISTRY
 from ..data.sizes import Sizes, Split
 from ..families import SEQUENCE_FAMILIES
 from ..grid import W2V_DEFAULT_SAMPLE, group_resources, word2vec_run_id
+from ..runspec import RunSpec
 from .calibration import Calibration, run_shape
 from .sizes import CORPUS_TOKENS, dataset_sizes
 from .workflow import REPO, Workflow
@@ -86,9 +87,10 @@ class Row:
 
 
 def _flops_per_step(spec: Mapping[str, Any], sizes: Sizes) -> float:
-    gates = {"lstm": 4, "gru": 3}.get(spec["cell"], 1)
-    H, L = int(spec["hidden"]), int(spec["layers"])
-    F = int(spec.get("embedding_dim") or 0) if sizes.vocab else sizes.input_size
+    s = RunSpec.from_dict(spec)
+    gates = {"lstm": 4, "gru": 3}.get(s.cell, 1)
+    H, L = int(s.hidden), int(s.layers)
+    F = int(s.embedding_dim or 0) if sizes.vocab else sizes.input_size
     per_layer = [gates * H * (f + H) for f in [F] + [H] * (L - 1)]
     head = H * sizes.n_outputs if sizes.kind == "multilabel" else 0
     return 6.0 * (sum(per_layer) + head)   # 2 flops per multiply-add, forward + 2× backward
@@ -97,17 +99,18 @@ def _flops_per_step(spec: Mapping[str, Any], sizes: Sizes) -> float:
 def _stepwise(spec: Mapping[str, Any]) -> bool:
     """A one-seed run in the TorchScript step loop on a GPU: recurrent dropout, per-step dropout masks
     (``dropout_masks: step``), and the cells no fused kernel computes."""
-    per_step = spec.get("dropout_masks") == "step" and (float(spec.get("dropout") or 0) > 0
-                                                        or float(spec.get("recurrent_dropout") or 0) > 0)
-    return (float(spec.get("recurrent_dropout") or 0) > 0 or per_step or spec.get("reset_after") is False
-            or not REGISTRY[spec["cell"]].fused)
+    s = RunSpec.from_dict(spec)
+    per_step = s.dropout_masks == "step" and (float(s.dropout or 0) > 0 or float(s.recurrent_dropout or 0) > 0)
+    return (float(s.recurrent_dropout or 0) > 0 or per_step or s.reset_after is False
+            or not REGISTRY[s.cell].fused)
 
 
 def _gpu_passes(spec: Mapping[str, Any], sizes: Sizes, step_us: float, members: int) -> float:
     """Seconds of the training and evaluation batches of ``members`` models computed together:
     per batch, the launch-bound step time or the members' arithmetic, whichever is larger, plus
     :data:`GPU` BATCH_MS; evaluation batches at a third."""
-    epochs, B, L = int(spec["epochs"]), int(spec["batch_size"]), int(spec["layers"])
+    s = RunSpec.from_dict(spec)
+    epochs, B, L = int(s.epochs), int(s.batch_size), int(s.layers)
     flops = _flops_per_step(spec, sizes)
 
     def batches(split: Split, batch: int, factor: float) -> float:
@@ -130,8 +133,9 @@ def gpu_seconds(spec: Mapping[str, Any], sizes: Sizes) -> float:
 def saturation(spec: Mapping[str, Any], sizes: Sizes) -> float:
     """Members a stacked training batch takes before its arithmetic outlasts its launch-bound step
     loop (GPU model): STEPWISE_US × layers × FLOPS / (batch × FLOPs per sequence-step)."""
-    return (int(spec["layers"]) * GPU["STEPWISE_US"] * 1e-6 * GPU["FLOPS"]
-            / (int(spec["batch_size"]) * _flops_per_step(spec, sizes)))
+    s = RunSpec.from_dict(spec)
+    return (int(s.layers) * GPU["STEPWISE_US"] * 1e-6 * GPU["FLOPS"]
+            / (int(s.batch_size) * _flops_per_step(spec, sizes)))
 
 
 def group_gpu_seconds(spec: Mapping[str, Any], sizes: Sizes, members: int, batched: bool) -> float:
@@ -147,12 +151,13 @@ def group_gpu_seconds(spec: Mapping[str, Any], sizes: Sizes, members: int, batch
 def batched(spec: Mapping[str, Any]) -> bool:
     """Whether a group's seeds train together, by the training code's own rule
     (``rnnbench.models.members.batchable``); Keras runs never do."""
-    if spec.get("backend") == "keras":
+    s = RunSpec.from_dict(spec)
+    if s.backend == "keras":
         return False
     from ..models.members import batchable
 
-    model = SimpleNamespace(cell=spec["cell"], reset_after=spec.get("reset_after", True) is not False)
-    return batchable(model, {"tbptt": spec.get("tbptt")}) is None
+    model = SimpleNamespace(cell=s.cell, reset_after=s.reset_after is not False)
+    return batchable(model, {"tbptt": s.tbptt}) is None
 
 
 def plan_jobs(wf: Workflow, cal: Calibration | None, data_root: Path | None = None) -> tuple[list[Job], dict]:
@@ -170,11 +175,12 @@ def plan_jobs(wf: Workflow, cal: Calibration | None, data_root: Path | None = No
     for family in SEQUENCE_FAMILIES:
         for gid, group in wf.family_groups(family).items():
             spec = {**group, "seed": group["seeds"][0], "run_id": group["run_ids"][0]}
+            settings = RunSpec.from_dict(spec)
             S = len(group["seeds"])
             threads = int(group_resources(group, base_threads, scale)["threads"])
             together = batched(spec)
             sizes = dataset_sizes(spec, config, root, size_cache)
-            epochs = int(spec["epochs"])
+            epochs = int(settings.epochs)
             train_steps = epochs * sizes.train.steps
             eval_steps = epochs * sizes.val.steps + 2 * sizes.test.steps
             if sizes.kind == "classification":
@@ -189,11 +195,11 @@ def plan_jobs(wf: Workflow, cal: Calibration | None, data_root: Path | None = No
                 cpu_s = S * member_s + JOB_STARTUP_S + DATA_LOAD_S * (1 if together else S)
                 path = c.get("path", "?")
             gpu, s_sat, unstacked = None, None, None
-            if spec.get("backend") != "keras":
+            if settings.backend != "keras":
                 gpu = group_gpu_seconds(spec, sizes, S, together)
                 unstacked = group_gpu_seconds(spec, sizes, S, False)
                 s_sat = saturation(spec, sizes) if together and S > 1 else None
-            jobs.append(Job(family, spec["grid"], gid, threads, cpu_s, gpu, S * train_steps,
+            jobs.append(Job(family, settings.grid, gid, threads, cpu_s, gpu, S * train_steps,
                             depends_on=f"word2vec/{vec_run}" if family == "embedding" and vec_run else None,
                             members=S, stacked=s_sat is not None, s_sat=s_sat, gpu_unstacked_s=unstacked))
             meta["sources"][gid] = sizes.source

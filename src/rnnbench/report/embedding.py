@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..records import read_records
+from ..runspec import RunSpec
 from .common import accuracy_without_figure, aggregation_main, by_name, declare, write_csv, write_no_verdicts
 from .recurrent import runs_table, write_runs_csv
 
@@ -32,8 +33,9 @@ STRATEGY = {"scratch": "(a) trained from scratch", "frozen": "(b) word2vec, froz
 
 def embedding_runs(records: list[dict]) -> pd.DataFrame:
     runs = runs_table(records)
-    runs["strategy"] = [c.get("embedding") or "scratch" for c in runs["_config"]]
-    runs["embedding_dim"] = [c.get("embedding_dim") for c in runs["_config"]]
+    settings = [RunSpec.from_dict(c) for c in runs["_config"]]
+    runs["strategy"] = [s.embedding or "scratch" for s in settings]
+    runs["embedding_dim"] = [s.embedding_dim for s in settings]
     runs["params_embedding"] = [(r.get("params") or {}).get("embedding") for r in records]
     return runs
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..claims.runs import diverged_score   # a diverged run counts at its majority baseline, as the claims read it
+from ..runspec import RunSpec
 from .common import as_float, save_figure
 
 
@@ -54,14 +55,14 @@ def factorial_table(records: list[dict[str, Any]]) -> pd.DataFrame:
     for r in records:
         if not str(r.get("grid") or "").startswith(GRID_PREFIX) or r.get("backend", "torch") != "torch":
             continue
-        cfg = r.get("config") or {}
+        cfg = RunSpec.from_dict(r.get("config") or {})
         diverged = r.get("status") == "diverged"
         acc = as_float((r.get("final") or {}).get("test_accuracy"))
         if diverged or not math.isfinite(acc):
             acc = diverged_score(r) if diverged else acc
-        rows.append({"cell": r["cell"], "clip": cfg.get("clipvalue"), "dropout": float(cfg.get("dropout") or 0.0),
-                     "recurrent_dropout": float(cfg.get("recurrent_dropout") or 0.0), "acc": acc,
-                     "diverged": diverged, "epochs": cfg.get("epochs"), "source": r.get("source")})
+        rows.append({"cell": r["cell"], "clip": cfg.clipvalue, "dropout": float(cfg.dropout or 0.0),
+                     "recurrent_dropout": float(cfg.recurrent_dropout or 0.0), "acc": acc,
+                     "diverged": diverged, "epochs": cfg.stated("epochs"), "source": r.get("source")})
     if not rows:
         return pd.DataFrame(columns=COLUMNS)
     df = pd.DataFrame(rows)

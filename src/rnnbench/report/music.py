@@ -17,6 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..records import read_records
+from ..runspec import RunSpec
 from .common import (aggregation_main, VERDICT_COLUMNS, by_name, declare, fmt_pm, matplotlib_headless, mean_std,
                      save_figure, verdict, write_csv)
 from .recurrent import runs_table, write_runs_csv
@@ -50,11 +51,11 @@ DISPLAY = {"jsb": "JSB Chorales", "nottingham": "Nottingham", "musedata": "MuseD
 
 def music_runs(records: list[dict]) -> pd.DataFrame:
     runs = runs_table(records)
-    runs["dataset"] = [c.get("dataset") for c in runs["_config"]]
-    runs["train_chunk"] = [c.get("train_chunk") for c in runs["_config"]]
-    runs["tbptt"] = [c.get("tbptt") for c in runs["_config"]]
-    runs["training"] = [f"truncated BPTT, {int(c['tbptt'])}-step chunks" if c.get("tbptt") else "full BPTT"
-                        for c in runs["_config"]]
+    settings = [RunSpec.from_dict(c) for c in runs["_config"]]
+    runs["dataset"] = [s.dataset for s in settings]
+    runs["train_chunk"] = [s.train_chunk for s in settings]
+    runs["tbptt"] = [s.tbptt for s in settings]
+    runs["training"] = [f"truncated BPTT, {int(s.tbptt)}-step chunks" if s.tbptt else "full BPTT" for s in settings]
     runs["params_recurrent"] = [(r.get("params") or {}).get("recurrent") for r in records]
     return runs
 

@@ -14,6 +14,7 @@ import pandas as pd
 
 from ..cells import CELLS
 from ..records import read_records
+from ..runspec import RunSpec
 from .common import accuracy_without_figure, aggregation_main, by_name, declare, write_csv, write_no_verdicts
 from .recurrent import runs_table, write_runs_csv
 
@@ -30,7 +31,7 @@ OUT = by_name(OUTPUTS)
 def names_runs(records: list[dict]) -> pd.DataFrame:
     runs = runs_table(records)
     runs["encoding"] = [(r.get("task_meta") or {}).get("encoding") for r in records]
-    runs["embedding_dim"] = [c.get("embedding_dim") for c in runs["_config"]]
+    runs["embedding_dim"] = [RunSpec.from_dict(c).embedding_dim for c in runs["_config"]]
     runs["majority_baseline"] = [(r.get("task_meta") or {}).get("majority_test_accuracy") for r in records]
     return runs
 

@@ -15,6 +15,7 @@ import pandas as pd
 from ..cells import CELLS
 from ..claims.runs import decay_factor, history as _history  # one history reader, shared with the claims
 from ..records import read_records
+from ..runspec import RunSpec
 from .factorial import factorial_table, heatmap
 from .common import (aggregation_main, VERDICT_COLUMNS, as_float, by_name, declare, run_identity, fmt_pm,
                      matplotlib_headless, mean_std, save_figure, verdict, write_csv)
@@ -52,31 +53,32 @@ GROUP = ["grid", "task", "source", "cell", "layers", "clip", "dropout", "recurre
          "seq_len", "epochs"]
 
 
-def _clip_label(cfg: dict[str, Any]) -> str:
-    if cfg.get("clipvalue") is not None:
-        return f"clipvalue={cfg['clipvalue']:g}"
-    if cfg.get("clipnorm") is not None:
-        return f"clipnorm={cfg['clipnorm']:g}"
+def _clip_label(s: RunSpec) -> str:
+    if s.clipvalue is not None:
+        return f"clipvalue={s.clipvalue:g}"
+    if s.clipnorm is not None:
+        return f"clipnorm={s.clipnorm:g}"
     return "none"
 
 
-def _cell_label(cell: str, cfg: dict[str, Any]) -> str:
+def _cell_label(cell: str, s: RunSpec) -> str:
     """The cell as the tables group it: the lecture's reset-before GRU apart from the library's."""
-    return f"{cell}_reset_before" if cfg.get("reset_after", True) is False else cell
+    return f"{cell}_reset_before" if s.reset_after is False else cell
 
 
 def runs_table(records: list[dict[str, Any]]) -> pd.DataFrame:
     rows = []
     for r in records:
         cfg = r.get("config", {})
+        s = RunSpec.from_dict(cfg)
         metric = r.get("metric", "accuracy")
         params = r.get("params", {}) or {}
         rows.append({
             **run_identity(r), "grid": r.get("grid"), "task": r["task"], "source": r.get("source"),
-            "cell": _cell_label(r["cell"], cfg), "layers": cfg.get("layers"), "clip": _clip_label(cfg),
-            "dropout": cfg.get("dropout"), "recurrent_dropout": cfg.get("recurrent_dropout"),
-            "backend": r["backend"], "lr": cfg.get("lr"), "seq_len": cfg.get("seq_len"),
-            "epochs": cfg.get("epochs"), "hidden": cfg.get("hidden"), "batch_size": cfg.get("batch_size"),
+            "cell": _cell_label(r["cell"], s), "layers": s.stated("layers"), "clip": _clip_label(s),
+            "dropout": s.stated("dropout"), "recurrent_dropout": s.stated("recurrent_dropout"),
+            "backend": r["backend"], "lr": s.stated("lr"), "seq_len": s.stated("seq_len"),
+            "epochs": s.stated("epochs"), "hidden": s.stated("hidden"), "batch_size": s.stated("batch_size"),
             "diverged_epoch": r.get("diverged_epoch"), "cause": r.get("cause"),
             "metric": metric,
             "test_metric": as_float((r.get("final") or {}).get(f"test_{metric}")),
@@ -142,7 +144,7 @@ def har_tables(runs: pd.DataFrame, scale: str) -> tuple[pd.DataFrame, pd.DataFra
         first = g.iloc[0]
         keras = keras_counts(first["_config"], n_inputs=9, n_outputs=6)
         prow.append({"cell": cell, "layers": layers, "hidden": hidden,
-                     "torch_bias": first["_config"].get("bias", "double"),   # single: one per gate, as Keras
+                     "torch_bias": RunSpec.from_dict(first["_config"]).bias,   # single: one per gate, as Keras
                      "torch_trainable_params": first["params_total"],
                      "keras_recurrent": keras.get("recurrent"), "keras_dense": keras.get("head"),
                      "keras_total": keras.get("total"),
@@ -222,10 +224,11 @@ def keras_counts(cfg: dict[str, Any], n_inputs: int, n_outputs: int) -> dict[str
         from ..models.keras_models import keras_param_counts
         from ..models.seq import ModelSpec
 
-        if cfg["cell"] == "bnlstm":
+        s = RunSpec.from_dict(cfg)
+        if s.cell == "bnlstm":
             return {"total": "no Keras layer (recurrent batch normalisation)"}
-        spec = ModelSpec(cell=cfg["cell"], input_size=n_inputs, hidden=int(cfg["hidden"]), output_size=n_outputs,
-                         layers=int(cfg["layers"]), reset_after=cfg.get("reset_after", True) is not False)
+        spec = ModelSpec(cell=s.cell, input_size=n_inputs, hidden=int(s.hidden), output_size=n_outputs,
+                         layers=int(s.layers), reset_after=s.reset_after is not False)
         return dict(keras_param_counts(spec))
     except Exception as e:  # TensorFlow not installed: say so in the table instead of failing
         return {"total": f"unavailable ({type(e).__name__})"}
@@ -322,8 +325,8 @@ def grad_distance_figure(records: list[dict[str, Any]], out: Path) -> Path | Non
     rows = []
     for r in records:
         d = r.get("diagnostics") or {}
-        cfg = r.get("config", {})
-        if r["backend"] != "torch" or cfg.get("layers") != 1 or cfg.get("init") == "orthogonal":
+        cfg = RunSpec.from_dict(r.get("config", {}))
+        if r["backend"] != "torch" or cfg.layers != 1 or cfg.init == "orthogonal":
             continue   # W_h = g·Q runs (the g^k study) have their own figure: gk_figure
         for when in ("init", "final"):
             vals = d.get(f"grad_vs_distance_{when}")
@@ -366,10 +369,10 @@ def gk_figure(records: list[dict[str, Any]], out: Path) -> Path:
 
     by_gain: dict[float, list[np.ndarray]] = {}
     for r in records:
-        cfg = r.get("config") or {}
+        cfg = RunSpec.from_dict(r.get("config") or {})
         vals = (r.get("diagnostics") or {}).get("grad_vs_distance_init")
-        if cfg.get("init") == "orthogonal" and vals:
-            by_gain.setdefault(float(cfg.get("recurrent_gain", 1.0)), []).append(
+        if cfg.init == "orthogonal" and vals:
+            by_gain.setdefault(float(cfg.recurrent_gain), []).append(
                 np.asarray([as_float(v) for v in vals]))
     path = _figure(out, "gk")
     if not by_gain:
@@ -405,10 +408,10 @@ def highway_figure(records: list[dict[str, Any]], out: Path) -> Path:
     lines: dict[str, dict[str, list[np.ndarray]]] = {}
     for r in records:
         d = r.get("diagnostics") or {}
-        cfg = r.get("config") or {}
-        if r.get("backend") != "torch" or cfg.get("init") == "orthogonal":
+        cfg = RunSpec.from_dict(r.get("config") or {})
+        if r.get("backend") != "torch" or cfg.init == "orthogonal":
             continue
-        grid = f"{r.get('task')}, T = {cfg.get('seq_len')}" if cfg.get("seq_len") else str(r.get("task"))
+        grid = f"{r.get('task')}, T = {cfg.seq_len}" if cfg.seq_len else str(r.get("task"))
         if r["cell"] == "lstm" and d.get("forget_product_final"):
             lines.setdefault(grid, {}).setdefault("LSTM ∏ f_τ (cell state)", []).append(
                 np.asarray([as_float(v) for v in d["forget_product_final"]]))

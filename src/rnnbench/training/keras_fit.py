@@ -17,6 +17,7 @@ from typing import Any, Callable
 
 import numpy as np
 
+from ..runspec import RunSpec
 from .tracker import Tracker, final_and_best, step_mask, throughput
 from .types import RunResult, TaskData
 
@@ -47,12 +48,13 @@ def evaluate_logits(kind: str, logits: np.ndarray, y: np.ndarray,
     raise ValueError(f"unknown task kind {kind!r}")
 
 
-def _optimizer(keras, cfg: dict[str, Any]):
-    kw: dict[str, Any] = {"learning_rate": float(cfg.get("lr") or 1e-3)}
-    for k in ("clipvalue", "clipnorm", "global_clipnorm"):   # Keras' own semantics
-        if cfg.get(k) is not None:
-            kw[k] = float(cfg[k])
-    name = cfg.get("optimizer") or "adam"
+def _optimizer(keras, cfg: RunSpec):
+    kw: dict[str, Any] = {"learning_rate": float(cfg.lr)}
+    for k, v in (("clipvalue", cfg.clipvalue), ("clipnorm", cfg.clipnorm),
+                 ("global_clipnorm", cfg.global_clipnorm)):   # Keras' own semantics
+        if v is not None:
+            kw[k] = float(v)
+    name = cfg.optimizer
     if name == "adam":
         return keras.optimizers.Adam(**kw)
     if name == "rmsprop":
@@ -84,21 +86,23 @@ def _losses(keras, kind: str):
 def fit_keras(spec, data: TaskData, cfg: dict[str, Any], log: Callable[[str], None] = print) -> RunResult:
     """Train the Keras model of ``spec`` on ``data``.
 
-    cfg keys: epochs, batch_size, lr, l2 (``kernel_regularizer=l2``), clipvalue, clipnorm,
-    global_clipnorm (None or float, Keras optimizer arguments), optimizer ('adam'|'rmsprop'|'sgd',
-    Keras defaults otherwise), seed (``keras.utils.set_random_seed``), patience (early stopping on
-    the validation metric; None = off).
+    ``cfg``: the run's training settings (:meth:`rnnbench.runspec.RunSpec.train_config`; a key it
+    leaves out reads RunSpec's default): epochs, batch_size, lr, l2 (``kernel_regularizer=l2``),
+    clipvalue, clipnorm, global_clipnorm (None or float, Keras optimizer arguments), optimizer
+    ('adam'|'rmsprop'|'sgd', Keras defaults otherwise), seed (``keras.utils.set_random_seed``),
+    patience (early stopping on the validation metric; None = off).
     """
     import keras
 
     from ..models.keras_models import build_keras_model, keras_param_counts
 
-    seed = int(cfg.get("seed") or 0)
+    cfg = RunSpec.from_dict(cfg)     # the settings it reads, at RunSpec's defaults where cfg leaves them out
+    seed = int(cfg.seed)
     keras.utils.set_random_seed(seed)
     kind, metric = data.kind, data.metric
     masking = data.lengths_train is not None
     steps = int(data.x_train.shape[1])
-    l2 = float(cfg.get("l2") or 0.0)
+    l2 = float(cfg.l2)
     model = build_keras_model(spec, l2=l2, masking=masking, steps=steps)
     loss_fn, data_loss = _losses(keras, kind)
     metrics = [data_loss]
@@ -106,8 +110,8 @@ def fit_keras(spec, data: TaskData, cfg: dict[str, Any], log: Callable[[str], No
         metrics.append(keras.metrics.SparseCategoricalAccuracy(name="acc"))
     model.compile(optimizer=_optimizer(keras, cfg), loss=loss_fn, metrics=metrics)
 
-    epochs, bs = int(cfg["epochs"]), int(cfg["batch_size"])
-    patience = cfg.get("patience")
+    epochs, bs = int(cfg.epochs), int(cfg.batch_size)
+    patience = cfg.patience
 
     def predict(x) -> np.ndarray:
         return np.asarray(model.predict(x, batch_size=max(bs, 256), verbose=0))

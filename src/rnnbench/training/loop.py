@@ -35,6 +35,7 @@ import torch
 
 from .._malloc import keep_heap
 from ..atomic import atomic_path
+from ..runspec import RunSpec
 from .losses import member_losses, summed_losses, task_loss
 from .optim import make_optimizer
 from .tracker import Tracker, final_and_best, throughput
@@ -152,16 +153,16 @@ def _grad_norms(params, stacked: bool) -> torch.Tensor:
     return torch.linalg.vector_norm(torch.stack(norms, 1), 2, dim=1)
 
 
-def _clip(params, cfg: dict[str, Any]) -> None:
+def _clip(params, cfg: RunSpec) -> None:
     """Keras' clipping of one model's gradients."""
-    if cfg.get("clipvalue") is not None:
-        torch.nn.utils.clip_grad_value_(params, float(cfg["clipvalue"]))
-    if cfg.get("clipnorm") is not None:
+    if cfg.clipvalue is not None:
+        torch.nn.utils.clip_grad_value_(params, float(cfg.clipvalue))
+    if cfg.clipnorm is not None:
         for p in params:  # Keras clipnorm: each variable's gradient on its own
             if p.grad is not None:
-                torch.nn.utils.clip_grad_norm_([p], float(cfg["clipnorm"]))
-    if cfg.get("global_clipnorm") is not None:
-        torch.nn.utils.clip_grad_norm_(params, float(cfg["global_clipnorm"]))
+                torch.nn.utils.clip_grad_norm_([p], float(cfg.clipnorm))
+    if cfg.global_clipnorm is not None:
+        torch.nn.utils.clip_grad_norm_(params, float(cfg.global_clipnorm))
 
 
 def _scale(grads: list[torch.Tensor], norms: torch.Tensor, max_norm: float) -> None:
@@ -171,18 +172,18 @@ def _scale(grads: list[torch.Tensor], norms: torch.Tensor, max_norm: float) -> N
         g.mul_(coef.view(-1, *([1] * (g.dim() - 1))))
 
 
-def _clip_members(params, cfg: dict[str, Any]) -> None:
+def _clip_members(params, cfg: RunSpec) -> None:
     """Keras' clipping, each member on its own (clipvalue is element-wise: the same for stacks)."""
     grads = [p.grad for p in params if p.grad is not None]
-    if cfg.get("clipvalue") is not None:
-        v = float(cfg["clipvalue"])
+    if cfg.clipvalue is not None:
+        v = float(cfg.clipvalue)
         for g in grads:
             g.clamp_(-v, v)
-    if cfg.get("clipnorm") is not None:
+    if cfg.clipnorm is not None:
         for g in grads:
-            _scale([g], _per_member(g, True).norm(2, dim=1), float(cfg["clipnorm"]))
-    if cfg.get("global_clipnorm") is not None:
-        _scale(grads, _grad_norms(params, True), float(cfg["global_clipnorm"]))
+            _scale([g], _per_member(g, True).norm(2, dim=1), float(cfg.clipnorm))
+    if cfg.global_clipnorm is not None:
+        _scale(grads, _grad_norms(params, True), float(cfg.global_clipnorm))
 
 
 # ---------------------------------------------------------------- truncated BPTT (one seed only)
@@ -190,7 +191,7 @@ def _detach(state):
     return [tuple(t.detach() for t in s) if isinstance(s, tuple) else s.detach() for s in state]
 
 
-def _tbptt_batch(model, opt, params, kind, xb, yb, lb, k: int, cfg) -> tuple[float, float, list[float], str | None]:
+def _tbptt_batch(model, opt, params, kind, xb, yb, lb, k: int, cfg: RunSpec) -> tuple[float, float, list[float], str | None]:
     """Truncated back-propagation through time on one batch of many-to-many sequences (the
     lecture's recap): forward and backward through chunks of ``k`` steps, the state carried from
     chunk to chunk but detached, one optimiser step per chunk. Returns (summed loss × steps,
@@ -203,7 +204,7 @@ def _tbptt_batch(model, opt, params, kind, xb, yb, lb, k: int, cfg) -> tuple[flo
             break  # every sequence of the batch has ended
         logits, state = model.forward_chunk(xb[:, s:s + k], state)
         state = _detach(state)
-        loss = task_loss(kind, logits, yb[:, s:s + k], lc) + l2_penalty(model, float(cfg.get("l2") or 0.0))
+        loss = task_loss(kind, logits, yb[:, s:s + k], lc) + l2_penalty(model, float(cfg.l2 or 0.0))
         if not torch.isfinite(loss):
             return loss_sum, steps, norms, f"loss is {float(loss)} in the chunk at step {s}"
         opt.zero_grad(set_to_none=True)
@@ -237,14 +238,14 @@ class _Group:
         return len(self.active)
 
 
-def _train_epoch(g: _Group, t: dict, kind: str, cfg: dict, epoch: int, device) -> tuple[list, list, list]:
+def _train_epoch(g: _Group, t: dict, kind: str, cfg: RunSpec, epoch: int, device) -> tuple[list, list, list]:
     """One pass over each member's fresh permutation, one optimiser step per batch (per chunk
     with tbptt). Returns each member's summed loss, examples seen and correct predictions; a
     member whose loss or gradient is not finite is marked diverged and trains no more."""
     model, s = g.model, g.size
     model.train()
     n = t["x_train"].shape[0 if t["shared"] else 1]
-    bs, tbptt, l2 = int(cfg["batch_size"]), int(cfg.get("tbptt") or 0), float(cfg.get("l2") or 0.0)
+    bs, tbptt, l2 = int(cfg.batch_size), int(cfg.tbptt or 0), float(cfg.l2 or 0.0)
     perms = torch.stack([torch.randperm(n, generator=gen) for gen in g.orders]).to(device)
     loss_sum, seen, correct = torch.zeros(s, dtype=torch.float64), [0.0] * s, torch.zeros(s, dtype=torch.float64)
     g.gnorms = [[] for _ in range(s)]
@@ -390,25 +391,26 @@ def fit(model, data: TaskData, cfg: dict[str, Any], device, log: Callable[[str],
 def fit_members(model, datas: list[TaskData], cfgs: list[dict[str, Any]], device,
                 log: Callable[[str], None] = print, checkpoint: str | Path | None = None) -> list[RunResult]:
     """Train a group (``Members`` or ``OneMember``): member k on ``datas[k]`` with ``cfgs[k]``
-    (the same config but for the seed); one :class:`RunResult` per member."""
-    cfg = _group_config(cfgs, model.size, datas)
+    (the same config but for the seed; a key a config leaves out reads RunSpec's default); one
+    :class:`RunResult` per member."""
+    cfg = RunSpec.from_dict(_group_config(cfgs, model.size, datas))
+    seeds = [int(RunSpec.from_dict(c).seed) for c in cfgs]
     kind, metric = datas[0].kind, datas[0].metric
     if torch.device(device).type == "cpu":
         keep_heap()   # glibc: reuse freed batch buffers instead of faulting fresh pages in every batch
     model.to(device)
     t = _to_device(datas, device)
     params = [p for p in model.parameters() if p.requires_grad]
-    g = _Group(model=model, opt=make_optimizer(cfg.get("optimizer", "adam"), params, float(cfg.get("lr", 1e-3)),
-                                               stacked=model.stacked),
-               params=params, orders=[torch.Generator(device="cpu").manual_seed(int(c.get("seed", 0))) for c in cfgs],
+    g = _Group(model=model, opt=make_optimizer(cfg.optimizer, params, float(cfg.lr), stacked=model.stacked),
+               params=params, orders=[torch.Generator(device="cpu").manual_seed(seed) for seed in seeds],
                trackers=[Tracker(metric) for _ in cfgs], histories=[[] for _ in cfgs],
                best_states=[None] * model.size, active=[True] * model.size)
-    every = int(cfg.get("checkpoint_every") or 0)
+    every = int(cfg.checkpoint_every or 0)
     if checkpoint is not None and Path(checkpoint).exists():
         _resume(g, Path(checkpoint), device, log)
 
     t0 = time.perf_counter()
-    for epoch in range(g.epoch + 1, int(cfg["epochs"]) + 1):
+    for epoch in range(g.epoch + 1, int(cfg.epochs) + 1):
         if not any(g.active):
             break
         e0, trained = time.perf_counter(), list(g.active)
@@ -417,7 +419,7 @@ def fit_members(model, datas: list[TaskData], cfgs: list[dict[str, Any]], device
         g.epoch = epoch
         if checkpoint is not None and every and epoch % every == 0:
             _save_checkpoint(g, Path(checkpoint))
-        _early_stop(g, epoch, cfg.get("patience"), log)
+        _early_stop(g, epoch, cfg.patience, log)
     seconds = time.perf_counter() - t0
     return _results(g, t, kind, metric, seconds)
 
@@ -436,7 +438,7 @@ def _group_config(cfgs: list[dict[str, Any]], size: int, datas: list[TaskData]) 
     sizes = {(d.kind, len(d.x_train)) for d in datas}
     if len(sizes) != 1:
         raise ValueError(f"the members' datasets differ in kind or size: {sorted(sizes)}")
-    tbptt = int(cfgs[0].get("tbptt") or 0)
+    tbptt = int(RunSpec.from_dict(cfgs[0]).tbptt or 0)
     if tbptt and datas[0].kind != "multilabel":
         raise ValueError(f"tbptt applies to many-to-many (multilabel) tasks, not {datas[0].kind!r}")
     if tbptt and size > 1:
