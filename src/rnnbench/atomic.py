@@ -18,6 +18,11 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     writers that infer a format from it still do) to write to. When the block ends without error
     it is renamed onto ``path`` with the usual file mode; on error it is removed."""
     path = Path(path)
+    if path.exists() and not path.is_file() and not path.is_dir():
+        # a device or a pipe (`--out /dev/null`): written in place; renaming a file onto it would
+        # replace /dev/null itself with a regular file, for every program on the machine
+        yield path
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=f".part{path.suffix}", dir=path.parent)
     os.close(fd)
