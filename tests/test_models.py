@@ -266,8 +266,8 @@ def test_recurrent_dropout_one_mask_per_sequence(kernel, monkeypatch):
     torch.testing.assert_close(m(x)[:, -1], torch.full((8, 6), 10.0))
 
 
-@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn_tanh"])
-def test_stepwise_masks_are_drawn_once_per_sequence_and_layer(cell, monkeypatch):
+def _record_mask_shapes(monkeypatch) -> list:
+    """From now on, the shape of every dropout mask the model draws, in order."""
     shapes = []
     real = seq._dropout_mask
 
@@ -275,9 +275,15 @@ def test_stepwise_masks_are_drawn_once_per_sequence_and_layer(cell, monkeypatch)
         shapes.append(tuple(shape))
         return real(ref, shape, p)
 
+    monkeypatch.setattr(seq, "_dropout_mask", spy)
+    return shapes
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn_tanh"])
+def test_stepwise_masks_are_drawn_once_per_sequence_and_layer(cell, monkeypatch):
     m = build_model(ModelSpec(cell, 4, 5, 2, layers=2, dropout=0.2, recurrent_dropout=0.3)).train()
     m(torch.randn(3, 7, 4))     # kernel 'auto': the first batch of a shape also times both paths
-    monkeypatch.setattr(seq, "_dropout_mask", spy)
+    shapes = _record_mask_shapes(monkeypatch)
     out = m(torch.randn(3, 7, 4))
     g = CELLS[cell][0]
     # per layer: one input mask and one recurrent mask, per gate as Keras implementation=1; no T axis
@@ -331,16 +337,9 @@ def test_recurrent_dropout_fresh_mask_per_step(kernel, monkeypatch):
 
 @pytest.mark.parametrize("cell", ["lstm", "gru", "rnn_tanh"])
 def test_step_masks_are_drawn_per_step(cell, monkeypatch):
-    shapes = []
-    real = seq._dropout_mask
-
-    def spy(ref, shape, p):
-        shapes.append(tuple(shape))
-        return real(ref, shape, p)
-
     m = build_model(ModelSpec(cell, 4, 5, 2, layers=2, dropout=0.2, recurrent_dropout=0.3,
                               dropout_masks="step")).train()
-    monkeypatch.setattr(seq, "_dropout_mask", spy)
+    shapes = _record_mask_shapes(monkeypatch)
     out = m(torch.randn(3, 7, 4))
     g = CELLS[cell][0]
     # per layer: the input mask (B, T, G, F), then the recurrent one (T, B, G, H)
