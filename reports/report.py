@@ -42,9 +42,8 @@ display(Markdown(
     f"**Configuration scale: `{SCALE}`.** "
     + ("Laptop scale runs fewer epochs and examples than the lecture, and where it departs from the "
        "lecture's settings (e.g. HAR at batch 128 instead of 1500) each claim's source says so: a claim's "
-       "verdict is a statement about these runs at this budget, and the *agrees* / *differs* of the "
-       "source-figure table is a point comparison, indicative only; `config/full.yaml` runs the lecture's "
-       "scale." if SCALE != "full" else
+       "verdict is a statement about these runs at this budget, the source-figure table's verdicts "
+       "included; `config/full.yaml` runs the lecture's scale." if SCALE != "full" else
        "Full scale: the lecture's settings.")
     + f" Rendered through **{os.environ.get('RNNBENCH_RENDER_ENGINE', 'unknown')}**; "
     f"{len(RECS)} run records read from `{results_dir()}` (the report rule's declared inputs)."))
@@ -333,7 +332,7 @@ else:
 # NLL = (1 / Σ_n T_n) · Σ_n Σ_t Σ_{k=1..88} −[y_{n,t,k} log p_{n,t,k} + (1 − y_{n,t,k}) log(1 − p_{n,t,k})],
 # in nats: summed over the 88 keys, averaged over every predicted step of every test sequence
 # (steps 2..T of each sequence; padding excluded). Ours is the test NLL of the weights of the best
-# validation epoch. The tolerance for *agrees* is 0.3 nats, about the spread between the paper's
+# validation epoch. The tolerance of the source-figure rows is 0.3 nats, about the spread between the paper's
 # three cells on one dataset. Differences from the paper: no weight noise, a fixed learning rate
 # (the paper searched it per model), and the training schedule each grid of this configuration used,
 # listed below: whole sequences with full back-propagation through time, windows of the training
@@ -634,8 +633,11 @@ else:
 # %% [markdown]
 # ## Source figures beside ours
 #
-# *agrees*: |ours − source| ≤ tolerance; *differs*: outside it; *not run*: no run in this
-# configuration produced the figure. The `scale` column says at which scale ours was measured.
+# The claims' vocabulary and rule for a figure: *supported* when the 95 % t interval of our mean over seeds
+# (`ci_low`, `ci_high`) lies within source ± tolerance; *contradicted* when it lies wholly outside;
+# *undecided* when it straddles an edge or fewer than 5 seeds ran; *not run*: no run in this configuration
+# produced the figure. These rows are the family tables' figures, not claims of the register: the headline
+# does not count them. The `scale` column says at which scale ours was measured.
 
 # %%
 #| echo: false

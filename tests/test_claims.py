@@ -475,3 +475,21 @@ def test_drops_are_tied_to_the_gradient_norm_of_their_epoch(tmp_path):
     assert E.runs_frame([rec])["drop_grad_log10_ratio"].iloc[0] == pytest.approx(np.log10(10.0 / 1.0))
     calm = record(tmp_path, "har_clip/lstm/s1", history=[0.5, 0.7, 0.75, 0.8])   # no drop: no ratio
     assert np.isnan(E.runs_frame([calm])["drop_grad_log10_ratio"].iloc[0])
+
+
+# ---- the family tables' source-figure rows speak the claims' vocabulary, by the claims' figure rule ----------
+
+def test_source_figure_rows_use_the_claims_vocabulary_and_rule():
+    from rnnbench.report.common import verdict
+
+    def row(values):
+        return verdict("recurrent", "HAR LSTM", "slide", 0.90, values, 0.03, "test")
+
+    inside = row([0.90, 0.905, 0.895, 0.90, 0.902])
+    assert inside["verdict"] == "supported" and inside["ci_low"] > 0.87 and inside["ci_high"] < 0.93
+    assert row([0.70, 0.71, 0.69, 0.70, 0.705])["verdict"] == "contradicted"
+    assert row([0.85, 0.95, 0.80, 0.99, 0.90])["verdict"] == "undecided"       # straddles an edge
+    few = row([0.90, 0.90, 0.90])                                              # too few seeds for any verdict
+    assert few["verdict"] == "undecided" and "3 seeds; a verdict needs ≥ 5" in few["note"]
+    assert row([])["verdict"] == "not run"
+    assert row([float("nan")] * 5)["verdict"] == "not run"

@@ -62,7 +62,7 @@ def test_every_run_recorded_and_aggregated(tiny_run):
     assert exploded["status"] == "diverged" and exploded["diverged_epoch"] == 1 and exploded["cause"]
     assert (runs[runs["grid"] == "adding_explode"]["status"] == "diverged").all()
     verdicts = pd.read_csv(tiny_run / "tables" / "verdicts_recurrent.csv")
-    assert set(verdicts["verdict"]) <= {"agrees", "differs", "not run"} and (verdicts["scale"] == "test").all()
+    assert set(verdicts["verdict"]) <= {"supported", "contradicted", "undecided", "not run"} and (verdicts["scale"] == "test").all()
     assert (tiny_run / "figures" / "grad_vs_distance.png").stat().st_size > 1000
 
 

@@ -22,7 +22,7 @@ def test_summary_table_and_key_figures_are_shown(page):
     _, info = page
     assert "error" not in info, info.get("error")
     assert info["summary_rows"] >= 4
-    assert set(info["summary_verdicts"]) <= {"agrees", "differs", "not run"}
+    assert set(info["summary_verdicts"]) <= {"supported", "contradicted", "undecided", "not run"}
     headings = " ".join(info["headings"])
     assert "The lecture's claims" in headings and "Source figures beside ours" in headings
     # the claims table: one row per claim of the register, each with a verdict of the engine

@@ -86,7 +86,7 @@ def test_stray_files_from_another_config_do_not_reach_the_report(adding_only):
     tables = adding_only / "tables"
     (tables / "verdicts_stray.csv").write_text(
         "family,experiment,source,source_value,ours_mean,ours_std,n,tolerance,verdict,scale,note\n"
-        "stray,STRAY EXPERIMENT,nowhere,1,1,0,1,0,agrees,test,\n")
+        "stray,STRAY EXPERIMENT,nowhere,1,1,0,1,0,supported,test,\n")
     (tables / "names_accuracy.csv").write_text("encoding,cell,test_accuracy\nonehot,gru,STRAY_ACCURACY\n")
     (adding_only / "figures" / "recurrent_curves_stray_grid.png").write_bytes(
         (adding_only / "figures" / "recurrent_curves_adding_two.png").read_bytes())

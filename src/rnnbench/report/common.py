@@ -1,9 +1,10 @@
 """Shared pieces of every family's aggregation: run tables, mean ± std, verdicts, figure saving.
 
-A verdict row compares a source figure (lecture slide or paper table, cited) with ours:
-``agrees`` when |ours − source| ≤ tolerance, ``differs`` otherwise, ``not run`` when no run
-produced the figure. The row also says the scale it ran at, so a laptop-scale number is never
-presented as a reproduction of a full-scale one.
+A verdict row compares a source figure (lecture slide or paper table, cited) with ours in the claims'
+vocabulary and by their rule (:class:`rnnbench.claims.Near`): the 95 % t interval of our mean over seeds
+lies within source ± tolerance → ``supported``, wholly outside it → ``contradicted``, else (or with fewer
+seeds than a verdict needs) ``undecided``; ``not run`` when no run produced the figure. The row also says
+the scale it ran at, so a laptop-scale number is never presented as a reproduction of a full-scale one.
 """
 from __future__ import annotations
 
@@ -73,8 +74,8 @@ def by_name(outputs: Iterable[Output]) -> Mapping[str, Output]:
     return {o.name: o for o in outputs}
 
 
-VERDICT_COLUMNS = ["family", "experiment", "source", "source_value", "ours_mean", "ours_std", "n",
-                   "tolerance", "verdict", "scale", "note"]
+VERDICT_COLUMNS = ["family", "experiment", "source", "source_value", "ours_mean", "ours_std", "n", "ci_low",
+                   "ci_high", "tolerance", "verdict", "scale", "note"]
 
 
 # Every family's runs table (tables/<family>_runs.csv) starts with these columns, named and
@@ -130,16 +131,23 @@ def accuracy_without_figure(g: pd.DataFrame, **family_columns: Any) -> dict[str,
 
 def verdict(family: str, experiment: str, source: str, source_value: float, ours: Sequence[Any],
             tolerance: float, scale: str, note: str = "") -> dict[str, Any]:
+    """One source-figure row, decided as the claims decide a figure (one vocabulary for the whole report):
+    the 95 % t interval of the mean of ``ours`` over seeds against source_value ± tolerance."""
+    from ..claims.rules import MIN_SEEDS
+    from ..claims.stats import decide_interval, t_interval
+
     m, s, n = mean_std(ours)
+    _, lo, hi, _ = t_interval(as_float(v) for v in ours)
+    why = ""
     if n == 0:
         v = "not run"
-    elif abs(m - source_value) <= tolerance:
-        v = "agrees"
+    elif n < MIN_SEEDS:
+        v, why = "undecided", f"{n} seed{'s' if n > 1 else ''}; a verdict needs ≥ {MIN_SEEDS}"
     else:
-        v = "differs"
+        v = decide_interval(lo, hi, (source_value - tolerance, source_value + tolerance))
     return {"family": family, "experiment": experiment, "source": source, "source_value": source_value,
-            "ours_mean": m, "ours_std": s, "n": n, "tolerance": tolerance, "verdict": v, "scale": scale,
-            "note": note}
+            "ours_mean": m, "ours_std": s, "n": n, "ci_low": lo, "ci_high": hi, "tolerance": tolerance,
+            "verdict": v, "scale": scale, "note": "; ".join(x for x in (note, why) if x)}
 
 
 def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> Path:

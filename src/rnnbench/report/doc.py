@@ -134,7 +134,6 @@ def section(recs: list[dict], absent: str, family: str, **match) -> bool:
     return False
 
 
-VERDICT_STYLE = {"agrees": "#d8f0d8", "differs": "#f8dcd8", "not run": "#eeeeee"}
 
 PAGE_ASSETS = """
 <style>
@@ -176,10 +175,10 @@ def verdict_table(df: pd.DataFrame) -> None:
     """The summary of verdicts, one row per reproduced figure, coloured by verdict."""
     import html as h
 
-    cols = ["family", "experiment", "source", "source_value", "ours_mean", "ours_std", "n", "tolerance",
-            "verdict", "scale", "note"]
+    cols = ["family", "experiment", "source", "source_value", "ours_mean", "ours_std", "n", "ci_low", "ci_high",
+            "tolerance", "verdict", "scale", "note"]
     kept, same = split_constant(df[[c for c in cols if c in df.columns]])
-    same.pop("verdict", None)            # the coloured column stays, even when every row agrees
+    same.pop("verdict", None)            # the coloured column stays, even when every row has one verdict
     cols = [c for c in cols if c in df.columns and c not in same]
     if same:
         display(HTML(f'<p class="constant">{constant_line(same)}</p>'))
@@ -189,7 +188,7 @@ def verdict_table(df: pd.DataFrame) -> None:
             v = "—" if v != v else f"{v:.4g}"
         text = h.escape(str(v))
         if c == "verdict":
-            return f'<td class="verdict" style="background:{VERDICT_STYLE.get(str(v), "#fff")}">{text}</td>'
+            return f'<td class="verdict" style="background:{CLAIM_STYLE.get(str(v), "#fff")}">{text}</td>'
         return f"<td>{text}</td>"
 
     head = "".join(f"<th>{h.escape(c)}</th>" for c in cols)

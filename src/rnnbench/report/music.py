@@ -44,7 +44,7 @@ PAPER = {
 PAPER_UNITS = {"rnn_tanh": 100, "lstm": 36, "gru": 46}
 PAPER_PARAMS = "≈20k"
 # within this many nats per step we call a figure reproduced: about the spread between the paper's
-# cells on one dataset (0.1-0.6), so "agrees" means "as close as the cells are to each other"
+# cells on one dataset (0.1-0.6), so "supported" means "as close as the cells are to each other"
 TOLERANCE = 0.3
 DISPLAY = {"jsb": "JSB Chorales", "nottingham": "Nottingham", "musedata": "MuseData", "pianomidi": "Piano-midi.de"}
 
