@@ -149,6 +149,15 @@ class RunSpec:
         """Every setting's name (not ``given``)."""
         return tuple(f.name for f in fields(cls) if f.name != "given")
 
+    #: fields that name a run rather than set it: a runs table takes them from the record itself
+    IDENTITY = ("name", "task", "cell", "seed", "grid", "family", "run_id", "seeds", "run_ids", "group_id")
+
+    @classmethod
+    def settings(cls) -> tuple[str, ...]:
+        """Every field that sets how a run trains (not :data:`IDENTITY`, not ``given``): the columns a
+        claim's arm may match on (:data:`rnnbench.claims.runs.CONFIG_KEYS`)."""
+        return tuple(n for n in cls.field_names() if n not in cls.IDENTITY)
+
     @classmethod
     def axes(cls) -> dict[str, str]:
         """The grid axes, config key -> field (``cells`` -> ``cell``), in the order of the product

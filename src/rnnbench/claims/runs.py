@@ -20,11 +20,10 @@ import pandas as pd
 from ..grid import _fmt  # run ids and arm descriptions spell values alike
 from ..runspec import RunSpec
 
-# run settings (RunSpec fields) a claim's arm may match on: columns of the runs table. A setting the
-# run's spec leaves out reads blank (RunSpec.stated), except dropout_masks, which reads its default
-CONFIG_KEYS = ("layers", "clipvalue", "clipnorm", "dropout", "recurrent_dropout", "lr", "seq_len", "hidden",
-               "epochs", "batch_size", "dataset", "embedding", "encoding", "optimizer", "init", "backend",
-               "recurrent_gain", "input_std", "bias", "n_train", "patience", "dropout_masks")
+# run settings a claim's arm may match on, columns of the runs table: every RunSpec setting, so a new one
+# is a column without an edit here. A setting the run's spec leaves out reads blank (RunSpec.stated),
+# except dropout_masks, which reads its default
+CONFIG_KEYS = RunSpec.settings()
 # diagnostics of the run record (curves against distance) -> their per-step factor's column
 DECAY_COLUMNS = {f"{curve}_{when}": f"{col}_decay_factor_{when}" for curve, col in
                  (("grad_vs_distance", "grad"), ("forget_product", "forget")) for when in ("init", "final")}
