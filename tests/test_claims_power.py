@@ -94,6 +94,15 @@ def test_the_table_on_synthetic_pilot_runs():
     assert k["seeds_needed"] == C.MIN_SEEDS and "per-seed" in k["note"]
     a = rows.loc["adding_irnn_solves"]                              # not in the pilot: no sd, said so
     assert a["pilot_n"] == 0 and pd.isna(a["seeds_needed"]) and "no sd" in a["note"]
+    # per config entry: the most any claim reading it needs, and which claim that is
+    g = P.by_grid(t, config, [paired, figure, reg["w2v_king_queen"], reg["adding_irnn_solves"]]).set_index("grid")
+    assert g.loc["recurrent/har_dropout", "seeds_needed"] == 10
+    assert g.loc["recurrent/har_dropout", "driven_by"] == "dropout_improves_test"
+    assert g.loc["recurrent/har_dropout", "seeds_configured"] == 3
+    # the unclipped LSTM of har_clip ("w/o gradient clipping"): the figure's 13 outweighs nothing else there
+    assert g.loc["recurrent/har_clip", "seeds_needed"] == 13 and g.loc["recurrent/har_clip", "driven_by"] == "har_lstm_accuracy"
+    assert g.loc["word2vec/seeds", "seeds_needed"] == C.MIN_SEEDS            # the floor: no claim needs more
+    assert g.loc["word2vec/seeds", "driven_by"] == "(the floor)"
 
 
 def test_a_quiet_pilot_needs_only_the_rules_floor():
@@ -123,7 +132,10 @@ def test_cli_reads_a_claims_runs_csv_and_writes_the_table(tmp_path, capsys):
     out = pd.read_csv(tmp_path / "tables" / "power.csv").set_index("id")
     assert out.loc["dropout_improves_test", "seeds_needed"] == 10
     assert out.loc["dropout_improves_test", "seeds_configured"] == 5
-    assert "dropout_improves_test" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "dropout_improves_test" in printed and "per config entry" in printed
+    grids = pd.read_csv(tmp_path / "tables" / "power_by_grid.csv").set_index("grid")
+    assert grids.loc["recurrent/har_dropout", "seeds_needed"] == 10
     with pytest.raises(SystemExit, match="neither"):
         P.main(["--pilot", str(tmp_path / "tables"), "--config", ""])
 

@@ -182,6 +182,52 @@ def power_table(runs: pd.DataFrame, config: Mapping[str, Any] | None = None, pow
     return t
 
 
+def _grid_of(arm, config: Mapping[str, Any] | None) -> str:
+    """The config entry whose seeds an arm's count is: its first grid the config runs (word2vec: the
+    section's seeds, or the step-time job's repeats)."""
+    if arm.family == "word2vec":
+        return "word2vec/softmax_cost.repeats" if arm.where.get("kind") == "step_cost" else "word2vec/seeds"
+    names = {e.get("name") for e in (config or {}).get(arm.family) or []}
+    grid = next((g for g in arm.grids if g in names), arm.grids[0] if arm.grids else "")
+    return f"{arm.family}/{grid}"
+
+
+def by_grid(table: pd.DataFrame, config: Mapping[str, Any] | None = None,
+            register: Iterable[Claim] = REGISTER) -> pd.DataFrame:
+    """One row per config entry a claim reads: the most seeds any of its claims needs (the count to set),
+    the claims that need it, and the seeds the config gives it. The count is a floor for every claim
+    reading the grid; a grid whose need exceeds what the budget affords is sized by the budget, and
+    the claims that needed more are underpowered (their rows say so)."""
+    need = table.set_index("id")["seeds_needed"].to_dict()
+    rows: dict[str, dict[str, Any]] = {}
+    for c in register:
+        if c.id not in need or c.test is None:
+            continue
+        for arm in c.test.arms():
+            g = _grid_of(arm, config)
+            r = rows.setdefault(g, {"grid": g, "seeds_needed": MIN_SEEDS, "driven_by": "", "claims": []})
+            r["claims"].append(c.id)
+            n = need[c.id]
+            if pd.notna(n) and int(n) > r["seeds_needed"]:
+                r["seeds_needed"], r["driven_by"] = int(n), c.id
+    out = []
+    for r in rows.values():
+        family, _, name = r["grid"].partition("/")
+        have = None
+        if config is not None:
+            if family == "word2vec":
+                w2v = config.get("word2vec") or {}
+                have = (int((w2v.get("softmax_cost") or {}).get("repeats", 5)) if name.endswith("repeats")
+                        else len(w2v.get("seeds", [1])))
+            else:
+                entry = next((e for e in config.get(family) or [] if e.get("name") == name), None)
+                have = None if entry is None else len(entry.get("seeds", [0]) if isinstance(entry.get("seeds"), list)
+                                                      else [entry.get("seeds")])
+        out.append({"grid": r["grid"], "seeds_needed": r["seeds_needed"], "driven_by": r["driven_by"] or "(the floor)",
+                    "seeds_configured": have, "claims": ", ".join(sorted(set(r["claims"])))})
+    return pd.DataFrame(out, columns=["grid", "seeds_needed", "driven_by", "seeds_configured", "claims"])
+
+
 # ---- reading a pilot -------------------------------------------------------------------------------------
 
 def read_pilot(path: str | Path) -> pd.DataFrame:
@@ -227,7 +273,11 @@ def main(argv: list[str] | None = None) -> None:
     out = Path(a.out) if a.out else (pilot / "tables" / "power.csv" if pilot.is_dir() else pilot.with_name("power.csv"))
     out.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(out, index=False)
+    grids = by_grid(table, config)
+    grids.to_csv(out.with_name(out.stem + "_by_grid.csv"), index=False)
     print(_show(table))
+    print("\nper config entry (the most seeds any claim reading it needs):")
+    print(grids.drop(columns=["claims"]).to_string(index=False, na_rep="—"))
     print(f"\n{int(table['enough'].sum())} of {len(table)} claims have the seeds they need at power {a.power:g}; "
           f"written to {out}")
 
