@@ -150,3 +150,17 @@ def test_the_claims_runs_table_has_a_column_for_every_setting():
            "final": {"test_accuracy": 0.5}, "best": {}, "_path": "/nonexistent/metrics.json"}
     row = sequence_row(rec)
     assert row["reset_after"] is False and row["hidden"] == 8 and row["tbptt"] is None
+
+
+def test_the_model_specs_defaults_are_the_run_specs():
+    """ModelSpec (the models' own API, usable without the pipeline) repeats the defaults of the settings
+    it shares with RunSpec; they may never drift apart, or a run would train another model than its
+    record's settings say."""
+    from dataclasses import MISSING, fields
+
+    from rnnbench.models.seq import ModelSpec
+
+    run = RunSpec.defaults()
+    shared = [f for f in fields(ModelSpec) if f.name in run and f.default is not MISSING]
+    assert len(shared) >= 12
+    assert {f.name: f.default for f in shared} == {f.name: run[f.name] for f in shared}
