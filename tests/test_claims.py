@@ -196,6 +196,20 @@ def test_cli_writes_the_claims_table(tmp_path):
         "evidence", "rule", "verdict", "why", "anchor"]
     assert {"role", "origin", "slide", "boundary", "ci_low_adj", "ci_high_adj", "near_boundary"} <= set(t.columns)
 
+    # the README's summary is made from this table: the headline counts claims, the checks sit apart
+    from rnnbench.claims import summary
+
+    md = summary.markdown(t, why=True)
+    h = E.headline(t)
+    assert md.startswith(f"Of {h['claims']} claims in the register, {h['tested']} are tested")
+    claim_rows = [line for line in md.splitlines() if line.startswith("| `")]
+    assert len(claim_rows) == len(t)
+    assert "| claim | origin | verdict |" in md and "| check | origin | verdict |" in md
+    csv = tmp_path / "out" / "tables" / "claims.csv"
+    summary.main([str(csv)])
+    with pytest.raises(SystemExit, match="no such file"):
+        summary.main([str(tmp_path / "absent.csv")])
+
 
 def _curve_record(tmp, run_id, factors: dict, *, seed, grid, cell, **cfg):
     """A run record whose diagnostics are geometric curves: {diagnostic name: per-step factor}."""
