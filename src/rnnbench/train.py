@@ -276,20 +276,6 @@ def _run_batched(spec, specs, datas, mspec, cfgs, data_path, outdir: Path, devic
     return records
 
 
-def copy_member_record(staged: str | Path, metrics: str | Path, history: str | Path) -> None:
-    """A group member's record, from the group's folder (where its job wrote it) to the run's own
-    (where aggregation reads it); written atomically, as the job writes it."""
-    from .atomic import write_text
-
-    staged = Path(staged)
-    for name, dest in (("metrics.json", metrics), ("history.csv", history)):
-        src = staged / name
-        if not src.exists():
-            raise FileNotFoundError(f"the group's job wrote no {name} for this run (expected {src})")
-        Path(dest).parent.mkdir(parents=True, exist_ok=True)
-        write_text(dest, src.read_text())
-
-
 def main(argv: list[str] | None = None) -> None:
     p = argparse.ArgumentParser(prog="python -m rnnbench.train", description=__doc__.splitlines()[0])
     p.add_argument("--spec", required=True, help="the run's resolved spec as JSON (see rnnbench.grid); a group "
