@@ -161,3 +161,26 @@ def test_the_pilot_overlay_is_generated_from_the_default_config_on_seeds_no_othe
         assert all(len(e["seeds"]) == R.PILOT_SEEDS for e in pilot.get(fam) or [])
     assert pilot["imdb"]["vectors"]["seed"] in pilot["word2vec"]["seeds"]
 
+
+
+def test_a_pilot_folder_counts_each_run_once(tmp_path):
+    """A group job stages its members' records under groups/, and the member rule copies each to the
+    run's folder: the pilot reader reads the copies only (reading both had doubled every seed)."""
+    import json
+
+    for seed in (2000, 2001, 2002):
+        rid = f"har_lecture/lstm_L1_clip0.5_drop0_rdrop0_torch/seed{seed}"
+        rec = {"run_id": rid, "family": "recurrent", "grid": "har_lecture", "task": "har", "cell": "lstm",
+               "seed": seed, "status": "ok", "metric": "accuracy", "config": {"hidden": 32, "seed": seed},
+               "final": {"test_accuracy": 0.8 + seed % 10 / 100}, "best": {}}
+        for where in (tmp_path / "groups" / "recurrent" / rid, tmp_path / "recurrent" / rid):
+            where.mkdir(parents=True)
+            (where / "metrics.json").write_text(json.dumps(rec))
+    runs = P.read_pilot(tmp_path)
+    assert sorted(runs["seed"]) == [2000, 2001, 2002]
+    dup = tmp_path / "recurrent" / "copy" / "metrics.json"          # the same run id twice: an error naming it
+    dup.parent.mkdir(parents=True)
+    dup.write_text((tmp_path / "recurrent" / "har_lecture" / "lstm_L1_clip0.5_drop0_rdrop0_torch" / "seed2000" /
+                    "metrics.json").read_text())
+    with pytest.raises(ValueError, match="recorded twice: har_lecture/lstm"):
+        P.read_pilot(tmp_path)

@@ -243,11 +243,17 @@ def read_pilot(path: str | Path) -> pd.DataFrame:
     table = p / "tables" / "claims_runs.csv"
     if table.exists():
         return pd.read_csv(table)
-    records = sorted(p.rglob("metrics.json"))
+    # a group job stages its members' records under groups/ and the member rule copies each to the run's
+    # own folder: read the copies only, or every seed of a grouped arm would count twice
+    records = sorted(r for r in p.rglob("metrics.json") if "groups" not in r.relative_to(p).parts)
     if not records:
         raise FileNotFoundError(f"--pilot {p}: neither tables/claims_runs.csv nor any metrics.json under it "
                                 "(run the pilot first: snakemake --configfile config/pilot.yaml)")
-    return runs_frame(read_records(records)).drop(columns=["_config"], errors="ignore")
+    recs = read_records(records)
+    ids = pd.Series([r.get("run_id") for r in recs])
+    if ids.duplicated().any():
+        raise ValueError(f"--pilot {p}: run id(s) recorded twice: {', '.join(map(str, ids[ids.duplicated()].unique()[:3]))}")
+    return runs_frame(recs).drop(columns=["_config"], errors="ignore")
 
 
 def _show(t: pd.DataFrame) -> str:
