@@ -90,14 +90,14 @@ def main() -> None:
             order = [*zip(ours, backends), ("gensim", None)]
             for name, b in (order if r % 2 == 0 else order[::-1]):
                 res = (train_gensim(corpus, p, log=lambda m: None) if name == "gensim"
-                       else train(sentences, p, dev, log=lambda m: None, backend=b))
+                       else train(sentences, p, dev, log=lambda m: None, kernel=b))
                 acc_r = analogies(Embeddings(res.words, res.vectors), questions)["total"]["accuracy_pct"]
                 runs[name].append((res, acc_r))
         acc = {k: (statistics.mean(x for _, x in v) if all(x is not None for _, x in v) else None)
                for k, v in runs.items()}
         row = {"corpus": a.corpus, "tokens": n_tokens, "arch": arch, "loss": loss, "epochs": a.epochs,
                "workers": a.workers, "device": str(dev), "repeats": a.repeats,
-               **{f"backend_{k}": v[0][0].backend for k, v in runs.items() if k != "gensim"},
+               **{f"path_{k}": v[0][0].path for k, v in runs.items() if k != "gensim"},   # the code that ran
                **{f"words_per_second_{k}": statistics.median(r.words_per_second for r, _ in v) for k, v in runs.items()},
                **{f"words_per_second_all_{k}": [r.words_per_second for r, _ in v] for k, v in runs.items()},
                # tokens actually trained (after min_count and subsampling): gensim's corpus_file

@@ -9,7 +9,7 @@ from typing import Any, Mapping
 
 ARCHS = ("cbow", "skipgram")
 LOSSES = ("hs", "ns", "softmax")   # softmax: the full softmax over the vocabulary (ours, torch path only)
-# ours: our trainer (its record's backend says native C kernel or batched torch); gensim: gensim fed the
+# ours: our trainer (its record's path says native C kernel or batched torch); gensim: gensim fed the
 # prepared file through corpus_file (its fastest mode: the speed reference); gensim_iter: gensim fed the same
 # lines as a sentence iterable, Word2Vec(sentences), as the lecture runs it (the quality reference)
 IMPLS = ("ours", "gensim", "gensim_iter")
