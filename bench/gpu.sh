@@ -20,7 +20,7 @@ W2V_WORKERS="${W2V_WORKERS:-16}"
 W2V_PREFIX="${W2V_PREFIX:-5000000}"
 SLICE="${SLICE:-1/40}"           # the part of aggregate_recurrent's runs the grid slice runs
 SLICE_SECONDS="${SLICE_SECONDS:-150}"
-unset RNNBENCH_W2V_BACKEND RNNBENCH_RNN_KERNEL   # the GPU paths, not an override left in the shell
+unset RNNBENCH_W2V_KERNEL RNNBENCH_RNN_KERNEL   # the GPU paths, not an override left in the shell
 
 python - <<'PY' || { echo "bench/gpu.sh: no CUDA GPU visible to PyTorch; these figures need one (see README, Performance)" >&2; exit 2; }
 import sys

@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--device", default="auto")
     ap.add_argument("--kernel", default=None, choices=("auto", "native", "torch"),
                     help="our trainer's path (config word2vec.kernel; default auto: native C kernel on CPU where "
-                         "measured faster, else batched torch; a non-empty $RNNBENCH_W2V_BACKEND overrides it)")
+                         "measured faster, else batched torch; a non-empty $RNNBENCH_W2V_KERNEL overrides it)")
     ap.add_argument("--restrict-vocab", type=int, default=30_000)
     ap.add_argument("--similar", default=None, help="comma-separated words for most_similar")
     ap.add_argument("--no-vectors", action="store_true", help="do not write vectors.bin")

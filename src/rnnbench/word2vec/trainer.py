@@ -10,7 +10,7 @@ Two paths, the same hyper-parameters and results semantics (the record's ``path`
 - ``torch`` (GPUs, and CPU when the kernel cannot build, or when asked): batched, on any torch
   device (``rnnbench.device.resolve_device``), deterministic for a seed on CPU.
 
-``kernel="auto"`` (the default, config ``word2vec.kernel``; a non-empty ``$RNNBENCH_W2V_BACKEND``
+``kernel="auto"`` (the default, config ``word2vec.kernel``; a non-empty ``$RNNBENCH_W2V_KERNEL``
 overrides it) runs native on CPU when it builds and, for these hyper-parameters and threads, was
 measured faster than the torch path on this machine: one epoch of each on the corpus' first
 ``AUTO_SAMPLE_TOKENS`` tokens, once per machine (cached beside the built library, as the
@@ -25,7 +25,6 @@ alpha -> min_alpha (decayed over all epochs' raw words, as gensim does).
 from __future__ import annotations
 
 import dataclasses
-import os
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -36,7 +35,7 @@ import torch
 from .._malloc import keep_heap
 from .huffman import build_huffman
 from .model import Word2VecModel
-from .params import Word2VecInputError, Word2VecParams
+from .params import Word2VecInputError, Word2VecParams, env_kernel
 from .sampling import NegativeSampler, context_matrix, subsample
 from .vocab import Vocab, build_vocab, keep_probabilities
 
@@ -87,11 +86,6 @@ def encode(sentences: list[list[str]], vocab: Vocab) -> tuple[np.ndarray, np.nda
 
 KERNELS = ("auto", "native", "torch")
 AUTO_SAMPLE_TOKENS = 100_000
-
-
-def env_backend() -> str | None:
-    """``$RNNBENCH_W2V_BACKEND`` if set and not empty."""
-    return (os.environ.get("RNNBENCH_W2V_BACKEND") or "").strip() or None
 
 
 def choose_kernel(kernel: str, dev: torch.device, softmax: bool = False) -> tuple[str, str, object]:
@@ -153,7 +147,7 @@ def train(sentences: list[list[str]], params: Word2VecParams, device="cpu", *,
     raw_total = sum(len(s) for s in sentences)
     check_corpus(raw_total, params.window)
     dev = torch.device(device)
-    requested = env_backend() or kernel or "auto"
+    requested = env_kernel() or kernel or "auto"
     path, path_detail, lib = choose_kernel(requested, dev, softmax=bool(params.softmax))
     choice = None
     if requested == "auto" and path == "native":
