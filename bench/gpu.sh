@@ -76,7 +76,7 @@ PY
 
 step "2. word2vec: the GPU path against gensim with $W2V_WORKERS workers ($corpus, first $W2V_PREFIX tokens, 3 epochs)"
 timeout 240 python bench/word2vec_vs_gensim.py --corpus "$corpus" --prefix "$W2V_PREFIX" --epochs 3 \
-  --workers "$W2V_WORKERS" --device cuda --backends torch "${mirror_args[@]}" --json "$OUT/word2vec.json" \
+  --workers "$W2V_WORKERS" --device cuda --kernels torch "${mirror_args[@]}" --json "$OUT/word2vec.json" \
   | tee "$OUT/word2vec.txt"
 
 step "3. a slice ($SLICE of the recurrent runs) of the full grid on the local-GPU profile, at most ${SLICE_SECONDS}s"
