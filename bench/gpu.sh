@@ -20,7 +20,7 @@ W2V_WORKERS="${W2V_WORKERS:-16}"
 W2V_PREFIX="${W2V_PREFIX:-5000000}"
 SLICE="${SLICE:-1/40}"           # the part of aggregate_recurrent's runs the grid slice runs
 SLICE_SECONDS="${SLICE_SECONDS:-150}"
-unset RNNBENCH_W2V_BACKEND RNNBENCH_RNN_KERNEL   # the GPU paths, not an override left in the shell
+unset RNNBENCH_W2V_KERNEL RNNBENCH_RNN_KERNEL   # the GPU paths, not an override left in the shell
 
 python - <<'PY' || { echo "bench/gpu.sh: no CUDA GPU visible to PyTorch; these figures need one (see README, Performance)" >&2; exit 2; }
 import sys
@@ -76,7 +76,7 @@ PY
 
 step "2. word2vec: the GPU path against gensim with $W2V_WORKERS workers ($corpus, first $W2V_PREFIX tokens, 3 epochs)"
 timeout 240 python bench/word2vec_vs_gensim.py --corpus "$corpus" --prefix "$W2V_PREFIX" --epochs 3 \
-  --workers "$W2V_WORKERS" --device cuda --backends torch "${mirror_args[@]}" --json "$OUT/word2vec.json" \
+  --workers "$W2V_WORKERS" --device cuda --kernels torch "${mirror_args[@]}" --json "$OUT/word2vec.json" \
   | tee "$OUT/word2vec.txt"
 
 step "3. a slice ($SLICE of the recurrent runs) of the full grid on the local-GPU profile, at most ${SLICE_SECONDS}s"

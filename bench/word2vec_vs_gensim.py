@@ -3,12 +3,12 @@
 Prints, for each of the 4 combinations (CBOW / skip-gram × HS / NS), training words per second
 (raw corpus words × epochs / wall seconds of training), analogy accuracy (questions-words.txt,
 30,000 most frequent words), the ours / gensim speed ratio, and the ratio of tokens each one
-actually trained on. ``--backends native,torch`` runs both of our paths (the C kernel and the
+actually trained on. ``--kernels native,torch`` runs both of our paths (the C kernel and the
 batched torch path) beside gensim; ``--repeats N`` alternates them N times and reports medians.
 Not a timed test: run it by hand
 
     RNNBENCH_MIRROR=../shared/datasets python bench/word2vec_vs_gensim.py \
-        --corpus offline-english --prefix 1000000 --epochs 3 --workers 2 [--backends native,torch]
+        --corpus offline-english --prefix 1000000 --epochs 3 --workers 2 [--kernels native,torch]
 
 It fetches (verified) and prepares the corpus under --data if needed. Both implementations run
 in this process one after the other per combination, so they see the same machine load.
@@ -49,8 +49,9 @@ def main() -> None:
     ap.add_argument("--data", default="data")
     ap.add_argument("--mirror", default=None)
     ap.add_argument("--device", default="auto")
-    ap.add_argument("--backends", default="auto",
-                    help="our trainer's paths to run, comma-separated: auto, native (C kernel, CPU), torch (batched)")
+    ap.add_argument("--kernels", default="auto",
+                    help="our trainer's kernel settings to run, comma-separated: auto, native (C kernel, CPU), "
+                         "torch (batched)")
     ap.add_argument("--repeats", type=int, default=1,
                     help="train each implementation this many times, alternating which goes first; words/s is "
                          "the median, accuracy the mean (the machine is shared: single timings are noisy)")
@@ -75,9 +76,9 @@ def main() -> None:
     extra = {"batch_words": a.batch_words} if a.batch_words else {}
     print(f"corpus {a.corpus}, {n_tokens:,} tokens, epochs {a.epochs}, workers {a.workers}, torch device {dev}, "
           f"our alpha decay {a.alpha_decay}")
-    backends = a.backends.split(",")
-    # our implementation is "ours" in run records; with several paths, each is named by its path
-    ours = backends if len(backends) > 1 else ["ours"]
+    kernels = a.kernels.split(",")
+    # our implementation is "ours" in run records; with several kernel settings, each is named by its setting
+    ours = kernels if len(kernels) > 1 else ["ours"]
     print("  ".join([f"{'combination':<14}", *(f"{k + ' w/s':>18} {k + ' acc %':>14}" for k in ours + ["gensim"]),
                      *(f"{'ratio ' + k:>18}" for k in ours)]))
     rows = []
@@ -87,17 +88,17 @@ def main() -> None:
                                            alpha_decay=a.alpha_decay, **extra)
         runs: dict[str, list] = {k: [] for k in ours + ["gensim"]}
         for r in range(a.repeats):  # ours and gensim back to back, alternating who goes first
-            order = [*zip(ours, backends), ("gensim", None)]
-            for name, b in (order if r % 2 == 0 else order[::-1]):
+            order = [*zip(ours, kernels), ("gensim", None)]
+            for name, kernel in (order if r % 2 == 0 else order[::-1]):
                 res = (train_gensim(corpus, p, log=lambda m: None) if name == "gensim"
-                       else train(sentences, p, dev, log=lambda m: None, backend=b))
+                       else train(sentences, p, dev, log=lambda m: None, kernel=kernel))
                 acc_r = analogies(Embeddings(res.words, res.vectors), questions)["total"]["accuracy_pct"]
                 runs[name].append((res, acc_r))
         acc = {k: (statistics.mean(x for _, x in v) if all(x is not None for _, x in v) else None)
                for k, v in runs.items()}
         row = {"corpus": a.corpus, "tokens": n_tokens, "arch": arch, "loss": loss, "epochs": a.epochs,
                "workers": a.workers, "device": str(dev), "repeats": a.repeats,
-               **{f"backend_{k}": v[0][0].backend for k, v in runs.items() if k != "gensim"},
+               **{f"path_{k}": v[0][0].path for k, v in runs.items() if k != "gensim"},   # the code that ran
                **{f"words_per_second_{k}": statistics.median(r.words_per_second for r, _ in v) for k, v in runs.items()},
                **{f"words_per_second_all_{k}": [r.words_per_second for r, _ in v] for k, v in runs.items()},
                # tokens actually trained (after min_count and subsampling): gensim's corpus_file

@@ -101,23 +101,44 @@ def test_word2vec_auto_is_measured_recorded_and_cached(choices, monkeypatch):
     from rnnbench.word2vec.params import Word2VecParams
     from rnnbench.word2vec.trainer import train
 
+    monkeypatch.delenv("RNNBENCH_W2V_KERNEL", raising=False)
     monkeypatch.delenv("RNNBENCH_W2V_BACKEND", raising=False)
     sents = [[f"w{(i * 7 + j) % 50}" for j in range(20)] for i in range(60)]
     p = Word2VecParams.for_combination("skipgram", "ns", vector_size=8, min_count=1, epochs=1, workers=1)
     res = train(sents, p, log=lambda m: None)
-    c = res.backend_choice
-    assert c["requested"] == "auto" and c["path"] == res.backend and not c["cached"]
+    c = res.kernel
+    assert c["requested"] == "auto" and c["path"] == res.path and not c["cached"]
     assert c["native_words_per_second"] > 0 and c["torch_words_per_second"] > 0
     assert c["key"] in json.loads(choices.read_text())
     monkeypatch.setattr(kernels, "_memory", {})
-    assert train(sents, p, log=lambda m: None).backend_choice["cached"]
-    monkeypatch.setenv("RNNBENCH_W2V_BACKEND", "")             # empty: unset
-    assert train(sents, p, log=lambda m: None, backend="torch").backend == "torch"
+    assert train(sents, p, log=lambda m: None).kernel["cached"]
+    monkeypatch.setenv("RNNBENCH_W2V_KERNEL", "")              # empty: unset
+    assert train(sents, p, log=lambda m: None, kernel="torch").path == "torch"
 
     monkeypatch.setattr(native, "SOURCE", choices.parent / "missing.c")
     native._source.cache_clear()
     try:
         res = train(sents, p, log=lambda m: None)
-        assert res.backend == "torch" and "source is missing" in res.backend_detail
+        assert res.path == "torch" and "source is missing" in res.path_detail
     finally:
         native._source.cache_clear()
+
+
+def test_word2vec_kernel_env_overrides_and_its_old_name_is_refused(monkeypatch):
+    """$RNNBENCH_W2V_KERNEL overrides the requested kernel; the variable's old name,
+    $RNNBENCH_W2V_BACKEND, set non-empty is a clear error naming the new one, not silently ignored."""
+    from rnnbench.word2vec.params import Word2VecInputError, Word2VecParams, env_kernel
+    from rnnbench.word2vec.trainer import train
+
+    sents = [[f"w{(i * 7 + j) % 50}" for j in range(20)] for i in range(30)]
+    p = Word2VecParams.for_combination("cbow", "ns", vector_size=8, min_count=1, epochs=1, workers=1)
+    monkeypatch.delenv("RNNBENCH_W2V_BACKEND", raising=False)
+    monkeypatch.setenv("RNNBENCH_W2V_KERNEL", "torch")
+    assert env_kernel() == "torch"
+    assert train(sents, p, log=lambda m: None, kernel="native").path == "torch"
+    monkeypatch.setenv("RNNBENCH_W2V_BACKEND", " ")             # empty (blank): unset, as before
+    assert env_kernel() == "torch"
+    monkeypatch.setenv("RNNBENCH_W2V_BACKEND", "torch")
+    for call in (env_kernel, lambda: train(sents, p, log=lambda m: None, kernel="torch")):
+        with pytest.raises(Word2VecInputError, match=r"RNNBENCH_W2V_BACKEND was renamed: set \$RNNBENCH_W2V_KERNEL"):
+            call()

@@ -108,14 +108,14 @@ def planted_hit_rate(res, words) -> float:
 COMBOS = [("cbow", "ns"), ("cbow", "hs"), ("skipgram", "ns"), ("skipgram", "hs")]
 
 
-@pytest.mark.parametrize("backend", [pytest.param("native", marks=needs_native), "torch"])
+@pytest.mark.parametrize("kernel", [pytest.param("native", marks=needs_native), "torch"])
 @pytest.mark.parametrize("arch,loss", COMBOS)
-def test_planted_neighbours(arch, loss, backend):
+def test_planted_neighbours(arch, loss, kernel):
     sents, words = planted_corpus()
     p = Word2VecParams.for_combination(arch, loss, vector_size=16, window=3, min_count=1, sample=0,
                                        epochs=5, workers=1, batch_words=64)
-    res = train(sents, p, log=lambda m: None, backend=backend)
-    assert res.backend == backend
+    res = train(sents, p, log=lambda m: None, kernel=kernel)
+    assert res.path == kernel
     assert planted_hit_rate(res, words) > 0.9
 
 
@@ -135,8 +135,8 @@ def test_native_matches_torch_quality(arch, loss):
                                        epochs=4, workers=2, batch_words=64)
     # the torch path on one thread: its result does not depend on the thread count, and two
     # spinning OpenMP threads on a loaded 2-core machine cost seconds per tiny batch
-    rates = {b: planted_hit_rate(train(sents, Word2VecParams(**{**p.as_dict(), "workers": w}), log=lambda m: None,
-                                       backend=b), words) for b, w in (("native", 2), ("torch", 1))}
+    rates = {k: planted_hit_rate(train(sents, Word2VecParams(**{**p.as_dict(), "workers": w}), log=lambda m: None,
+                                       kernel=k), words) for k, w in (("native", 2), ("torch", 1))}
     assert rates["native"] >= rates["torch"] - 0.03, rates
     assert rates["native"] > 0.8, rates
 
@@ -149,21 +149,21 @@ def test_native_unavailable_falls_back_to_torch(monkeypatch):
     msgs = []
     p = Word2VecParams.for_combination("cbow", "ns", vector_size=8, min_count=1, epochs=1, workers=1)
     res = train(sents, p, log=msgs.append)
-    assert res.backend == "torch" and "no C compiler" in res.backend_detail
+    assert res.path == "torch" and "no C compiler" in res.path_detail
     assert any("no C compiler" in m for m in msgs)
     with pytest.raises(Word2VecInputError, match="no C compiler"):
-        train(sents, p, log=msgs.append, backend="native")
+        train(sents, p, log=msgs.append, kernel="native")
 
 
-@pytest.mark.parametrize("backend,workers", [pytest.param("native", 1, marks=needs_native), ("torch", 2)])
-def test_same_seed_same_vectors_on_cpu(backend, workers):
+@pytest.mark.parametrize("kernel,workers", [pytest.param("native", 1, marks=needs_native), ("torch", 2)])
+def test_same_seed_same_vectors_on_cpu(kernel, workers):
     """Native: deterministic with one thread (more threads race, Hogwild, as gensim's do);
     torch: deterministic on CPU with any number of threads."""
     sents, _ = planted_corpus(sentences=200)
     p = Word2VecParams.for_combination("skipgram", "ns", vector_size=8, min_count=1, epochs=1, workers=workers, seed=3)
-    a = train(sents, p, log=lambda m: None, backend=backend).vectors
-    b = train(sents, p, log=lambda m: None, backend=backend).vectors
-    c = train(sents, Word2VecParams(**{**p.as_dict(), "seed": 4}), log=lambda m: None, backend=backend).vectors
+    a = train(sents, p, log=lambda m: None, kernel=kernel).vectors
+    b = train(sents, p, log=lambda m: None, kernel=kernel).vectors
+    c = train(sents, Word2VecParams(**{**p.as_dict(), "seed": 4}), log=lambda m: None, kernel=kernel).vectors
     assert np.array_equal(a, b)
     assert not np.array_equal(a, c)
 
@@ -268,10 +268,10 @@ def test_ours_and_gensim_run_records(ptb_and_eval, tmp_path):
         assert r["wordsim353"]["pairs"] == 353 and r["simlex999"]["pairs"] == 999
     # ours: whichever path `kernel: auto` measured faster here (or torch where no C compiler built
     # the kernel); the record says which ran and why
-    assert [r["backend"] for r in recs][1:3] == ["gensim", "gensim"]
+    assert [r["path"] for r in recs][1:3] == ["gensim", "gensim"]
     for r in (recs[0], recs[3]):
-        assert r["backend"] in ("native", "torch") and r["backend_detail"]
-    assert "corpus_file" in recs[1]["backend_detail"] and "Word2Vec(sentences)" in recs[2]["backend_detail"]
+        assert r["path"] in ("native", "torch") and r["path_detail"]
+    assert "corpus_file" in recs[1]["path_detail"] and "Word2Vec(sentences)" in recs[2]["path_detail"]
     assert [r["run_id"] for r in recs] == ["ours-cbow-ns-seed1", "gensim-cbow-ns-seed1", "gensim_iter-cbow-ns-seed1",
                                            "ours-cbow-ns-sample0-seed1"]
     from rnnbench.report.word2vec import main as aggregate
@@ -290,8 +290,8 @@ def test_ours_and_gensim_run_records(ptb_and_eval, tmp_path):
     assert (tmp_path / "agg" / "figures" / "word2vec_pca_male_female.png").exists()
 
 
-@pytest.mark.parametrize("backend", [pytest.param("native", marks=needs_native), "torch"])
-def test_alpha_decay_linear_and_gensim_corpus_file(backend):
+@pytest.mark.parametrize("kernel", [pytest.param("native", marks=needs_native), "torch"])
+def test_alpha_decay_linear_and_gensim_corpus_file(kernel):
     """'linear' reaches alpha - (alpha - min_alpha) * e / E at the end of epoch e; 'corpus_file'
     (gensim's corpus_file mode) only 1/workers of each epoch's step, then jumps at the next."""
     sents, _ = planted_corpus(sentences=300)
@@ -299,7 +299,7 @@ def test_alpha_decay_linear_and_gensim_corpus_file(backend):
     for decay in ("linear", "corpus_file"):
         p = Word2VecParams.for_combination("cbow", "ns", vector_size=8, min_count=1, epochs=2, workers=2,
                                            alpha=0.02, min_alpha=0.0, alpha_decay=decay, batch_words=16)
-        res = train(sents, p, log=lambda m: None, backend=backend)
+        res = train(sents, p, log=lambda m: None, kernel=kernel)
         ends[decay] = [h["alpha_end"] for h in res.history]
     per_epoch = 0.02 / 2
     assert ends["linear"][0] == pytest.approx(0.02 - per_epoch, abs=0.002)
@@ -356,10 +356,10 @@ def test_full_softmax_trains_planted_neighbours_on_torch(arch):
     assert (p.softmax, p.hs, p.negative, p.loss) == (1, 0, 0, "softmax")
     msgs = []
     res = train(sents, p, log=msgs.append)          # auto: no C kernel has it, so torch, saying why
-    assert res.backend == "torch" and "no C kernel" in res.backend_detail
+    assert res.path == "torch" and "no C kernel" in res.path_detail
     assert planted_hit_rate(res, words) > 0.9
     with pytest.raises(Word2VecInputError, match="no full softmax"):
-        train(sents, p, log=msgs.append, backend="native")
+        train(sents, p, log=msgs.append, kernel="native")
     with pytest.raises(Word2VecInputError, match="no full softmax"):
         train_gensim("unused.txt", p, log=msgs.append)
     with pytest.raises(Word2VecInputError, match="hs=0 and negative=0"):
@@ -377,7 +377,7 @@ def test_gensim_iterable_mode_trains_the_same_sentences(tmp_path):
     p = Word2VecParams.for_combination("cbow", "ns", vector_size=16, window=3, min_count=1, sample=0, epochs=5,
                                        workers=1)
     res = train_gensim(corpus, p, log=lambda m: None, mode="iterable")
-    assert "Word2Vec(sentences)" in res.backend_detail
+    assert "Word2Vec(sentences)" in res.path_detail
     assert res.raw_words == 5 * sum(len(s) for s in sents)
     assert planted_hit_rate(res, words) > 0.9
     with pytest.raises(Word2VecInputError, match="mode"):

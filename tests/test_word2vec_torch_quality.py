@@ -59,10 +59,10 @@ def test_batched_torch_trainer_learns_what_gensim_learns(corpus, arch, loss):
     # one thread each: deterministic (gensim's Hogwild threads race), and spinning OpenMP threads
     # cost seconds on a loaded 2-core machine
     ours = train(lines, Word2VecParams.for_combination(arch, loss, workers=1, seed=1, **kw), log=quiet,
-                 backend="torch")
+                 kernel="torch")
     g1, g2 = (train_gensim(path, Word2VecParams.for_combination(arch, loss, workers=1, seed=s, **kw), log=quiet)
               for s in (1, 2))
-    assert ours.backend == "torch"
+    assert ours.path == "torch"
     words = g1.words[WORDS]
     ref = _cosines(g1, words)
     torch_vs_gensim = spearmanr(_cosines(ours, words), ref)[0]

@@ -88,7 +88,7 @@ rule train_word2vec:
         "--loss {params.run[loss]} --seed {params.run[seed]} --corpus {input.corpus} "
         "--corpus-name {params.corpus} {params.prefix} --eval-dir {params.evaldir} --outdir {params.outdir} "
         "--params {params.hyper:q} --device {config[device]} --restrict-vocab {params.restrict} "
-        "--similar {params.similar} --backend {params.kernel} > {log} 2>&1"
+        "--similar {params.similar} --kernel {params.kernel} > {log} 2>&1"
 
 
 rule word2vec_softmax_cost:

@@ -287,7 +287,7 @@ def zipf_corpus(tokens: int = W2V_CAL_TOKENS, types: int = W2V_CAL_TYPES, s: flo
     return name
 
 
-def measure_word2vec(impl: str, arch: str, loss: str, hyper: str, backend: str = "auto") -> dict:
+def measure_word2vec(impl: str, arch: str, loss: str, hyper: str, kernel: str = "auto") -> dict:
     """Words/s of one short run (1 epoch) of our trainer or gensim on the synthetic corpus."""
     from ..word2vec.params import Word2VecParams
 
@@ -310,13 +310,13 @@ def measure_word2vec(impl: str, arch: str, loss: str, hyper: str, backend: str =
         sentences = read_sentences(corpus)
 
         def once():
-            return train(sentences, p, torch.device("cpu"), log=quiet, backend=None if backend == "auto" else backend)
+            return train(sentences, p, torch.device("cpu"), log=quiet, kernel=None if kernel == "auto" else kernel)
     runs = [once() for _ in range(W2V_CAL_RUNS)]     # their mean: one run alone is at the mercy of the neighbours
     r = runs[0]
-    backend = getattr(r, "backend", impl)
+    path = getattr(r, "path", impl)
     tokens = r.raw_words / max(p.epochs, 1)
     train_s = statistics.mean(x.train_seconds for x in runs)
     vocab_s = statistics.mean(x.vocab_seconds for x in runs)
     return {"words_per_s": r.raw_words / train_s, "vocab_s_per_token": vocab_s / tokens,
-            "path": backend, "how": f"{tokens:,.0f}-token Zipf corpus ({W2V_CAL_TYPES:,} types), 1 epoch, "
+            "path": path, "how": f"{tokens:,.0f}-token Zipf corpus ({W2V_CAL_TYPES:,} types), 1 epoch, "
                                     f"{p.workers} worker(s), mean of {W2V_CAL_RUNS}"}

@@ -6,7 +6,6 @@ from __future__ import annotations
 import heapq
 import json
 import math
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import SimpleNamespace
@@ -17,6 +16,7 @@ from ..data.sizes import Sizes, Split
 from ..families import SEQUENCE_FAMILIES
 from ..grid import W2V_DEFAULT_SAMPLE, group_resources, word2vec_run_id
 from ..runspec import RunSpec
+from ..word2vec.params import env_kernel
 from .calibration import Calibration, run_shape
 from .sizes import CORPUS_TOKENS, dataset_sizes
 from .workflow import REPO, Workflow
@@ -211,7 +211,7 @@ def plan_jobs(wf: Workflow, cal: Calibration | None, data_root: Path | None = No
         workers = wf.threads.get("train_word2vec", int(w2v.get("workers", 2)))
         hyper = {k: w2v[k] for k in ("vector_size", "window", "min_count", "negative", "ns_exponent",
                                      "alpha", "min_alpha", "alpha_decay", "workers", "batch_words") if k in w2v}
-        w2v_backend = (os.environ.get("RNNBENCH_W2V_BACKEND") or "").strip() or "auto"   # ours: native / torch
+        w2v_kernel = env_kernel() or "auto"   # ours: native / torch, as $RNNBENCH_W2V_KERNEL asks (else auto)
         source = ("config prefix_tokens" if w2v.get("prefix_tokens")
                   else f"constant ({w2v.get('corpus', 'text8')}: {tokens:,} tokens)")
         for rid in wf.w2v_runs:
@@ -220,7 +220,7 @@ def plan_jobs(wf: Workflow, cal: Calibration | None, data_root: Path | None = No
             cpu_s, path = float("nan"), "?"
             if cal is not None:
                 run_hyper = json.dumps({**hyper, "sample": run.get("sample", W2V_DEFAULT_SAMPLE)}, sort_keys=True)
-                c = cal.get("w2v", (impl, arch, loss, run_hyper, w2v_backend))
+                c = cal.get("w2v", (impl, arch, loss, run_hyper, w2v_kernel))
                 cpu_s = tokens * epochs / c["words_per_s"] + tokens * c["vocab_s_per_token"] + W2V_EVAL_S
                 path = c.get("path", "?")
             jobs.append(Job("word2vec", "word2vec", f"word2vec/{rid}", workers, cpu_s, None, tokens * epochs))

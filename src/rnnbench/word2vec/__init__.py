@@ -3,7 +3,7 @@ softmax both replace) and the gensim reference (its corpus_file mode, and a sent
 the lecture runs it), trained with the same hyper-parameters on the same corpus file and evaluated
 by the same code. Our core has two paths (:mod:`trainer`): a C kernel compiled at first use for
 CPUs (:mod:`native`, word2vec.c's sequential SGD) and a batched PyTorch path for GPUs (and the
-fallback); each run record names the one that ran (``backend``).
+fallback); config ``word2vec.kernel`` asks for one, each run record names the one that ran (``path``).
 
 Entry points: ``python -m rnnbench.word2vec.corpus`` (prefix + line splitting),
 ``python -m rnnbench.word2vec.train`` (one run), ``python -m rnnbench.word2vec.step_cost`` (the

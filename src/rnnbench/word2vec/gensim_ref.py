@@ -130,7 +130,7 @@ def train_gensim(corpus_file: str | os.PathLike, params: Word2VecParams, *,
     return TrainResult(words=words, vectors=np.array(model.wv.vectors, dtype=np.float32), vocab=vocab,
                        train_seconds=train_seconds, vocab_seconds=vocab_seconds,
                        raw_words=params.epochs * model.corpus_total_words, effective_words=int(trained),
-                       history=history, backend="gensim",
-                       backend_detail=f"gensim {gensim_version()}, " + (
+                       history=history, path="gensim",
+                       path_detail=f"gensim {gensim_version()}, " + (
                            "corpus_file" if mode == "corpus_file"
                            else "Word2Vec(sentences): the file's lines as a list"))

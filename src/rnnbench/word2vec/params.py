@@ -4,12 +4,13 @@ Every parameter is documented once here, with gensim 4.4's default unless stated
 """
 from __future__ import annotations
 
+import os
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Mapping
 
 ARCHS = ("cbow", "skipgram")
 LOSSES = ("hs", "ns", "softmax")   # softmax: the full softmax over the vocabulary (ours, torch path only)
-# ours: our trainer (its record's backend says native C kernel or batched torch); gensim: gensim fed the
+# ours: our trainer (its record's path says native C kernel or batched torch); gensim: gensim fed the
 # prepared file through corpus_file (its fastest mode: the speed reference); gensim_iter: gensim fed the same
 # lines as a sentence iterable, Word2Vec(sentences), as the lecture runs it (the quality reference)
 IMPLS = ("ours", "gensim", "gensim_iter")
@@ -19,6 +20,20 @@ ALPHA_DECAYS = ("linear", "corpus_file")
 class Word2VecInputError(ValueError):
     """Bad input (empty corpus, corpus shorter than the window, empty vocabulary...): a clear
     message, raised before any training starts."""
+
+
+KERNEL_ENV = "RNNBENCH_W2V_KERNEL"        # overrides the config's word2vec.kernel when set and not empty
+OLD_KERNEL_ENV = "RNNBENCH_W2V_BACKEND"   # its name before 'backend' came to mean torch vs Keras only
+
+
+def env_kernel() -> str | None:
+    """``$RNNBENCH_W2V_KERNEL`` (auto | native | torch) if set and not empty; here, free of torch,
+    for the trainer and the planner alike. A non-empty ``$RNNBENCH_W2V_BACKEND`` (the old name) is
+    an error rather than silently ignored."""
+    if (os.environ.get(OLD_KERNEL_ENV) or "").strip():
+        raise Word2VecInputError(f"${OLD_KERNEL_ENV} was renamed: set ${KERNEL_ENV} (auto | native | torch) "
+                                 f"instead, and unset ${OLD_KERNEL_ENV}")
+    return (os.environ.get(KERNEL_ENV) or "").strip() or None
 
 
 @dataclass(frozen=True)

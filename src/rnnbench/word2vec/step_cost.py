@@ -139,10 +139,10 @@ def quality(sentences: list[list[str]], params: dict, arch: str, tokens: int, ev
     from .trainer import train
 
     sub = prefix_sentences(sentences, tokens)
-    out = {"tokens": sum(len(s) for s in sub), "backend": "torch", "losses": {}}
+    out = {"tokens": sum(len(s) for s in sub), "path": "torch", "losses": {}}
     for loss in TIMED_LOSSES:
         p = Word2VecParams.for_combination(arch, loss, **params)
-        res = train(sub, p, dev, log=lambda m: None, backend="torch")
+        res = train(sub, p, dev, log=lambda m: None, kernel="torch")
         emb = Embeddings(res.words, res.vectors)
         a = analogies(emb, Path(eval_dir) / "questions-words.txt", restrict_vocab)
         ws = word_pairs(emb, Path(eval_dir) / "wordsim353.tsv")
@@ -186,8 +186,8 @@ def run(corpus: str, corpus_name: str, outdir: str, params: dict, arch: str = "s
         "arch": arch, "loss": "softmax", "seed": p.seed, "status": "ok",
         "corpus": corpus_name, "corpus_file": str(corpus), "corpus_prefix_tokens": prefix,
         "corpus_tokens": sum(len(s) for s in sentences), "params": p.as_dict(),
-        "device": describe_device(dev), "backend": "torch",
-        "backend_detail": "every loss on the batched torch path: no C kernel (ours, word2vec.c, gensim) has a full "
+        "device": describe_device(dev), "path": "torch",
+        "path_detail": "every loss on the batched torch path: no C kernel (ours, word2vec.c, gensim) has a full "
                           "softmax",
         **timing, "neighbours": seen, "quality": qual, "wall_seconds": time.perf_counter() - t0,
     }

@@ -6,7 +6,7 @@ prepared corpus, evaluate, write the run record.
         --eval-dir data/raw/word-eval --outdir results/word2vec/x --params '{"epochs": 5}'
 
 Writes ``metrics.json`` (config, corpus, speed, quality, neighbours, group vectors, and
-``backend``: which path trained, native / torch / gensim),
+``path``: which code trained, native / torch / gensim; ``kernel``: the measured choice under ``auto``),
 ``history.csv`` (per epoch) and ``vectors.bin`` (word2vec binary format) under ``--outdir``.
 Bad input (empty corpus, corpus shorter than the window, empty vocabulary) exits with a
 one-line error, never a stack trace.
@@ -34,7 +34,7 @@ from .params import IMPLS, LOSSES, Word2VecInputError, Word2VecParams  # noqa: E
 def run(impl: str, arch: str, loss: str, seed: int, corpus: str, corpus_name: str, eval_dir: str,
         outdir: str, params: dict | None = None, device: str = "auto", prefix: int | None = None,
         restrict_vocab: int = 30_000, similar_words=None, save_vectors: bool = True,
-        log=print, backend: str | None = None) -> dict:
+        log=print, kernel: str | None = None) -> dict:
     from .evaluate import SIMILAR_WORDS, Embeddings, evaluate_all
 
     params = dict(params or {})
@@ -52,7 +52,7 @@ def run(impl: str, arch: str, loss: str, seed: int, corpus: str, corpus_name: st
         from .trainer import train
 
         dev = resolve_device(device)
-        result = train(read_sentences(corpus), p, dev, log=log, backend=backend)
+        result = train(read_sentences(corpus), p, dev, log=log, kernel=kernel)
         device_desc = describe_device(dev)
     elif impl in ("gensim", "gensim_iter"):
         from .gensim_ref import train_gensim
@@ -82,8 +82,8 @@ def run(impl: str, arch: str, loss: str, seed: int, corpus: str, corpus_name: st
         "params": p.as_dict(),
         "status": "ok",
         "device": device_desc,
-        "backend": result.backend, "backend_detail": result.backend_detail,
-        "backend_choice": getattr(result, "backend_choice", None),
+        "path": result.path, "path_detail": result.path_detail,
+        "kernel": getattr(result, "kernel", None),
         "train_seconds": result.train_seconds, "vocab_seconds": result.vocab_seconds,
         "wall_seconds": wall, "eval_seconds": eval_seconds,
         "raw_words": result.raw_words, "effective_words": result.effective_words,
@@ -116,9 +116,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--outdir", required=True)
     ap.add_argument("--params", default="{}", help="JSON of Word2VecParams fields (sg/hs/negative come from --arch/--loss)")
     ap.add_argument("--device", default="auto")
-    ap.add_argument("--backend", default=None, choices=("auto", "native", "torch"),
+    ap.add_argument("--kernel", default=None, choices=("auto", "native", "torch"),
                     help="our trainer's path (config word2vec.kernel; default auto: native C kernel on CPU where "
-                         "measured faster, else batched torch; a non-empty $RNNBENCH_W2V_BACKEND overrides it)")
+                         "measured faster, else batched torch; a non-empty $RNNBENCH_W2V_KERNEL overrides it)")
     ap.add_argument("--restrict-vocab", type=int, default=30_000)
     ap.add_argument("--similar", default=None, help="comma-separated words for most_similar")
     ap.add_argument("--no-vectors", action="store_true", help="do not write vectors.bin")
@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> None:
             params.pop(k, None)
         run(a.impl, a.arch, a.loss, a.seed, a.corpus, a.corpus_name, a.eval_dir, a.outdir, params,
             a.device, a.prefix, a.restrict_vocab, a.similar.split(",") if a.similar else None,
-            not a.no_vectors, log=lambda m: print(m, flush=True), backend=a.backend)
+            not a.no_vectors, log=lambda m: print(m, flush=True), kernel=a.kernel)
     except (Word2VecInputError, json.JSONDecodeError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
         raise SystemExit(2)

@@ -1,7 +1,7 @@
 """Our word2vec trainer: CBOW / skip-gram × hierarchical softmax / negative sampling (and the full
 softmax over the vocabulary that both replace, on the torch path only: no C kernel has it).
 
-Two paths, the same hyper-parameters and results semantics (recorded as ``backend``):
+Two paths, the same hyper-parameters and results semantics (the record's ``path`` says which ran):
 
 - ``native`` (CPU, the default there): the C kernel of :mod:`.native`, word2vec.c's sequential
   SGD (each pair's update lands before the next pair reads the weights), ``workers`` threads
@@ -10,12 +10,12 @@ Two paths, the same hyper-parameters and results semantics (recorded as ``backen
 - ``torch`` (GPUs, and CPU when the kernel cannot build, or when asked): batched, on any torch
   device (``rnnbench.device.resolve_device``), deterministic for a seed on CPU.
 
-``backend="auto"`` (the default, config ``word2vec.kernel``; a non-empty ``$RNNBENCH_W2V_BACKEND``
+``kernel="auto"`` (the default, config ``word2vec.kernel``; a non-empty ``$RNNBENCH_W2V_KERNEL``
 overrides it) runs native on CPU when it builds and, for these hyper-parameters and threads, was
 measured faster than the torch path on this machine: one epoch of each on the corpus' first
 ``AUTO_SAMPLE_TOKENS`` tokens, once per machine (cached beside the built library, as the
 recurrent kernels' choice in :mod:`rnnbench.models.kernels`). Otherwise torch, logging why; the
-record says which path ran and both timings (``backend_choice``).
+record says which path ran (``path``) and both timings (``kernel``, as the recurrent records do).
 
 Torch path, one epoch: subsample the token stream (one draw per token), then walk it in batches of
 ``batch_words`` centre tokens; each batch draws its shrunk windows, builds every (centre,
@@ -25,7 +25,6 @@ alpha -> min_alpha (decayed over all epochs' raw words, as gensim does).
 from __future__ import annotations
 
 import dataclasses
-import os
 import time
 from dataclasses import dataclass, field
 from typing import Callable
@@ -36,7 +35,7 @@ import torch
 from .._malloc import keep_heap
 from .huffman import build_huffman
 from .model import Word2VecModel
-from .params import Word2VecInputError, Word2VecParams
+from .params import Word2VecInputError, Word2VecParams, env_kernel
 from .sampling import NegativeSampler, context_matrix, subsample
 from .vocab import Vocab, build_vocab, keep_probabilities
 
@@ -51,9 +50,9 @@ class TrainResult:
     raw_words: int                 # corpus tokens × epochs (what words/s counts, gensim's raw words)
     effective_words: int           # tokens actually trained on after min_count and subsampling
     history: list[dict] = field(default_factory=list)
-    backend: str = "torch"         # which path trained: native / torch (/ gensim for the reference)
-    backend_detail: str = ""       # compiler and flags, or why the native path was not used
-    backend_choice: dict | None = None   # backend 'auto': the measured choice (both timings)
+    path: str = "torch"            # which code trained: native / torch (/ gensim for the reference)
+    path_detail: str = ""          # compiler and flags, or why the native path was not used
+    kernel: dict | None = None     # kernel 'auto': the measured choice (both timings)
 
     @property
     def words_per_second(self) -> float:
@@ -85,38 +84,33 @@ def encode(sentences: list[list[str]], vocab: Vocab) -> tuple[np.ndarray, np.nda
     return np.concatenate(ids), np.concatenate(sent), np.concatenate(raw)
 
 
-BACKENDS = ("auto", "native", "torch")
+KERNELS = ("auto", "native", "torch")
 AUTO_SAMPLE_TOKENS = 100_000
 
 
-def env_backend() -> str | None:
-    """``$RNNBENCH_W2V_BACKEND`` if set and not empty."""
-    return (os.environ.get("RNNBENCH_W2V_BACKEND") or "").strip() or None
-
-
-def choose_backend(backend: str, dev: torch.device, softmax: bool = False) -> tuple[str, str, object]:
-    """(backend, detail, library): ``native`` only on CPU, only if the kernel builds and not for the
+def choose_kernel(kernel: str, dev: torch.device, softmax: bool = False) -> tuple[str, str, object]:
+    """(path, detail, library): ``native`` only on CPU, only if the kernel builds and not for the
     full softmax (the C kernel has HS and NS only); asking for ``native`` where it cannot run is an
     error, ``auto`` falls back to torch with the reason."""
-    backend = backend or "auto"
-    if backend not in BACKENDS:
-        raise Word2VecInputError(f"backend must be one of {BACKENDS}, got {backend!r}")
-    if backend == "torch":
+    kernel = kernel or "auto"
+    if kernel not in KERNELS:
+        raise Word2VecInputError(f"kernel must be one of {KERNELS}, got {kernel!r}")
+    if kernel == "torch":
         return "torch", "requested", None
     if softmax:
-        if backend == "native":
-            raise Word2VecInputError("the native word2vec kernel has no full softmax (HS and NS only): use the "
-                                     "torch backend for loss 'softmax'")
+        if kernel == "native":
+            raise Word2VecInputError("the native word2vec kernel has no full softmax (HS and NS only): use "
+                                     "kernel 'torch' for loss 'softmax'")
         return "torch", "full softmax: no C kernel for it; batched torch path", None
     if dev.type != "cpu":
-        if backend == "native":
+        if kernel == "native":
             raise Word2VecInputError(f"the native word2vec kernel runs on CPU only, not {dev}")
         return "torch", f"batched torch path on {dev}", None
     from .native import load
 
     lib, msg = load()
     if lib is None:
-        if backend == "native":
+        if kernel == "native":
             raise Word2VecInputError(msg)
         return "torch", f"native kernel unavailable ({msg}); batched torch path", None
     return "native", msg, lib
@@ -148,25 +142,25 @@ def measured_choice(sentences: list[list[str]], params: Word2VecParams, lib, bui
 
 
 def train(sentences: list[list[str]], params: Word2VecParams, device="cpu", *,
-          log: Callable[[str], None] = print, backend: str | None = None) -> TrainResult:
+          log: Callable[[str], None] = print, kernel: str | None = None) -> TrainResult:
     params.validate()
     raw_total = sum(len(s) for s in sentences)
     check_corpus(raw_total, params.window)
     dev = torch.device(device)
-    requested = env_backend() or backend or "auto"
-    backend, backend_detail, lib = choose_backend(requested, dev, softmax=bool(params.softmax))
+    requested = env_kernel() or kernel or "auto"
+    path, path_detail, lib = choose_kernel(requested, dev, softmax=bool(params.softmax))
     choice = None
-    if requested == "auto" and backend == "native":
-        c, n = measured_choice(sentences, params, lib, backend_detail)
+    if requested == "auto" and path == "native":
+        c, n = measured_choice(sentences, params, lib, path_detail)
         choice = {**c.as_record(), "sample_tokens": n,
                   "native_words_per_second": n / c.native_ms * 1e3 if c.native_ms else None,
                   "torch_words_per_second": n / c.torch_ms * 1e3 if c.torch_ms else None}
         if c.path == "torch":
-            backend, lib = "torch", None
-        backend_detail = f"{backend_detail}; auto: {c.reason}"
-    log(f"word2vec backend: {backend} ({backend_detail})")
-    result = _train(sentences, params, dev, backend, backend_detail, lib, log)
-    result.backend_choice = choice
+            path, lib = "torch", None
+        path_detail = f"{path_detail}; auto: {c.reason}"
+    log(f"word2vec path: {path} ({path_detail})")
+    result = _train(sentences, params, dev, path, path_detail, lib, log)
+    result.kernel = choice
     return result
 
 
@@ -198,8 +192,8 @@ def batch_step(model: Word2VecModel, toks: torch.Tensor, snt: torch.Tensor, star
     return len(rows)
 
 
-def _train(sentences: list[list[str]], params: Word2VecParams, dev: torch.device, backend: str,
-           backend_detail: str, lib, log: Callable[[str], None]) -> TrainResult:
+def _train(sentences: list[list[str]], params: Word2VecParams, dev: torch.device, path: str,
+           path_detail: str, lib, log: Callable[[str], None]) -> TrainResult:
     raw_total = sum(len(s) for s in sentences)
     if dev.type == "cpu":
         keep_heap()
@@ -224,9 +218,9 @@ def _train(sentences: list[list[str]], params: Word2VecParams, dev: torch.device
         f"{len(ids_np)} in-vocabulary tokens; setup {vocab_seconds:.2f}s")
 
     total = params.epochs * raw_total
-    if backend == "native":
+    if path == "native":
         return _train_native(lib, sentences, params, model, vocab, ids_np, sent_np, tree, sampler,
-                             vocab_seconds, raw_total, total, backend_detail, log)
+                             vocab_seconds, raw_total, total, path_detail, log)
     history: list[dict] = []
     effective = 0
     t_start = time.perf_counter()
@@ -251,7 +245,7 @@ def _train(sentences: list[list[str]], params: Word2VecParams, dev: torch.device
     train_seconds = time.perf_counter() - t_start
     return TrainResult(words=vocab.words, vectors=model.vectors(), vocab=vocab, train_seconds=train_seconds,
                        vocab_seconds=vocab_seconds, raw_words=total, effective_words=effective, history=history,
-                       backend="torch", backend_detail=backend_detail)
+                       path="torch", path_detail=path_detail)
 
 
 def _record_epoch(history: list[dict], log, epoch: int, epochs: int, secs: float, raw_total: int, n: int,
@@ -266,7 +260,7 @@ def _record_epoch(history: list[dict], log, epoch: int, epochs: int, secs: float
 
 def _train_native(lib, sentences, params: Word2VecParams, model: Word2VecModel, vocab: Vocab,
                   ids_np: np.ndarray, sent_np: np.ndarray, tree, sampler, vocab_seconds: float,
-                  raw_total: int, total: int, backend_detail: str, log) -> TrainResult:
+                  raw_total: int, total: int, path_detail: str, log) -> TrainResult:
     from .native import NativeEpochs
 
     t0 = time.perf_counter()
@@ -307,4 +301,4 @@ def _train_native(lib, sentences, params: Word2VecParams, model: Word2VecModel, 
     train_seconds = time.perf_counter() - t_start
     return TrainResult(words=vocab.words, vectors=model.vectors(), vocab=vocab, train_seconds=train_seconds,
                        vocab_seconds=vocab_seconds, raw_words=total, effective_words=effective, history=history,
-                       backend="native", backend_detail=backend_detail)
+                       path="native", path_detail=path_detail)
