@@ -1,4 +1,4 @@
-"""The diagnostics against distance (rnnbench.models.diagnostics) and the per-step factor the verdict
+"""The diagnostics against distance (rnnbench.training.diagnostics) and the per-step factor the verdict
 engine fits to them: the lecture's g^k (W_h = g·Q) and the LSTM's forget-gate products."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import torch
 
 from rnnbench.data.adding import load_adding
 from rnnbench.grid import expand
-from rnnbench.models.diagnostics import (forget_gates, forget_product_vs_distance, grad_vs_distance,
+from rnnbench.training.diagnostics import (forget_gates, forget_product_vs_distance, grad_vs_distance,
                                          measure_diagnostics)
 from rnnbench.models.seq import ModelSpec, build_model
 from rnnbench.claims.runs import decay_factor

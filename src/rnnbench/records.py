@@ -14,9 +14,13 @@ import socket
 import subprocess
 import time
 from importlib import metadata
-from typing import Any, Iterable, Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterable, Mapping
 
 from .atomic import atomic_path, write_text
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 LIBRARIES = ("torch", "tensorflow", "keras", "gensim", "numpy", "pandas", "snakemake")
 
@@ -106,3 +110,39 @@ def atomic_savez(path: str | os.PathLike, arrays: Mapping[str, Any], meta: Mappi
 
     with atomic_path(path) as tmp:
         np.savez_compressed(tmp, meta=np.array(json.dumps(meta)), **arrays)
+
+
+# ---- the tables an aggregation writes, and its command line (the families' and the claims')
+
+def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> Path:
+    with atomic_path(path) as tmp:
+        df.to_csv(tmp, index=False)
+    return Path(path)
+
+
+def read_csv(path: str | os.PathLike) -> pd.DataFrame | None:
+    """A table written by :func:`write_csv`, or None when it is absent or holds no columns (a frame
+    with no rows and no columns is written as an empty line); a header-only table is an empty frame."""
+    import pandas as pd
+
+    path = Path(path)
+    if not path.exists():
+        return None
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        return None
+
+
+def aggregation_main(module: str, description: str, aggregate, argv: list[str] | None = None) -> None:
+    """The command line every family's aggregation shares:
+    ``python -m rnnbench.report.<family> --outdir RESULTS --scale S metrics.json...``."""
+    import argparse
+
+    p = argparse.ArgumentParser(prog=f"python -m {module}", description=description)
+    p.add_argument("--outdir", required=True)
+    p.add_argument("--scale", default="laptop")
+    p.add_argument("records", nargs="+")
+    a = p.parse_args(argv)
+    for name, path in aggregate(a.records, a.outdir, a.scale).items():
+        print(f"{name}: {path}")

@@ -80,7 +80,7 @@ class RunSpec:
     recurrent_gain: float = _every(1.0, axis=(13, "recurrent_gain"))
     #: std of the N(0, σ) input weights of irnn / nprnn (and of init: orthogonal)
     input_std: float = _every(0.001)
-    #: measure ||dL/dh_t|| against T - t at initialisation and after training (models.diagnostics)
+    #: measure ||dL/dh_t|| against T - t at initialisation and after training (training.diagnostics)
     diagnostics: bool = _every(True)
     #: early stopping on the validation metric after this many epochs without a better one; None = off
     patience: Optional[int] = _every(None)

@@ -1,7 +1,7 @@
 """One recurrent run: ``python -m rnnbench.train --spec JSON --data PATH --outdir DIR``.
 
 Loads the task, builds the model (torch core or the Keras reference), trains it with the one
-loop, measures the diagnostics of :mod:`rnnbench.models.diagnostics` (‖∂loss/∂h_t‖ against
+loop, measures the diagnostics of :mod:`rnnbench.training.diagnostics` (‖∂loss/∂h_t‖ against
 distance; for an LSTM also ∏ f_τ) at initialisation and after training, and writes
 ``metrics.json`` + ``history.csv``. A diverged run is a result: the job still succeeds.
 ``epochs: 0`` trains nothing: the record holds the initial model's test metric and the
@@ -109,7 +109,7 @@ def run(spec: dict[str, Any], data_path: str | None, outdir: str | Path, device_
         result: RunResult = fit_keras(mspec, data, cfg, log=log.info)
         params = dict(result.params)
     else:
-        from .models.diagnostics import measure_diagnostics
+        from .training.diagnostics import measure_diagnostics
         from .models.seq import build_model, count_parameters
         from .training.loop import fit
 
@@ -243,7 +243,7 @@ def run_group(spec: dict[str, Any], data_path: str | None, outdir: str | Path, d
 
 
 def _run_batched(spec, specs, datas, mspec, cfgs, data_path, outdir: Path, device_name: str, t0: float):
-    from .models.diagnostics import measure_diagnostics
+    from .training.diagnostics import measure_diagnostics
     from .models.members import build_members
     from .models.seq import count_parameters
     from .training.loop import fit_members

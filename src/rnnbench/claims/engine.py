@@ -31,8 +31,7 @@ from typing import Any
 
 import pandas as pd
 
-from ..records import read_records
-from ..report.common import aggregation_main, write_csv
+from ..records import aggregation_main, read_records, write_csv
 from . import stats
 from .register import REGISTER, Claim
 from .rules import Outcome, fmt

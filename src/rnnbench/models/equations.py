@@ -154,41 +154,41 @@ def _zero_state(gx: Tensor, w_hh: Tensor) -> Tensor:
     return gx.new_zeros(shape)
 
 
-def rnn_loop(gx: Tensor, w_hh: Tensor, b_hh: Tensor, rec_mask: Optional[Tensor], relu: bool,
-             per_step: bool = False) -> Tensor:
-    h = _zero_state(gx, w_hh)
-    out: List[Tensor] = []
-    t = 0
-    for xt in gx.unbind(0):
-        h = rnn_step(xt, h, w_hh, b_hh, _step_mask(rec_mask, per_step, t), relu)
-        out.append(h)
-        t += 1
-    return torch.stack(out)
-
-
-def lstm_loop(gx: Tensor, w_hh: Tensor, b_hh: Tensor, rec_mask: Optional[Tensor], per_step: bool = False) -> Tensor:
+def _scan(gx: Tensor, w_hh: Tensor, b_hh: Tensor, rec_mask: Optional[Tensor], cell: str, flag: bool,
+          per_step: bool) -> Tensor:
+    """All steps of one layer from h_0 = 0 (and c_0 = 0): ``cell`` 'rnn' (``flag``: ReLU, else tanh),
+    'lstm' (``flag`` unused) or 'gru' (``flag``: reset after the matmul, else before it, the lecture's).
+    One loop for the three cells: TorchScript takes no function argument, so the step is chosen per step
+    by name (a string compare, nothing beside the step's matmul)."""
     h = _zero_state(gx, w_hh)
     c = h
     out: List[Tensor] = []
     t = 0
     for xt in gx.unbind(0):
-        h, c = lstm_step(xt, h, c, w_hh, b_hh, _step_mask(rec_mask, per_step, t))
+        m = _step_mask(rec_mask, per_step, t)
+        if cell == "lstm":
+            h, c = lstm_step(xt, h, c, w_hh, b_hh, m)
+        elif cell == "gru":
+            h = gru_step(xt, h, w_hh, b_hh, m) if flag else gru_reset_before_step(xt, h, w_hh, b_hh, m)
+        else:
+            h = rnn_step(xt, h, w_hh, b_hh, m, flag)
         out.append(h)
         t += 1
     return torch.stack(out)
+
+
+def rnn_loop(gx: Tensor, w_hh: Tensor, b_hh: Tensor, rec_mask: Optional[Tensor], relu: bool,
+             per_step: bool = False) -> Tensor:
+    return _scan(gx, w_hh, b_hh, rec_mask, "rnn", relu, per_step)
+
+
+def lstm_loop(gx: Tensor, w_hh: Tensor, b_hh: Tensor, rec_mask: Optional[Tensor], per_step: bool = False) -> Tensor:
+    return _scan(gx, w_hh, b_hh, rec_mask, "lstm", False, per_step)
 
 
 def gru_loop(gx: Tensor, w_hh: Tensor, b_hh: Tensor, rec_mask: Optional[Tensor], reset_after: bool,
              per_step: bool = False) -> Tensor:
-    h = _zero_state(gx, w_hh)
-    out: List[Tensor] = []
-    t = 0
-    for xt in gx.unbind(0):
-        m = _step_mask(rec_mask, per_step, t)
-        h = gru_step(xt, h, w_hh, b_hh, m) if reset_after else gru_reset_before_step(xt, h, w_hh, b_hh, m)
-        out.append(h)
-        t += 1
-    return torch.stack(out)
+    return _scan(gx, w_hh, b_hh, rec_mask, "gru", reset_after, per_step)
 
 
 def bnlstm_loop(gx_hat: Tensor, w_hh: Tensor, b_hh: Tensor, gamma_h: Tensor, gamma_c: Tensor, beta_c: Tensor,

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from ..atomic import atomic_path
+from ..records import aggregation_main, read_csv, write_csv  # noqa: F401 (the family modules' file helpers)
 
 
 
@@ -150,28 +151,10 @@ def verdict(family: str, experiment: str, source: str, source_value: float, ours
             "verdict": v, "scale": scale, "note": "; ".join(x for x in (note, why) if x)}
 
 
-def write_csv(df: pd.DataFrame, path: str | os.PathLike) -> Path:
-    with atomic_path(path) as tmp:
-        df.to_csv(tmp, index=False)
-    return Path(path)
-
-
 def write_no_verdicts(path: str | os.PathLike) -> Path:
     """The declared ``verdicts_<family>.csv`` of a family with no source figure in the lecture or a
     cited paper: header only, so the verdict summary reads every family the same way."""
     return write_csv(pd.DataFrame([], columns=VERDICT_COLUMNS), path)
-
-
-def read_csv(path: str | os.PathLike) -> pd.DataFrame | None:
-    """A table written by :func:`write_csv`, or None when it is absent or holds no columns (a frame
-    with no rows and no columns is written as an empty line); a header-only table is an empty frame."""
-    path = Path(path)
-    if not path.exists():
-        return None
-    try:
-        return pd.read_csv(path)
-    except pd.errors.EmptyDataError:
-        return None
 
 
 def save_figure(fig, path: str | os.PathLike) -> Path:
@@ -187,17 +170,3 @@ def matplotlib_headless() -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-
-
-def aggregation_main(module: str, description: str, aggregate, argv: list[str] | None = None) -> None:
-    """The command line every family's aggregation shares:
-    ``python -m rnnbench.report.<family> --outdir RESULTS --scale S metrics.json...``."""
-    import argparse
-
-    p = argparse.ArgumentParser(prog=f"python -m {module}", description=description)
-    p.add_argument("--outdir", required=True)
-    p.add_argument("--scale", default="laptop")
-    p.add_argument("records", nargs="+")
-    a = p.parse_args(argv)
-    for name, path in aggregate(a.records, a.outdir, a.scale).items():
-        print(f"{name}: {path}")

@@ -18,8 +18,8 @@ from __future__ import annotations
 
 import torch
 
-from ..training.losses import task_loss
-from ..training.types import TaskData
+from .losses import task_loss
+from .types import TaskData
 
 
 def _inputs(data: TaskData, device, n: int):
