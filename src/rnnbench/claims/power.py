@@ -113,24 +113,30 @@ def _effect_size(claim: Claim, runs: pd.DataFrame) -> tuple[float, str]:
 
 # ---- the seeds a config gives each claim ---------------------------------------------------------------
 
+def arm_entry(arm, config: Mapping[str, Any] | None) -> tuple[str, int | None]:
+    """The config entry whose seeds an arm's count is, and that count: the first of its grids the config
+    runs (word2vec: the section's seeds, or the step-time job's repeats, its timed batches); None for
+    the count when the config runs none of them (or no config is given)."""
+    config = config or {}
+    if arm.family == "word2vec":
+        w2v = config.get("word2vec") or {}
+        if arm.where.get("kind") == "step_cost":
+            return "word2vec/softmax_cost.repeats", int((w2v.get("softmax_cost") or {}).get("repeats", 5))
+        s = w2v.get("seeds", [1])
+        return "word2vec/seeds", len(s) if isinstance(s, list) else 1
+    entries = {e.get("name"): e for e in config.get(arm.family) or []}
+    grid = next((g for g in arm.grids if g in entries), None)
+    if grid is None:
+        return f"{arm.family}/{arm.grids[0] if arm.grids else ''}", None
+    s = entries[grid].get("seeds", [0])
+    return f"{arm.family}/{grid}", len(s) if isinstance(s, list) else 1
+
+
 def seeds_configured(claim: Claim, config: Mapping[str, Any]) -> int | None:
     """The fewest seeds (timed batches, for the step-time job) the config gives any of the claim's arms."""
-    counts = []
-    for arm in claim.arms():
-        if arm.family == "word2vec":
-            w2v = config.get("word2vec") or {}
-            if arm.where.get("kind") == "step_cost":
-                counts.append(int((w2v.get("softmax_cost") or {}).get("repeats", 5)))
-            else:
-                s = w2v.get("seeds", [1])
-                counts.append(len(s) if isinstance(s, list) else 1)
-            continue
-        entries = {e.get("name"): e for e in config.get(arm.family) or []}
-        entry = next((entries[g] for g in arm.grids if g in entries), None)
-        if entry is None:
-            return None
-        s = entry.get("seeds", [0])
-        counts.append(len(s) if isinstance(s, list) else 1)
+    counts = [arm_entry(arm, config)[1] for arm in claim.arms()]
+    if any(c is None for c in counts):
+        return None
     return min(counts) if counts else None
 
 
@@ -182,16 +188,6 @@ def power_table(runs: pd.DataFrame, config: Mapping[str, Any] | None = None, pow
     return t
 
 
-def _grid_of(arm, config: Mapping[str, Any] | None) -> str:
-    """The config entry whose seeds an arm's count is: its first grid the config runs (word2vec: the
-    section's seeds, or the step-time job's repeats)."""
-    if arm.family == "word2vec":
-        return "word2vec/softmax_cost.repeats" if arm.where.get("kind") == "step_cost" else "word2vec/seeds"
-    names = {e.get("name") for e in (config or {}).get(arm.family) or []}
-    grid = next((g for g in arm.grids if g in names), arm.grids[0] if arm.grids else "")
-    return f"{arm.family}/{grid}"
-
-
 def by_grid(table: pd.DataFrame, config: Mapping[str, Any] | None = None,
             register: Iterable[Claim] = REGISTER) -> pd.DataFrame:
     """One row per config entry a claim reads: the most seeds any of its claims needs (the count to set),
@@ -204,27 +200,17 @@ def by_grid(table: pd.DataFrame, config: Mapping[str, Any] | None = None,
         if c.id not in need or c.test is None:
             continue
         for arm in c.test.arms():
-            g = _grid_of(arm, config)
-            r = rows.setdefault(g, {"grid": g, "seeds_needed": MIN_SEEDS, "driven_by": "", "claims": []})
+            g, have = arm_entry(arm, config)
+            r = rows.setdefault(g, {"grid": g, "seeds_needed": MIN_SEEDS, "driven_by": "", "claims": [],
+                                    "seeds_configured": have if config is not None else None})
             r["claims"].append(c.id)
             n = need[c.id]
             if pd.notna(n) and int(n) > r["seeds_needed"]:
                 r["seeds_needed"], r["driven_by"] = int(n), c.id
     out = []
     for r in rows.values():
-        family, _, name = r["grid"].partition("/")
-        have = None
-        if config is not None:
-            if family == "word2vec":
-                w2v = config.get("word2vec") or {}
-                have = (int((w2v.get("softmax_cost") or {}).get("repeats", 5)) if name.endswith("repeats")
-                        else len(w2v.get("seeds", [1])))
-            else:
-                entry = next((e for e in config.get(family) or [] if e.get("name") == name), None)
-                have = None if entry is None else len(entry.get("seeds", [0]) if isinstance(entry.get("seeds"), list)
-                                                      else [entry.get("seeds")])
         out.append({"grid": r["grid"], "seeds_needed": r["seeds_needed"], "driven_by": r["driven_by"] or "(the floor)",
-                    "seeds_configured": have, "claims": ", ".join(sorted(set(r["claims"])))})
+                    "seeds_configured": r["seeds_configured"], "claims": ", ".join(sorted(set(r["claims"])))})
     return pd.DataFrame(out, columns=["grid", "seeds_needed", "driven_by", "seeds_configured", "claims"])
 
 
