@@ -4,6 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+import pytest
 import yaml
 
 from rnnbench import claims as C
@@ -67,6 +68,19 @@ def test_the_report_finds_the_twin_tables(tmp_path):
     pair = R.sibling_tables(tmp_path / "results-replicate")
     assert pair == R.sibling_tables(tmp_path / "results")
     assert pair[0].parent.parent.name == "results" and pair[1].parent.parent.name == "results-replicate"
+
+
+def test_compare_prints_the_figure_or_names_the_missing_twin(tmp_path, capsys):
+    (tmp_path / "results" / "tables").mkdir(parents=True)
+    _table({"a": "supported", "b": "contradicted"}).to_csv(tmp_path / "results" / "tables" / "claims.csv", index=False)
+    with pytest.raises(SystemExit, match="results-replicate"):
+        R.main(["--compare", str(tmp_path / "results")])
+    (tmp_path / "results-replicate" / "tables").mkdir(parents=True)
+    _table({"a": "supported"}).to_csv(tmp_path / "results-replicate" / "tables" / "claims.csv", index=False)
+    R.main(["--compare", str(tmp_path / "results")])
+    out = capsys.readouterr().out
+    assert "1 of 2 decided claims keep their verdict (0 flipped, 0 undecided, 1 not run)" in out
+    assert "| `b` | s | contradicted | not run | 1 | — | changed |" in out
 
 
 def test_every_claims_grid_is_in_the_overlay():

@@ -142,13 +142,41 @@ def sibling_tables(results: str | Path) -> tuple[Path, Path] | None:
     return tables if all(t.exists() for t in tables) else None
 
 
+def _g(x: float) -> str:
+    return "—" if pd.isna(x) else f"{x:.3g}"
+
+
+def comparison_markdown(results: str | Path) -> str:
+    """The replication figure and its table, for the README; a clear error when a twin is missing."""
+    pair = sibling_tables(results)
+    if pair is None:
+        r = Path(results).resolve()
+        twin = r.with_name(r.name[: -len(SUFFIX)]) if r.name.endswith(SUFFIX) else r.with_name(r.name + SUFFIX)
+        raise SystemExit(f"replicate --compare: need both {r / 'tables' / 'claims.csv'} and "
+                         f"{twin / 'tables' / 'claims.csv'}; run the default config and config/replicate.yaml first")
+    table, n = compare(pd.read_csv(pair[0]), pd.read_csv(pair[1]))
+    lines = [f"Replicated on fresh seeds: {n['kept']} of {n['decided']} decided claims keep their verdict "
+             f"({n['flipped']} flipped, {n['undecided']} undecided, {n['not_run']} not run).", "",
+             "| claim | section | verdict | on fresh seeds | estimate | on fresh seeds | |", "|---|---|---|---|---|---|---|"]
+    for r in table.itertuples(index=False):
+        lines.append(f"| `{r.id}` | {r.section} | {r.verdict} | {r.verdict_replicate} | {_g(r.estimate)} | "
+                     f"{_g(r.estimate_replicate)} | {'kept' if r.kept else 'changed'} |")
+    return "\n".join(lines)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m rnnbench.claims.replicate", description=__doc__.splitlines()[0])
     ap.add_argument("--config", default="config/config.yaml", help="the config whose claims' grids to replicate")
     ap.add_argument("--write", default=None, help="write the overlay here (default: print it)")
     ap.add_argument("--pilot", action="store_true", help=f"the pilot overlay ({PILOT_SEEDS} seeds from {PILOT_OFFSET}, "
                                                         f"results{PILOT_SUFFIX}/) instead of the replication")
+    ap.add_argument("--compare", metavar="RESULTS", default=None,
+                    help="instead: compare RESULTS/tables/claims.csv with its twin RESULTS-replicate/ (the report's "
+                         "replication section) and print the figure and the table as Markdown")
     args = ap.parse_args(argv)
+    if args.compare:
+        print(comparison_markdown(args.compare))
+        return
     text = render(yaml.safe_load(Path(args.config).read_text()), pilot=args.pilot)
     if args.write:
         Path(args.write).write_text(text)
