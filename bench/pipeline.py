@@ -3,6 +3,8 @@ the full grid.
 
     RNNBENCH_MIRROR=../shared/datasets python bench/pipeline.py --configfile config/offline.yaml
     RNNBENCH_MIRROR=../shared/datasets python bench/pipeline.py --configfile config/offline.yaml --against HEAD~3
+    RNNBENCH_MIRROR=../shared/datasets python bench/pipeline.py --configfile config/offline.yaml config/replicate.yaml \
+        --keep DIR --results-name results-replicate
     python bench/pipeline.py --dry-run-only
 
 ``--against REV`` runs the same pipeline on another commit too (a temporary ``git worktree``, its
@@ -46,10 +48,11 @@ def tree_rss(proc: psutil.Process) -> tuple[int, int]:
     return total, largest
 
 
-def run_pipeline(configfiles: list[str], cores: int, workdir: Path, repo: Path = REPO) -> dict:
+def run_pipeline(configfiles: list[str], cores: int, workdir: Path, repo: Path = REPO,
+                 results_name: str = "results") -> dict:
     env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(repo / "src"), os.environ.get("PYTHONPATH", "")]))
     cmd = [sys.executable, "-m", "snakemake", "--cores", str(cores), "--configfile", *configfiles,
-           "--config", f"results={workdir}/results", f"data={{root: {workdir}/data}}"]
+           "--config", f"results={workdir}/{results_name}", f"data={{root: {workdir}/data}}"]
     peak = {"total": 0, "largest": 0}
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -92,10 +95,10 @@ def dry_run(configfile: str) -> tuple[float, int]:
     return wall, jobs
 
 
-def report(what: str, configs: list[str], cores: int, r: dict, work: Path) -> None:
+def report(what: str, configs: list[str], cores: int, r: dict, work: Path, results_name: str = "results") -> None:
     print(f"{what} {' + '.join(configs)} on {cores} cores: {r['jobs']} jobs, wall {r['wall_s'] / 60:.1f} min, "
           f"peak RSS {r['peak_total_rss_mb']:.0f} MB all processes at once, "
-          f"{r['peak_process_rss_mb']:.0f} MB largest process; results in {work}/results", flush=True)
+          f"{r['peak_process_rss_mb']:.0f} MB largest process; results in {work}/{results_name}", flush=True)
 
 
 def main() -> None:
@@ -103,6 +106,9 @@ def main() -> None:
     p.add_argument("--configfile", nargs="*", default=[])
     p.add_argument("--cores", type=int, default=os.cpu_count())
     p.add_argument("--keep", default=None, help="folder for results/data (default: a fresh temporary one)")
+    p.add_argument("--results-name", default="results", metavar="NAME",
+                   help="the results folder's name inside --keep (results-replicate for config/replicate.yaml, so "
+                        "that a default run kept in the same folder finds its twin)")
     p.add_argument("--dry-run-only", action="store_true")
     p.add_argument("--against", default=None, metavar="REV", help="also run the pipeline on commit REV, first")
     a = p.parse_args()
@@ -123,8 +129,8 @@ def main() -> None:
             finally:
                 subprocess.run(["git", "worktree", "remove", "--force", str(tree)], cwd=REPO, capture_output=True)
             report(f"{a.against}: pipeline", configs, a.cores, before, work / "before")
-        r = run_pipeline(configs, a.cores, work / "after" if a.against else work)
-        report("this checkout: pipeline", configs, a.cores, r, work / "after" if a.against else work)
+        r = run_pipeline(configs, a.cores, work / "after" if a.against else work, results_name=a.results_name)
+        report("this checkout: pipeline", configs, a.cores, r, work / "after" if a.against else work, a.results_name)
         if before is not None:
             print(f"wall time, {a.against} / this checkout: {before['wall_s'] / r['wall_s']:.2f}")
     wall, jobs = dry_run("config/full.yaml")
