@@ -275,6 +275,26 @@ def _chung_equivalent(ds: str) -> Claim:
                  paper_direction="agrees" if abs(gap) <= CHUNG_MARGIN else "reverse")
 
 
+W2V_SIM_FLOOR = 0.60   # WordSim-353 Spearman: below the ≈ 0.66–0.71 published on Wikipedia-scale corpora
+
+
+def _w2v_budget(source: str) -> Budget:
+    """A word2vec quality claim tested on a smaller corpus than its source's. A small corpus can by itself
+    make a published "better" vanish or reverse (and keep the vectors below the quality the source
+    reports), so a contradicted verdict stands only when the reference, gensim as the lecture runs it,
+    reaches the similarity floor on the same corpus: then the corpus suffices for vectors of the
+    source's kind, and what ours shows is not the corpus' doing. (Not on w2v_king_queen: its runs are that
+    reference's own, so no other run could vouch for their corpus.)"""
+    return Budget(source, "contradicted", Beyond(_lecture_gensim(), "wordsim353_spearman", W2V_SIM_FLOOR, "above"),
+                  f"gensim as the lecture runs it (CBOW, negative sampling, sample 1e-3) reaches WordSim-353 "
+                  f"Spearman {W2V_SIM_FLOOR} on the same corpus")
+
+
+_W2V_TEXT8 = "text8, 17 M tokens (the lecture's gensim runs); the default trains a 4 M-token prefix (word2vec: prefix_tokens)"
+_W2V_1B = ("about 1 B words of news (Mikolov et al. 2013b; 2013a: 783 M – 6 B); the default trains a 4 M-token prefix "
+           "(word2vec: prefix_tokens)")
+
+
 def _skipgram_over_cbow(claim_id: str, metric: str, source: str) -> Claim:
     """Mikolov et al.'s skip-gram above CBOW, on one quality statistic of our core, paired on loss, sample, seed."""
     return Claim(claim_id, W2V,
@@ -282,7 +302,7 @@ def _skipgram_over_cbow(claim_id: str, metric: str, source: str) -> Claim:
                  "distributed vector representations", source, "effect",
                  Paired(_w2v(impl="ours", arch="skipgram"), _w2v(impl="ours", arch="cbow"), metric,
                         pair_on=("loss", "sample", "seed")), "more seeds or a larger corpus", anchor="word2vec",
-                 slide="word2vec - generic representations", origin="paper")
+                 slide="word2vec - generic representations", origin="paper", budget=_w2v_budget(_W2V_1B))
 
 
 REGISTER: list[Claim] = [
@@ -546,7 +566,7 @@ REGISTER: list[Claim] = [
           Paired(_w2v(impl="ours", sample=W2V_DEFAULT_SAMPLE), _w2v(impl="ours", sample=0.0), "analogy_total_pct",
                  pair_on=("arch", "loss", "seed")),
           "more seeds in the sample-0 grid or a larger corpus", anchor="w2v_subsampling",
-          slide="word2vec - generic representations", origin="paper"),
+          slide="word2vec - generic representations", origin="paper", budget=_w2v_budget(_W2V_1B)),
     Claim("w2v_softmax_cost_over_hs", W2V,
           "The softmax function can become problematic if we have large vocabulary. The denominator term can be cpu "
           "intensive.", _W2V_SOFTMAX_SOURCE.format(other="hierarchical softmax log₂V", theory="V / log₂V",
@@ -584,8 +604,9 @@ REGISTER: list[Claim] = [
           "lecture; ours: WordSim-353 Spearman of our core at gensim's defaults (every arch and loss, sample 1e-3), "
           "above 0.60 — below the ≈ 0.66–0.71 published for word2vec trained on Wikipedia-scale corpora, allowing "
           "for text8's 17 M tokens (the floor is ours)", "figure",
-          Beyond(_w2v(impl="ours", sample=W2V_DEFAULT_SAMPLE), "wordsim353_spearman", 0.60, "above"),
-          "more seeds or a larger corpus", anchor="word2vec", slide="word2vec - generic representations"),
+          Beyond(_w2v(impl="ours", sample=W2V_DEFAULT_SAMPLE), "wordsim353_spearman", W2V_SIM_FLOOR, "above"),
+          "more seeds or a larger corpus", anchor="word2vec", slide="word2vec - generic representations",
+          budget=_w2v_budget(_W2V_TEXT8)),
     _skipgram_over_cbow("w2v_skipgram_over_cbow_wordsim", "wordsim353_spearman",
                         "Mikolov et al. 2013a,b, quoted by the lecture; our core, WordSim-353 Spearman, skip-gram − "
                         "CBOW, paired on loss, sample and seed"),
@@ -602,7 +623,7 @@ REGISTER: list[Claim] = [
           "accuracy, NS − HS", "effect",
           Paired(_w2v(impl="ours", loss="ns"), _w2v(impl="ours", loss="hs"), "analogy_total_pct",
                  pair_on=("arch", "sample", "seed")), "more seeds or a larger corpus", anchor="word2vec",
-          slide="word2vec - generic representations", origin="paper"),
+          slide="word2vec - generic representations", origin="paper", budget=_w2v_budget(_W2V_1B)),
     Claim("w2v_ours_equals_gensim", W2V, "A popular implementation is gensim",
           "ours: analogy accuracy, ours − gensim fed the same sentences as an iterable (linear learning-rate decay, as "
           "ours; its corpus_file mode is the speed row of the summary table), same corpus and settings, within ±1 "
