@@ -211,3 +211,21 @@ def test_gpu_printout_carries_its_assumption(tmp_path):
         assert "2 group jobs sharing it, one per slot" in text
     text = plan.render(wf, jobs, meta, cal, cores=4)
     assert "path 'loop'" in text and f"{plan.JOB_STARTUP_S:g} s start-up once per job" in text
+
+
+def test_configfile_takes_several_files_after_one_flag_as_snakemake_does(tmp_path, monkeypatch):
+    """`--configfile a.yaml b.yaml` (Snakemake's spelling) and `--configfile a.yaml --configfile b.yaml`
+    hand the same files, in order, to the workflow loader."""
+    seen = []
+
+    def fake_load(files, overrides, snakefile):
+        seen.append([str(f) for f in files])
+        raise plan.PlanError("stop here")
+
+    import rnnbench.plan.cli as cli
+
+    monkeypatch.setattr(cli, "load_workflow", fake_load)
+    a, b = tmp_path / "a.yaml", tmp_path / "b.yaml"
+    assert plan.main(["--no-calibrate", "--configfile", str(a), str(b)]) == 2
+    assert plan.main(["--no-calibrate", "--configfile", str(a), "--configfile", str(b)]) == 2
+    assert seen == [[str(a), str(b)], [str(a), str(b)]]

@@ -14,7 +14,7 @@ from .workflow import SNAKEFILE, PlanError, load_workflow, parse_overrides
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m rnnbench.plan", description=sys.modules[__package__].__doc__.splitlines()[0])
-    p.add_argument("--configfile", action="append", default=[],
+    p.add_argument("--configfile", action="extend", nargs="+", default=[],
                    help="config file(s), later ones deep-update earlier ones (as snakemake --configfile); "
                         "the Snakefile's config/config.yaml is always the base")
     p.add_argument("--config", nargs="*", default=[], metavar="KEY=VALUE", help="as snakemake --config")
