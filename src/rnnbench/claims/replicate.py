@@ -133,13 +133,18 @@ def compare(original: pd.DataFrame, replicate: pd.DataFrame) -> tuple[pd.DataFra
 def sibling_tables(results: str | Path) -> tuple[Path, Path] | None:
     """(original, replicate) claims tables of a results folder and its replication twin
     (``<results>`` and ``<results>-replicate``, side by side), when both exist."""
+    tables = _twin_tables(results)
+    return tables if all(t.exists() for t in tables) else None
+
+
+def _twin_tables(results: str | Path) -> tuple[Path, Path]:
+    """(original, replicate) claims-table paths of a results folder and its twin, whether or not they exist."""
     results = Path(results).resolve()
     if results.name.endswith(SUFFIX):
         pair = (results.with_name(results.name[: -len(SUFFIX)]), results)
     else:
         pair = (results, results.with_name(results.name + SUFFIX))
-    tables = tuple(p / "tables" / "claims.csv" for p in pair)
-    return tables if all(t.exists() for t in tables) else None
+    return tuple(p / "tables" / "claims.csv" for p in pair)
 
 
 def _g(x: float) -> str:
@@ -150,10 +155,9 @@ def comparison_markdown(results: str | Path) -> str:
     """The replication figure and its table, for the README; a clear error when a twin is missing."""
     pair = sibling_tables(results)
     if pair is None:
-        r = Path(results).resolve()
-        twin = r.with_name(r.name[: -len(SUFFIX)]) if r.name.endswith(SUFFIX) else r.with_name(r.name + SUFFIX)
-        raise SystemExit(f"replicate --compare: need both {r / 'tables' / 'claims.csv'} and "
-                         f"{twin / 'tables' / 'claims.csv'}; run the default config and config/replicate.yaml first")
+        original, replicate = _twin_tables(results)
+        raise SystemExit(f"replicate --compare: need both {original} and {replicate}; run the default config and "
+                         f"config/replicate.yaml first")
     table, n = compare(pd.read_csv(pair[0]), pd.read_csv(pair[1]))
     lines = [f"Replicated on fresh seeds: {n['kept']} of {n['decided']} decided claims keep their verdict "
              f"({n['flipped']} flipped, {n['undecided']} undecided, {n['not_run']} not run).", "",
