@@ -1,6 +1,6 @@
 """The native CPU recurrence (recurrence.c): same function and same gradients as the torch step
-loop for every cell, with Keras' dropout masks, padded hidden sizes, stacked layers; fallback and
-error behaviour."""
+loop for every cell (the lecture's reset-before GRU too), with Keras' dropout masks (one per
+sequence, or one per step), padded hidden sizes, stacked layers; fallback and error behaviour."""
 from __future__ import annotations
 
 import pytest
@@ -12,24 +12,43 @@ from rnnbench.models.seq import ModelSpec, build_model
 
 from conftest import require_native
 
-CELLS = ["rnn_tanh", "irnn", "lstm", "gru"]
+CELLS = ["rnn_tanh", "irnn", "lstm", "gru", "gru_reset_before"]
 
 
-def _reference(cell, x, w_ih, b_ih, w_hh, b_hh, xmask, hmask):
-    """The torch step loop of seq.py on the same parameters and masks, (B, T, H)."""
+def _cell(name: str) -> tuple[str, bool]:
+    """(cell, reset_after) of a test's cell name; 'gru_reset_before' is the lecture's GRU."""
+    return ("gru", False) if name == "gru_reset_before" else (name, True)
+
+
+def _layer(name, *args):
+    cell, reset_after = _cell(name)
+    return native_rnn.layer(cell, *args, reset_after=reset_after)
+
+
+def _reference(name, x, w_ih, b_ih, w_hh, b_hh, xmask, hmask):
+    """The torch step loop of seq.py on the same parameters and masks, (B, T, H). Masks with a T
+    axis ((B, T, GX, F), (B, T, G, H)) are one per step."""
+    cell, reset_after = _cell(name)
     g = w_hh.shape[0] // w_hh.shape[1]
+    per_step = any(m is not None and m.dim() == 4 for m in (xmask, hmask))
+    if xmask is not None and xmask.dim() == 3:
+        xmask = xmask.unsqueeze(1)                      # the same mask at every step
     if xmask is None:
         gx = F.linear(x, w_ih, b_ih)
-    elif xmask.shape[1] == 1:
-        gx = F.linear(x * xmask, w_ih, b_ih)
+    elif xmask.shape[2] == 1:
+        gx = F.linear(x * xmask[:, :, 0], w_ih, b_ih)
     else:
-        xm = x.unsqueeze(2) * xmask.unsqueeze(1)
+        xm = x.unsqueeze(2) * xmask
         gx = torch.einsum("btgf,ghf->btgh", xm, w_ih.view(g, -1, x.shape[2])).reshape(*x.shape[:2], -1) + b_ih
     gx = gx.transpose(0, 1)
-    if cell in ("lstm", "gru"):
-        out = equations.gru_loop(gx, w_hh, b_hh, hmask, True) if cell == "gru" else equations.lstm_loop(gx, w_hh, b_hh, hmask)
+    if hmask is not None and per_step:
+        hmask = hmask.transpose(0, 1)                   # the loops take step t's mask as [t]
+    if cell == "gru":
+        out = equations.gru_loop(gx, w_hh, b_hh, hmask, reset_after, per_step)
+    elif cell == "lstm":
+        out = equations.lstm_loop(gx, w_hh, b_hh, hmask, per_step)
     else:
-        out = equations.rnn_loop(gx, w_hh, b_hh, hmask, cell == "irnn")
+        out = equations.rnn_loop(gx, w_hh, b_hh, hmask, cell == "irnn", per_step)
     return out.transpose(0, 1)
 
 
@@ -51,10 +70,10 @@ def _kernel(request, monkeypatch):
 
 @pytest.mark.parametrize("cell", CELLS)
 @pytest.mark.parametrize("hidden", [16, 12, 32])           # 12: padded to 16 inside
-@pytest.mark.parametrize("masks", ["none", "shared", "per_gate"])
+@pytest.mark.parametrize("masks", ["none", "shared", "per_gate", "per_step_shared", "per_step_per_gate"])
 def test_layer_matches_step_loop_values_and_gradients(cell, hidden, masks):
     torch.manual_seed(hash((cell, hidden, masks)) % 1000)
-    g = seq.CELLS[cell][0]
+    g = seq.CELLS[_cell(cell)[0]][0]
     b, t, f = 11, 6, 5                  # 11 rows: a full block of 8 and a partial one
     x = torch.randn(b, t, f, requires_grad=True)
     w_ih = (torch.randn(g * hidden, f) * 0.3).requires_grad_()
@@ -63,10 +82,11 @@ def test_layer_matches_step_loop_values_and_gradients(cell, hidden, masks):
     b_hh = (torch.randn(g * hidden) * 0.1).requires_grad_()
     xmask = hmask = None
     if masks != "none":
-        xmask = (torch.rand(b, 1 if masks == "shared" else g, f) > 0.3).float() / 0.7
-        hmask = (torch.rand(b, g, hidden) > 0.3).float() / 0.7 if masks == "per_gate" else None
+        steps = (t,) if masks.startswith("per_step") else ()       # (B, T, ...): a fresh mask every step
+        xmask = (torch.rand(b, *steps, 1 if masks.endswith("shared") else g, f) > 0.3).float() / 0.7
+        hmask = (torch.rand(b, *steps, g, hidden) > 0.3).float() / 0.7 if masks.endswith("per_gate") else None
     params = [x, w_ih, b_ih, w_hh, b_hh]
-    out, last = native_rnn.layer(cell, x, w_ih, b_ih, w_hh, b_hh, xmask, hmask)
+    out, last = _layer(cell, x, w_ih, b_ih, w_hh, b_hh, xmask, hmask)
     ref = _reference(cell, x, w_ih, b_ih, w_hh, b_hh, xmask, hmask)
     assert out.shape == (b, t, hidden) and last.shape == (b, hidden)
     assert _rel(out, ref) < 1e-5
@@ -78,16 +98,19 @@ def test_layer_matches_step_loop_values_and_gradients(cell, hidden, masks):
         assert a.shape == w.shape
         assert _rel(a, w) < 2e-5, name
     # only h_T used (many-to-one) and only the sequence used (stacking) are the same backward
-    g_last = torch.autograd.grad(native_rnn.layer(cell, x, w_ih, b_ih, w_hh, b_hh, xmask, hmask)[1].sum(), params)
+    g_last = torch.autograd.grad(_layer(cell, x, w_ih, b_ih, w_hh, b_hh, xmask, hmask)[1].sum(), params)
     g_ref = torch.autograd.grad(ref[:, -1].sum(), params)
     assert max(_rel(a, w) for a, w in zip(g_last, g_ref)) < 2e-5
 
 
 @pytest.mark.parametrize("cell", CELLS)
-def test_model_native_equals_stepwise_in_training_with_dropout(cell):
-    """Whole model, 2 layers, Keras dropout + recurrent_dropout: same masks (same seed, same
-    drawing order), same loss, same gradient for every parameter."""
-    spec = ModelSpec(cell, 4, 16, 3, layers=2, dropout=0.3, recurrent_dropout=0.2, bias="single")
+@pytest.mark.parametrize("dropout_masks", ["sequence", "step"])
+def test_model_native_equals_stepwise_in_training_with_dropout(cell, dropout_masks):
+    """Whole model, 2 layers, Keras dropout + recurrent_dropout, masks per sequence or per step:
+    same masks (same seed, same drawing order), same loss, same gradient for every parameter."""
+    name, reset_after = _cell(cell)
+    spec = ModelSpec(name, 4, 16, 3, layers=2, dropout=0.3, recurrent_dropout=0.2, bias="single",
+                     dropout_masks=dropout_masks, reset_after=reset_after)
     torch.manual_seed(0)
     m = build_model(spec).train()
     x, y = torch.randn(9, 7, 4), torch.randint(0, 3, (9,))
@@ -105,17 +128,19 @@ def test_model_native_equals_stepwise_in_training_with_dropout(cell):
             assert _rel(a, b) < 2e-5
 
 
-def test_threads_do_not_change_the_result():
+@pytest.mark.parametrize("cell,gates", [("lstm", 4), ("gru_reset_before", 3)])
+def test_threads_do_not_change_the_result(cell, gates):
     torch.manual_seed(0)
     x = torch.randn(37, 9, 3)
-    w_ih, b_ih = torch.randn(128, 3) * 0.3, torch.zeros(128)
-    w_hh, b_hh = torch.randn(128, 32) * 0.1, torch.zeros(128)
+    w_ih, b_ih = torch.randn(gates * 32, 3) * 0.3, torch.zeros(gates * 32)
+    w_hh, b_hh = torch.randn(gates * 32, 32) * 0.1, torch.zeros(gates * 32)
+    hmask = (torch.rand(37, 9, gates, 32) > 0.3).float() / 0.7           # per step
     n = torch.get_num_threads()
     try:
         outs = []
         for threads in (1, 3):
             torch.set_num_threads(threads)
-            outs.append(native_rnn.layer("lstm", x, w_ih, b_ih, w_hh, b_hh)[0])
+            outs.append(_layer(cell, x, w_ih, b_ih, w_hh, b_hh, None, hmask)[0])
     finally:
         torch.set_num_threads(n)
     torch.testing.assert_close(outs[0], outs[1], atol=0, rtol=0)   # rows never mix: bit-identical
@@ -146,6 +171,16 @@ def test_fallback_without_compiler_and_env_switch(monkeypatch):
     monkeypatch.setenv("RNNBENCH_RNN_KERNEL", "fast")
     with pytest.raises(ValueError, match="RNNBENCH_RNN_KERNEL"):
         _ = m.path
+
+
+def test_rejects_mixed_mask_kinds_and_reset_before_on_other_cells():
+    x = torch.randn(2, 3, 4)
+    w_ih, w_hh, b = torch.randn(48, 4), torch.randn(48, 16), torch.zeros(48)
+    with pytest.raises(ValueError, match="both be per step"):
+        native_rnn.layer("gru", x, w_ih, b, w_hh, b, torch.ones(2, 3, 1, 4), torch.ones(2, 3, 16))
+    with pytest.raises(ValueError, match="reset_after=False is the GRU's"):
+        native_rnn.layer("lstm", x, torch.randn(64, 4), torch.zeros(64), torch.randn(64, 16), torch.zeros(64),
+                         reset_after=False)
 
 
 def test_rejects_non_cpu_float32():
@@ -181,7 +216,7 @@ def test_every_build_width_matches_the_step_loop(march, width, cell, monkeypatch
     assert lib is not None, msg
     assert f"-march={march}" in msg and native_rnn.vector_width(lib) == width
     torch.manual_seed(3)
-    g, hidden = seq.CELLS[cell][0], 20          # 20: padded to 32 / 24 / 20
+    g, hidden = seq.CELLS[_cell(cell)[0]][0], 20          # 20: padded to 32 / 24 / 20
     b, t, f = 13, 5, 6
     x = torch.randn(b, t, f, requires_grad=True)
     w_ih = (torch.randn(g * hidden, f) * 0.3).requires_grad_()
@@ -191,7 +226,7 @@ def test_every_build_width_matches_the_step_loop(march, width, cell, monkeypatch
     xmask = (torch.rand(b, g, f) > 0.3).float() / 0.7
     hmask = (torch.rand(b, g, hidden) > 0.3).float() / 0.7
     params = [x, w_ih, b_ih, w_hh, b_hh]
-    out, last = native_rnn.layer(cell, x, w_ih, b_ih, w_hh, b_hh, xmask, hmask)
+    out, last = _layer(cell, x, w_ih, b_ih, w_hh, b_hh, xmask, hmask)
     ref = _reference(cell, x, w_ih, b_ih, w_hh, b_hh, xmask, hmask)
     assert _rel(out, ref) < 1e-5
     dout = torch.randn_like(out)

@@ -25,7 +25,8 @@ Where PyTorch's stock layers differ from the lecture / Keras:
 * Gate order. torch LSTM i,f,g,o = Keras i,f,c,o (same order). torch GRU r,z,n vs Keras z,r,h.
 * GRU reset. torch, cuDNN and Keras' default reset *after* the matmul; the lecture's
   h~ = tanh(W_ch (r * h) + W_cx x + b_c) resets *before* it (Keras ``reset_after=False``: no
-  cuDNN kernel, and none in torch or in our C kernel, so it always runs stepwise here). In the
+  cuDNN kernel and none in torch, so on a GPU it runs stepwise; on a CPU our C kernel computes
+  it, cell 4 of ``kernels/recurrence.c``). In the
   reset-before GRU b_hn sits outside the reset, so it only adds to b_in: with ``bias='single'``
   the parameters are exactly Keras ``reset_after=False``'s.
 * GRU update. torch and Keras: h = z * h + (1 - z) * h~; the lecture: h = (1 - u) * h + u * h~,

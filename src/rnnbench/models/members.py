@@ -26,7 +26,8 @@ many-to-many heads, dropout and recurrent dropout with either mask placement in 
 masks as the one-seed stepwise path does; the loop path runs that path itself), clipping, L2. Not batched, trained one seed
 after another in the group's job (``rnnbench.train.run_group``): the BN-LSTM (its per-step batch
 statistics and running estimates are per-member buffers, not worth a second implementation for
-one claim), the reset-before GRU (two matmuls per step, stepwise already), truncated BPTT
+one claim), the reset-before GRU (the C kernel computes it one seed at a time; no stacked loop is written for
+its two matmuls per step), truncated BPTT
 (stateful chunks), Keras runs (TensorFlow trains its own model; one run per process).
 """
 from __future__ import annotations

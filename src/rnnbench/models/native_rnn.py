@@ -33,14 +33,15 @@ from .._malloc import keep_heap
 
 # the kernel's cell codes, for the cells it computes
 CELL_CODES = {name: c.kernel_code for name, c in REGISTRY.items() if c.kernel_code is not None}
+GRU_RESET_BEFORE = 4   # the GRU with reset_after=False (the lecture's): recurrence.c's cell 4
 SOURCE = Path(__file__).with_name("kernels") / "recurrence.c"
 
 
 def _declare(lib: ctypes.CDLL) -> None:
     P, i64, i32 = ctypes.c_void_p, ctypes.c_int64, ctypes.c_int32
-    lib.rnn_forward.argtypes = [i32, i64, i64, i64, i64, i64, P, P, P, P, i32, P, P, P, P, P, P, P, i32]
+    lib.rnn_forward.argtypes = [i32, i64, i64, i64, i64, i64, P, P, P, P, i32, P, P, P, i32, P, P, P, P, i32]
     lib.rnn_forward.restype = ctypes.c_int
-    lib.rnn_backward.argtypes = [i32, i64, i64, i64, i64, i64, P, P, P, i32, P, P,
+    lib.rnn_backward.argtypes = [i32, i64, i64, i64, i64, i64, P, P, P, i32, P, P, i32,
                                  P, P, P, P, P, P, P, P, P, P, i32]
     lib.rnn_backward.restype = ctypes.c_int
     lib.rnn_vector_width.restype = ctypes.c_int
@@ -99,7 +100,8 @@ def _check(rc: int) -> None:
 
 
 class _Layer(torch.autograd.Function):
-    """(x, W_ih, b_ih, W_hh, b_hh, x mask, h mask) -> (all h_t (B, T, H), h_T (B, H))."""
+    """(x, W_ih, b_ih, W_hh, b_hh, x mask, h mask) -> (all h_t (B, T, H), h_T (B, H)). Masks with a
+    T axis (x mask (B, T, GX, F), h mask (B, T, G, H)) are one per step."""
 
     @staticmethod
     def forward(ctx, x, w_ih, b_ih, w_hh, b_hh, xmask, hmask, code: int, threads: int, lib):
@@ -115,16 +117,17 @@ class _Layer(torch.autograd.Function):
             bh = _pad_rows(b_hh.detach(), G, H, Hp)
             hm = None if hmask is None else F.pad(hmask, [0, Hp - H], value=1.0).contiguous()
         xm = None if xmask is None else xmask.contiguous()
+        mstep = int(any(m is not None and m.dim() == 4 for m in (xm, hm)))
         x = x.contiguous()
         wxT, whT = wx.t().contiguous(), wh.t().contiguous()
         out, last = x.new_empty(B, T, Hp), x.new_empty(B, Hp)
         need_grad = any(ctx.needs_input_grad[:5])
         cs = x.new_empty(B, T, Hp) if need_grad and code == CELL_CODES["lstm"] else None
-        act = x.new_empty(B, T, 4 * Hp) if need_grad and code >= CELL_CODES["lstm"] else None   # LSTM, GRU
+        act = x.new_empty(B, T, 4 * Hp) if need_grad and code >= CELL_CODES["lstm"] else None   # LSTM, GRUs
         _check(lib.rnn_forward(code, B, T, Fin, Hp, G, _p(x), _p(wxT), _p(bx), _p(xm),
-                               1 if xm is None else xm.shape[1], _p(whT), _p(bh), _p(hm), _p(out), _p(last),
-                               _p(cs), _p(act), threads))
-        ctx.meta = (code, threads, H, Hp, G, lib)   # the backward runs the same build
+                               1 if xm is None else xm.shape[-2], _p(whT), _p(bh), _p(hm), mstep, _p(out),
+                               _p(last), _p(cs), _p(act), threads))
+        ctx.meta = (code, threads, H, Hp, G, lib, mstep)   # the backward runs the same build
         ctx.save_for_backward(x, wx, wh, xm, hm, out, cs, act)
         ctx.set_materialize_grads(False)
         if Hp != H:
@@ -134,7 +137,7 @@ class _Layer(torch.autograd.Function):
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, dout, dlast):
-        code, threads, H, Hp, G, lib = ctx.meta
+        code, threads, H, Hp, G, lib, mstep = ctx.meta
         x, wx, wh, xm, hm, out, cs, act = ctx.saved_tensors
         B, T, Fin = x.shape
         pad = (lambda t: t) if Hp == H else (lambda t: F.pad(t, [0, Hp - H]))
@@ -143,8 +146,8 @@ class _Layer(torch.autograd.Function):
         dx = torch.zeros_like(x) if ctx.needs_input_grad[0] else None
         dwxT, dwhT = wx.new_zeros(Fin, G * Hp), wh.new_zeros(Hp, G * Hp)
         dbx, dbh = wx.new_zeros(G * Hp), wx.new_zeros(G * Hp)
-        _check(lib.rnn_backward(code, B, T, Fin, Hp, G, _p(x), _p(wx), _p(xm), 1 if xm is None else xm.shape[1],
-                                _p(wh), _p(hm), _p(out), _p(cs), _p(act), _p(dout), _p(dlast), _p(dx), _p(dwxT),
+        _check(lib.rnn_backward(code, B, T, Fin, Hp, G, _p(x), _p(wx), _p(xm), 1 if xm is None else xm.shape[-2],
+                                _p(wh), _p(hm), mstep, _p(out), _p(cs), _p(act), _p(dout), _p(dlast), _p(dx), _p(dwxT),
                                 _p(dbx), _p(dwhT), _p(dbh), threads))
         need = ctx.needs_input_grad
         dw_ih = _unpad_rows(dwxT.t(), G, H, Hp) if need[1] else None
@@ -155,10 +158,14 @@ class _Layer(torch.autograd.Function):
 
 
 def layer(cell: str, x: Tensor, w_ih: Tensor, b_ih: Tensor, w_hh: Tensor, b_hh: Tensor,
-          xmask: Optional[Tensor] = None, hmask: Optional[Tensor] = None) -> Tuple[Tensor, Tensor]:
+          xmask: Optional[Tensor] = None, hmask: Optional[Tensor] = None,
+          reset_after: bool = True) -> Tuple[Tensor, Tensor]:
     """One recurrent layer on CPU: (all h_t (B, T, H), h_T (B, H)) from x (B, T, F) and torch's
     parameters. ``xmask`` (B, 1 or G, F): Keras input-dropout mask (one shared, or one per gate);
-    ``hmask`` (B, G, H): recurrent-dropout mask; both already scaled by 1/(1-p)."""
+    ``hmask`` (B, G, H): recurrent-dropout mask; both already scaled by 1/(1-p). With a T axis
+    after B, (B, T, 1 or G, F) and (B, T, G, H), a fresh mask at every step (``dropout_masks:
+    step``); both masks then have it. ``reset_after=False``: the GRU resetting before its
+    recurrent matmul (the lecture's, Keras' ``reset_after=False``)."""
     if x.device.type != "cpu" or x.dtype != torch.float32:
         raise ValueError(f"the native recurrence runs on CPU float32, got {x.device} {x.dtype}")
     lib, msg = load()
@@ -166,5 +173,11 @@ def layer(cell: str, x: Tensor, w_ih: Tensor, b_ih: Tensor, w_hh: Tensor, b_hh: 
         raise RuntimeError(f"the native recurrence is not available: {msg}")
     if cell not in CELL_CODES:
         raise ValueError(f"the native recurrence has no kernel for cell {cell!r} (it has: {', '.join(CELL_CODES)})")
+    if not reset_after and cell != "gru":
+        raise ValueError(f"reset_after=False is the GRU's reset-before variant, not for {cell!r}")
+    steps = {m.dim() == 4 for m in (xmask, hmask) if m is not None}
+    if len(steps) > 1:
+        raise ValueError("the input and recurrent masks must both be per step (a T axis) or both per sequence")
+    code = CELL_CODES[cell] if reset_after else GRU_RESET_BEFORE
     keep_heap()   # its large per-batch buffers would otherwise be fresh pages, faulted in every batch
-    return _Layer.apply(x, w_ih, b_ih, w_hh, b_hh, xmask, hmask, CELL_CODES[cell], torch.get_num_threads(), lib)
+    return _Layer.apply(x, w_ih, b_ih, w_hh, b_hh, xmask, hmask, code, torch.get_num_threads(), lib)

@@ -8,8 +8,9 @@ Three paths run the same parameters. Which one runs, and when (the conditions, w
 here as Keras writes its cuDNN conditions):
 
 * 'native': the fused C kernel per layer (:mod:`.native_rnn`, ``kernels/recurrence.c``), input
-  projection + recurrence + gates, forward and backward, Keras' dropout masks applied inside.
-  Possible on CPU in float32 for a cell with a kernel (not the reset-before GRU, not BN-LSTM);
+  projection + recurrence + gates, forward and backward, Keras' dropout masks applied inside
+  (one per sequence, or one per step). Possible on CPU in float32 for a cell with a kernel (every
+  cell but BN-LSTM, the reset-before GRU included);
   under ``kernel: auto`` it runs where measured faster than torch for the shape
   (:mod:`rnnbench.models.kernels`).
 * 'stock' ('cudnn' on a GPU): torch's fused layer. Possible when the cell has one (not the
@@ -21,9 +22,10 @@ here as Keras writes its cuDNN conditions):
   drawn once per sequence.
 
 ``dropout_masks: step`` (naive dropout: fresh input and recurrent masks at every time step, the
-variant Gal & Ghahramani's variational dropout is set against) is computed by the stepwise path
-alone: the C kernel and torch's fused layers take one mask per sequence, so training with it and
-a dropout rate > 0 runs stepwise; inference draws no mask and runs as any other model.
+variant Gal & Ghahramani's variational dropout is set against) is computed by the C kernel and
+the stepwise path: torch's fused layers take one mask per sequence. All paths draw the same masks
+from the same generator (the stepwise path's shapes), so a seed gives the same run on either.
+Inference draws no mask and runs as any other model.
 """
 from __future__ import annotations
 
@@ -67,7 +69,8 @@ class ModelSpec:
         > 0 selects the stepwise path.
     dropout_masks: 'sequence' (Keras', Gal & Ghahramani's variational dropout: one input and one
         recurrent mask per sequence and layer, the same at every step) | 'step' (naive dropout: a
-        fresh input mask and a fresh recurrent mask at every time step; training runs stepwise).
+        fresh input mask and a fresh recurrent mask at every time step; training runs on the C
+        kernel or stepwise).
     bias: 'double' (PyTorch's b_ih + b_hh) | 'single' (Keras/lecture: one bias per gate,
         b_hh kept at zero and not trainable).
     irnn_gain: IRNN's identity scale (1.0).  input_std: IRNN/np-RNN input weight std (0.001,
@@ -85,7 +88,8 @@ class ModelSpec:
         shape) | 'native' | 'torch' on CPU; conditions in :mod:`rnnbench.models.kernels`
         (``RNNBENCH_RNN_KERNEL`` overrides it).
     reset_after: GRU only, Keras' argument: True (torch's, cuDNN's and Keras' default: reset
-        applied to W_hn h) | False (the lecture's GRU: W_hn (r ⊙ h); runs stepwise).
+        applied to W_hn h) | False (the lecture's GRU: W_hn (r ⊙ h); the C kernel or stepwise:
+        torch has no fused layer for it).
     bn_max_steps: BN-LSTM only: time steps with their own population statistics (200); later
         steps use the last one's.
     """
@@ -160,7 +164,7 @@ class ModelSpec:
     @property
     def per_step_masks(self) -> bool:
         """Whether training draws a fresh dropout mask at every time step (``dropout_masks: step``
-        with a rate > 0): only the stepwise path computes that."""
+        with a rate > 0): the C kernel and the stepwise path compute that, torch's fused layers not."""
         return self.dropout_masks == "step" and (self.dropout > 0 or self.recurrent_dropout > 0)
 
     @property
@@ -174,8 +178,8 @@ class ModelSpec:
 
     @property
     def has_kernel(self) -> bool:
-        """Whether the native C kernel computes this model's cell."""
-        return REGISTRY[self.cell].kernel_code is not None and self.reset_after
+        """Whether the native C kernel computes this model's cell (the reset-before GRU too)."""
+        return REGISTRY[self.cell].kernel_code is not None
 
     @property
     def loop(self) -> str:
@@ -287,16 +291,12 @@ class SequenceModel(nn.Module):
     def _stock_possible(self) -> bool:
         return self.spec.fused and not (self.training and (self.spec.recurrent_dropout > 0 or self.spec.per_step_masks))
 
-    def _native_masks_possible(self) -> bool:
-        """The C kernel takes one mask per sequence: not per-step masks in training."""
-        return not (self.training and self.spec.per_step_masks)
-
     @property
     def path(self) -> str:
         """Kernel path in training: 'native', or torch's 'stepwise' (recurrent dropout) /
         'cudnn' / 'stock'; with ``kernel: auto`` on CPU 'auto' until the first batch has been
         measured (:mod:`.kernels`), then the path chosen for the latest batch shape."""
-        if not self._native_possible() or self.spec.per_step_masks:   # per-step masks: stepwise in training
+        if not self._native_possible():
             return self._torch_path()
         req = kernels.requested(self.spec.kernel)
         if self.kernel_choice is not None and self.kernel_choice.requested == req:
@@ -318,7 +318,7 @@ class SequenceModel(nn.Module):
     def _choose(self, x: Tensor, lengths: Optional[Tensor]) -> str:
         """'native' or 'torch' for this batch, by the rules of :mod:`.kernels` (measured once
         per shape under ``kernel: auto``)."""
-        if not (self._native_possible() and self._native_masks_possible()):
+        if not self._native_possible():
             return "torch"
         req = kernels.requested(self.spec.kernel)
         train = self.training and torch.is_grad_enabled()
@@ -328,7 +328,10 @@ class SequenceModel(nn.Module):
             H=s.hidden, layers=s.layers, seq=int(s.return_sequences), lengths=int(lengths is not None),
             emb=int(s.vocab_size is not None), mode="train" if train else "infer",
             dropout=s.dropout if train else 0.0, rdrop=s.recurrent_dropout if train else 0.0,
-            threads=torch.get_num_threads())
+            threads=torch.get_num_threads(),
+            # only where they differ from the default, so the decisions cached before stay valid
+            **({"masks": "step"} if train and s.per_step_masks else {}),
+            **({"reset": "before"} if not s.reset_after else {}))
         choice = self.kernel_choices.get((req, key))
         if choice is None:
             lib, build = native_rnn.load() if req != "torch" else (None, "")
@@ -352,7 +355,7 @@ class SequenceModel(nn.Module):
                     with torch.no_grad():
                         self(x, lengths, path=path)
             return run
-        torch_path = "stepwise" if self.training and self.spec.recurrent_dropout > 0 else "stock"
+        torch_path = "stock" if self._stock_possible() else "stepwise"
         return {"native": batch("native"), "torch": batch(torch_path)}
 
     # ------------------------------------------------------------ running
@@ -415,10 +418,14 @@ class SequenceModel(nn.Module):
 
     def _native_layer(self, i: int, x: Tensor) -> Tuple[Tensor, Tensor]:
         """(all h_t, h_T) through the C kernel, with the same masks the stock / stepwise paths
-        draw (one shared input mask, or one per gate with recurrent dropout, as Keras)."""
+        draw (one shared input mask, or one per gate with recurrent dropout, as Keras; per step
+        with ``dropout_masks: step``, the recurrent one drawn (T, B, G, H) as the loops take it)."""
         layer = self.rnns[i]
+        xmask, hmask = self._input_masks(x), self._rec_mask(x)
+        if hmask is not None and hmask.dim() == 4:
+            hmask = hmask.transpose(0, 1)                     # (B, T, G, H): the kernel's layout
         return native_rnn.layer(self.spec.cell, x, layer.weight_ih_l0, layer.bias_ih_l0, layer.weight_hh_l0,
-                                layer.bias_hh_l0, self._input_masks(x), self._rec_mask(x))
+                                layer.bias_hh_l0, xmask, hmask, reset_after=self.spec.reset_after)
 
     def _bn_inputs(self, i: int, x: Tensor) -> Tuple[Tensor, Tensor, Tensor]:
         """BN-LSTM: γ_x BN(W_ih x_t) + b for all steps (T, B, 4H), and the statistics used."""
@@ -490,9 +497,6 @@ class SequenceModel(nn.Module):
                              else "the stock kernel cannot apply recurrent dropout; use path='stepwise'")
         if path == "native" and not self.spec.has_kernel:
             raise ValueError(f"the native kernel does not compute {self._what()}; use path='stepwise'")
-        if path == "native" and not self._native_masks_possible():
-            raise ValueError("the native kernel takes one dropout mask per sequence, no per-step masks "
-                             "(dropout_masks: step); use path='stepwise'")
         if path == "native":
             last = None
             for i in range(len(self.rnns)):

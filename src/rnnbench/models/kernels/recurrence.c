@@ -7,9 +7,12 @@
  *   3 GRU [r z n], reset after the matmul (torch, cuDNN, Keras reset_after=True):
  *     r = σ(x_r + h_r), z = σ(x_z + h_z), n = tanh(x_n + r h_n), h = z h' + (1 - z) n,
  *     with x_* = W_i* x + b_i*, h_* = W_h* h' + b_h*.
+ *   4 GRU, reset before the matmul (the lecture, Keras reset_after=False; torch has no fused layer):
+ *     r, z as above, n = tanh(x_n + W_hn (r h') + b_hn): a second matmul per step, after r.
  * Keras' variational dropout: an input mask (B x GX x F; GX = 1 shared by all gates, or G, one
  * per gate as Keras draws with recurrent_dropout > 0) and a recurrent mask (B x G x H) multiply
- * x_t and h_{t-1} before gate block g's matmuls, the same masks at every step.
+ * x_t and h_{t-1} before gate block g's matmuls, the same masks at every step; with mstep
+ * (naive dropout, ``dropout_masks: step``) one mask per step instead: B x T x GX x F and B x T x G x H.
  *
  * Why: torch's CPU RNN layers run each step as a chain of separate ops whose autograd graph is
  * replayed op by op, and the (B, T, 4H) input projections go through memory several times. Here
@@ -25,7 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { RNN_TANH = 0, RNN_RELU = 1, LSTM = 2, GRU = 3 };
+enum { RNN_TANH = 0, RNN_RELU = 1, LSTM = 2, GRU = 3, GRU_RB = 4 };
 
 /* VL: floats per vector, the target's native register width (a wider generic vector is split
  * into several registers by the compiler, and spills). RB: batch rows per block, whose RB
@@ -78,7 +81,8 @@ static inline float vsigmoid(float x) { return 1.0f / (1.0f + vexp(-x)); }
 static inline float vtanh(float x) { return 1.0f - 2.0f / (1.0f + vexp(2.0f * x)); }
 
 typedef struct {
-    int cell, xgates;                     /* xgates: gate blocks of the input mask (1 or G) */
+    int cell, xgates, mstep;              /* xgates: gate blocks of the input mask (1 or G); mstep: masks
+                                             per step (B x T x ...) rather than per sequence */
     int64_t B, T, F, H, G;
     const float *x, *wx, *wxT, *bx, *xmask;   /* wx: GH x F (torch W_ih; backward), wxT: F x GH (forward) */
     const float *wh, *whT, *bh, *hmask;       /* wh: GH x H (torch W_hh; backward), whT: H x GH (forward) */
@@ -94,10 +98,10 @@ typedef struct {
  * block g of row r multiplies (gs = 0: one vector for all gates, e.g. x_t itself in place;
  * gs = K: a masked copy per gate). */
 
-/* a_r[0:GH] += W src_r   (wT: K x GH) */
-ALWAYS_INLINE void mv_block(const int nr, float *a, const float *const *src, int64_t gs, int64_t K,
-                            const float *wT, int64_t H, int64_t GH) {
-    for (int64_t jb = 0; jb < GH; jb += VL) {
+/* a_r[j0:j1] += W[j0:j1] src_r   (wT: K x GH; j0, j1 multiples of H) */
+ALWAYS_INLINE void mv_range(const int nr, float *a, const float *const *src, int64_t gs, int64_t K,
+                            const float *wT, int64_t H, int64_t GH, int64_t j0, int64_t j1) {
+    for (int64_t jb = j0; jb < j1; jb += VL) {
         const int64_t go = (jb / H) * gs;
         vf acc[RB];
         for (int r = 0; r < nr; r++) acc[r] = vload(a + r * GH + jb);
@@ -108,11 +112,12 @@ ALWAYS_INLINE void mv_block(const int nr, float *a, const float *const *src, int
         for (int r = 0; r < nr; r++) vstore(a + r * GH + jb, acc[r]);
     }
 }
+#define mv_block(nr, a, src, gs, K, wT, H, GH) mv_range(nr, a, src, gs, K, wT, H, GH, 0, GH)
 
-/* dwT[k, :] += Σ_r src_r(gate)[k] d_r   (dwT: K x GH, d: nr x GH) */
-ALWAYS_INLINE void outer_block(const int nr, float *dwT, const float *const *src, int64_t gs, int64_t K,
-                               const float *d, int64_t H, int64_t GH) {
-    for (int64_t jb = 0; jb < GH; jb += VL) {
+/* dwT[k, j0:j1] += Σ_r src_r(gate)[k] d_r[j0:j1]   (dwT: K x GH, d: nr x GH) */
+ALWAYS_INLINE void outer_range(const int nr, float *dwT, const float *const *src, int64_t gs, int64_t K,
+                               const float *d, int64_t H, int64_t GH, int64_t j0, int64_t j1) {
+    for (int64_t jb = j0; jb < j1; jb += VL) {
         const int64_t go = (jb / H) * gs;
         vf dr[RB];
         for (int r = 0; r < nr; r++) dr[r] = vload(d + r * GH + jb);
@@ -123,13 +128,14 @@ ALWAYS_INLINE void outer_block(const int nr, float *dwT, const float *const *src
         }
     }
 }
+#define outer_block(nr, dwT, src, gs, K, d, H, GH) outer_range(nr, dwT, src, gs, K, d, H, GH, 0, GH)
 
-/* dh_r += Σ_g mask_r,g * (W_g^T d_r,g)   (w: GH x H, H % VL == 0) */
-ALWAYS_INLINE void mtv_block(const int nr, float *dh, const float *d, const float *w, const float *const *mask,
-                             int64_t H, int64_t G) {
+/* dh_r += Σ_{g0<=g<g1} mask_r,g * (W_g^T d_r,g)   (w: GH x H, H % VL == 0) */
+ALWAYS_INLINE void mtv_range(const int nr, float *dh, const float *d, const float *w, const float *const *mask,
+                             int64_t H, int64_t G, int64_t g0, int64_t g1) {
     const int64_t GH = G * H;
     for (int64_t kb = 0; kb < H; kb += VL)
-        for (int64_t g = 0; g < G; g++) {
+        for (int64_t g = g0; g < g1; g++) {
             vf acc[RB];
             for (int r = 0; r < nr; r++) acc[r] = (vf){0};
             for (int64_t j = g * H; j < (g + 1) * H; j++) {
@@ -143,6 +149,7 @@ ALWAYS_INLINE void mtv_block(const int nr, float *dh, const float *d, const floa
             }
         }
 }
+#define mtv_block(nr, dh, d, w, mask, H, G) mtv_range(nr, dh, d, w, mask, H, G, 0, G)
 
 /* dx_r += Σ_g xmask_r,g * (W_g^T d_r,g) for any F (w: GH x F); tmp: F floats */
 static void mtv_rows(int nr, float *const *dx, const float *d, const float *w, const float *const *mask,
@@ -193,6 +200,17 @@ static inline void gru_fwd(const float *restrict ax, const float *restrict ah, c
         float n = vtanh(ax[2 * H + k] + r * hn);
         h[k] = z * hprev[k] + (1.0f - z) * n;
         act[k] = r; act[H + k] = z; act[2 * H + k] = n; act[3 * H + k] = hn;
+    }
+}
+
+/* reset before: ah holds W_h[rz] h' + b_h[rz] and W_hn (r h') + b_hn (the caller's second matmul) */
+static inline void gru_rb_fwd(const float *restrict ax, const float *restrict ah, const float *restrict rg,
+                              const float *restrict hprev, float *restrict h, float *restrict act, int64_t H) {
+    EACH_UNIT(k) {
+        float z = vsigmoid(ax[H + k] + ah[H + k]);
+        float n = vtanh(ax[2 * H + k] + ah[2 * H + k]);
+        h[k] = z * hprev[k] + (1.0f - z) * n;
+        act[k] = rg[k]; act[H + k] = z; act[2 * H + k] = n; act[3 * H + k] = 0.0f;
     }
 }
 
@@ -283,6 +301,7 @@ static const float *mask_copy(const float *v, const float *m, int64_t gates, int
 static void gate_sources(scratch_t *S, const job_t *J, int64_t b0, int nr, int64_t t, int dir) {
     const int64_t T = J->T, F = J->F, H = J->H, G = J->G;
     const int64_t xg = J->xmask ? J->xgates : 1;
+    const int64_t mT = J->mstep ? T : 1, mt = J->mstep ? t : 0;   /* masks per step or per sequence */
     for (int r = 0; r < nr; r++) {
         const int64_t o = (b0 + r) * T + t;
         const float *x = J->x + o * F, *hp = t ? J->out + (o - 1) * H : S->zero;
@@ -296,11 +315,11 @@ static void gate_sources(scratch_t *S, const job_t *J, int64_t b0, int nr, int64
         S->xs[r] = x; S->xmk[r] = NULL;
         S->hs[r] = hp; S->hmk[r] = NULL;
         if (J->xmask) {
-            S->xmk[r] = J->xmask + (b0 + r) * xg * F;
+            S->xmk[r] = J->xmask + ((b0 + r) * mT + mt) * xg * F;
             S->xs[r] = mask_copy(x, S->xmk[r], xg, F, S->xm + r * G * F);
         }
         if (J->hmask) {
-            S->hmk[r] = J->hmask + (b0 + r) * G * H;
+            S->hmk[r] = J->hmask + ((b0 + r) * mT + mt) * G * H;
             S->hs[r] = mask_copy(hp, S->hmk[r], G, H, S->hm + r * G * H);
         }
     }
@@ -326,20 +345,44 @@ ALWAYS_INLINE void preactivations(const int nr, scratch_t *S, const job_t *J) {
     mv_block(nr, gru ? S->ah : S->ax, S->hs, S->hgs, H, J->whT, H, GH);
 }
 
+/* the reset-before GRU's two matmuls for rows b0..: ax = W_x x + b_x, ah[rz] = W_h[rz] h' + b_h[rz],
+ * then r, then ah[n] = W_hn (r h'_n) + b_hn (h'_n: h' under gate n's recurrent mask); r goes to rg */
+ALWAYS_INLINE void gru_rb_preactivations(const int nr, scratch_t *S, const job_t *J, float *rg, float *rh) {
+    const int64_t GH = J->G * J->H, H = J->H;
+    const float *rhs[RB];
+    for (int r = 0; r < nr; r++) {
+        memcpy(S->ax + r * GH, J->bx, (size_t)GH * sizeof(float));
+        memcpy(S->ah + r * GH, J->bh, (size_t)GH * sizeof(float));
+    }
+    mv_block(nr, S->ax, S->xs, S->xgs, J->F, J->wxT, H, GH);
+    mv_range(nr, S->ah, S->hs, S->hgs, H, J->whT, H, GH, 0, 2 * H);
+    for (int r = 0; r < nr; r++) {
+        const float *ax = S->ax + r * GH, *ah = S->ah + r * GH, *hn = S->hs[r] + 2 * S->hgs;
+        float *rr = rg + r * H, *rhr = rh + r * H;
+        EACH_UNIT(k) { rr[k] = vsigmoid(ax[k] + ah[k]); rhr[k] = rr[k] * hn[k]; }
+        rhs[r] = rhr;
+    }
+    mv_range(nr, S->ah, rhs, 0, H, J->whT, H, GH, 2 * H, 3 * H);
+}
+
 static void *forward_rows(void *arg) {
     job_t *J = (job_t *)arg;
     const int64_t T = J->T, H = J->H, GH = J->G * H;
     scratch_t S;
-    float *buf = scratch_alloc(&S, J, (size_t)(2 * RB * H + 4 * H));
+    float *buf = scratch_alloc(&S, J, (size_t)(4 * RB * H + 4 * H));
     if (!buf) return (void *)1;
     float *cbuf = S.zero + H;          /* LSTM c of each row when cs is not kept (inference) */
     float *abuf = cbuf + 2 * RB * H;   /* the activations' sink when they are not kept */
+    float *rg = abuf + 4 * H, *rh = rg + RB * H;   /* reset-before GRU: r and r h'_n of each row */
     for (int64_t b0 = J->r0; b0 < J->r1; b0 += RB) {
         const int nr = (int)(J->r1 - b0 < RB ? J->r1 - b0 : RB);
         memset(cbuf, 0, (size_t)(2 * RB * H) * sizeof(float));
         for (int64_t t = 0; t < T; t++) {
             gate_sources(&S, J, b0, nr, t, 1);
-            if (nr == RB) preactivations(RB, &S, J);
+            if (J->cell == GRU_RB) {
+                if (nr == RB) gru_rb_preactivations(RB, &S, J, rg, rh);
+                else gru_rb_preactivations(nr, &S, J, rg, rh);
+            } else if (nr == RB) preactivations(RB, &S, J);
             else preactivations(nr, &S, J);
             for (int r = 0; r < nr; r++) {
                 const int64_t o = (b0 + r) * T + t;
@@ -351,6 +394,8 @@ static void *forward_rows(void *arg) {
                     lstm_fwd(ax, c, cp, h, J->act ? J->act + o * 4 * H : abuf, H);
                 } else if (J->cell == GRU) {
                     gru_fwd(ax, S.ah + r * GH, hp, h, J->act ? J->act + o * 4 * H : abuf, H);
+                } else if (J->cell == GRU_RB) {
+                    gru_rb_fwd(ax, S.ah + r * GH, rg + r * H, hp, h, J->act ? J->act + o * 4 * H : abuf, H);
                 } else {
                     rnn_fwd(J->cell == RNN_RELU, ax, h, H);
                 }
@@ -362,14 +407,58 @@ static void *forward_rows(void *arg) {
     return NULL;
 }
 
+/* the reset-before GRU's backward of a step for rows b0.. (dh: dL/dh_t with the output's part added):
+ * dxp = dL/d[r z n] pre-activations (input and recurrent side alike), dhp = dL/dh_{t-1}, and the
+ * weight gradients; W_hn's input is r h'_n, so dr needs W_hn^T dn first */
+ALWAYS_INLINE void gru_rb_backward_step(const int nr, scratch_t *S, job_t *J, int64_t b0, int64_t t,
+                                        float *dh, float *dxp, float *dhp, float *drh, float *rh) {
+    const int64_t T = J->T, F = J->F, H = J->H, G = J->G, GH = G * H;
+    const float *rhs[RB];
+    for (int r = 0; r < nr; r++) {
+        const int64_t o = (b0 + r) * T + t;
+        const float *act = J->act + o * 4 * H, *hp = t ? J->out + (o - 1) * H : S->zero;
+        const float *hn = S->hs[r] + 2 * S->hgs;
+        const float *dhr = dh + r * H;
+        float *dxr = dxp + r * GH, *dhpr = dhp + r * H, *rhr = rh + r * H;
+        EACH_UNIT(k) {
+            float rg = act[k], z = act[H + k], n = act[2 * H + k];
+            dxr[2 * H + k] = dhr[k] * (1.0f - z) * (1.0f - n * n);
+            dxr[H + k] = dhr[k] * (hp[k] - n) * z * (1.0f - z);
+            dhpr[k] = dhr[k] * z;
+            rhr[k] = rg * hn[k];
+        }
+        rhs[r] = rhr;
+    }
+    memset(drh, 0, (size_t)(nr * H) * sizeof(float));
+    mtv_range(nr, drh, dxp, J->wh, NULL, H, G, 2, 3);                /* W_hn^T dn */
+    for (int r = 0; r < nr; r++) {
+        const int64_t o = (b0 + r) * T + t;
+        const float *act = J->act + o * 4 * H, *hn = S->hs[r] + 2 * S->hgs, *d = drh + r * H;
+        const float *mn = S->hmk[r] ? S->hmk[r] + 2 * H : NULL;
+        float *dxr = dxp + r * GH, *dhpr = dhp + r * H;
+        EACH_UNIT(k) {
+            float rg = act[k];
+            dxr[k] = d[k] * hn[k] * rg * (1.0f - rg);
+            dhpr[k] += d[k] * rg * (mn ? mn[k] : 1.0f);
+        }
+#pragma omp simd
+        for (int64_t j = 0; j < GH; j++) { J->dbx[j] += dxr[j]; J->dbh[j] += dxr[j]; }
+    }
+    const float *const *hmk = J->hmask ? (const float *const *)S->hmk : NULL;
+    outer_block(nr, J->dwxT, S->xs, S->xgs, F, dxp, H, GH);
+    outer_range(nr, J->dwhT, S->hs, S->hgs, H, dxp, H, GH, 0, 2 * H);
+    outer_range(nr, J->dwhT, rhs, 0, H, dxp, H, GH, 2 * H, 3 * H);
+    mtv_range(nr, dhp, dxp, J->wh, hmk, H, G, 0, 2);
+}
+
 static void *backward_rows(void *arg) {
     job_t *J = (job_t *)arg;
     const int64_t T = J->T, F = J->F, H = J->H, G = J->G, GH = G * H;
     scratch_t S;
-    float *buf = scratch_alloc(&S, J, (size_t)(2 * RB * GH + 3 * RB * H + F));
+    float *buf = scratch_alloc(&S, J, (size_t)(2 * RB * GH + 5 * RB * H + F));
     if (!buf) return (void *)1;
     float *dxp = S.zero + H, *drec = dxp + RB * GH, *dh = drec + RB * GH, *dc = dh + RB * H,
-          *dhp = dc + RB * H, *tmp = dhp + RB * H;
+          *dhp = dc + RB * H, *tmp = dhp + RB * H, *drh = tmp + F, *rh = drh + RB * H;
     const int gru = J->cell == GRU, lstm = J->cell == LSTM;
     for (int64_t b0 = J->r0; b0 < J->r1; b0 += RB) {
         const int nr = (int)(J->r1 - b0 < RB ? J->r1 - b0 : RB);
@@ -378,6 +467,18 @@ static void *backward_rows(void *arg) {
             for (int r = 0; r < nr; r++) memcpy(dh + r * H, J->dlast + (b0 + r) * H, (size_t)H * sizeof(float));
         for (int64_t t = T - 1; t >= 0; t--) {
             gate_sources(&S, J, b0, nr, t, -1);
+            if (J->cell == GRU_RB) {
+                if (J->dout)
+                    for (int r = 0; r < nr; r++) {
+                        const float *dy = J->dout + ((b0 + r) * T + t) * H;
+                        float *dhr = dh + r * H;
+#pragma omp simd
+                        for (int64_t k = 0; k < H; k++) dhr[k] += dy[k];
+                    }
+                if (nr == RB) gru_rb_backward_step(RB, &S, J, b0, t, dh, dxp, dhp, drh, rh);
+                else gru_rb_backward_step(nr, &S, J, b0, t, dh, dxp, dhp, drh, rh);
+                goto input_grad;
+            }
             for (int r = 0; r < nr; r++) {
                 const int64_t o = (b0 + r) * T + t;
                 const float *h = J->out + o * H;
@@ -407,6 +508,7 @@ static void *backward_rows(void *arg) {
                 outer_block(nr, J->dwhT, S.hs, S.hgs, H, dr, H, GH);
                 mtv_block(nr, dhp, dr, J->wh, hmk, H, G);
             }
+        input_grad:
             if (J->dx) {
                 float *dxs[RB];
                 for (int r = 0; r < nr; r++) dxs[r] = J->dx + ((b0 + r) * T + t) * F;
@@ -466,11 +568,11 @@ static int run(job_t *proto, int threads, void *(*fn)(void *), int64_t partial) 
 }
 
 static job_t make_job(int cell, int64_t B, int64_t T, int64_t F, int64_t H, int64_t G, const float *x,
-                      const float *xmask, int xgates, const float *hmask) {
+                      const float *xmask, int xgates, const float *hmask, int mstep) {
     job_t J;
     memset(&J, 0, sizeof J);
     J.cell = cell; J.B = B; J.T = T; J.F = F; J.H = H; J.G = G; J.x = x;
-    J.xmask = xmask; J.xgates = xgates; J.hmask = hmask;
+    J.xmask = xmask; J.xgates = xgates; J.hmask = hmask; J.mstep = mstep;
     return J;
 }
 
@@ -480,10 +582,10 @@ int rnn_row_block(void) { return RB; }
 /* returns 0, 1 (out of memory) or 2 (H not a multiple of VL) */
 int rnn_forward(int cell, int64_t B, int64_t T, int64_t F, int64_t H, int64_t G, const float *x,
                 const float *wxT, const float *bx, const float *xmask, int xgates, const float *whT,
-                const float *bh, const float *hmask, float *out, float *last, float *cs, float *act,
+                const float *bh, const float *hmask, int mstep, float *out, float *last, float *cs, float *act,
                 int threads) {
     if (H % VL) return 2;
-    job_t J = make_job(cell, B, T, F, H, G, x, xmask, xgates, hmask);
+    job_t J = make_job(cell, B, T, F, H, G, x, xmask, xgates, hmask, mstep);
     J.wxT = wxT; J.bx = bx; J.whT = whT; J.bh = bh;
     J.out = out; J.last = last; J.cs = cs; J.act = act;
     return run(&J, threads, forward_rows, 0);
@@ -493,11 +595,11 @@ int rnn_forward(int cell, int64_t B, int64_t T, int64_t F, int64_t H, int64_t G,
  * are not needed). dwxT (F x GH), dbx, dwhT (H x GH), dbh are added to (the caller zeroes them);
  * dx, if not NULL, is added to (zeroed by the caller). */
 int rnn_backward(int cell, int64_t B, int64_t T, int64_t F, int64_t H, int64_t G, const float *x,
-                 const float *wx, const float *xmask, int xgates, const float *wh, const float *hmask,
+                 const float *wx, const float *xmask, int xgates, const float *wh, const float *hmask, int mstep,
                  const float *out, const float *cs, const float *act, const float *dout, const float *dlast,
                  float *dx, float *dwxT, float *dbx, float *dwhT, float *dbh, int threads) {
     if (H % VL) return 2;
-    job_t J = make_job(cell, B, T, F, H, G, x, xmask, xgates, hmask);
+    job_t J = make_job(cell, B, T, F, H, G, x, xmask, xgates, hmask, mstep);
     J.wx = wx; J.wh = wh;
     J.out = (float *)out; J.cs = (float *)cs; J.act = (float *)act; J.dout = dout; J.dlast = dlast;
     J.dx = dx; J.dwxT = dwxT; J.dbx = dbx; J.dwhT = dwhT; J.dbh = dbh;
