@@ -57,7 +57,7 @@ def jobs(cfg: dict) -> list[tuple[str, dict]]:
             key = (family, rid.rsplit("/seed", 1)[0])
             cell = REGISTRY[spec["cell"]]
             if (key in seen or spec["backend"] != "torch" or cell.kernel_code is None
-                    or spec.get("reset_after") is False or int(spec.get("epochs", 1)) == 0):
+                    or int(spec.get("epochs", 1)) == 0):
                 continue
             seen.add(key)
             out.append((family, spec))

@@ -85,6 +85,21 @@ def test_members_equal_their_seeds_trained_alone(cell, variant, path):
         assert grouped[k].final["test_accuracy"] == pytest.approx(one.final["test_accuracy"], abs=0.02)
 
 
+# the lecture's GRU (reset before the recurrent matmul): the C kernel / stepwise path per member, and the stacked
+# loop with its two matmuls per step
+@pytest.mark.parametrize("path", ["stacked", "loop"])
+@pytest.mark.parametrize("variant", list(VARIANTS))
+def test_reset_before_gru_members_equal_their_seeds_trained_alone(variant, path):
+    v = VARIANTS[variant]
+    data = toy(lengths=variant.startswith("rdropout"))
+    spec = ModelSpec(cell="gru", input_size=3, hidden=8, output_size=2, reset_after=False, **v["model"])
+    members = build_members(spec, SEEDS, CPU, path=path)
+    grouped = fit_members(members, [data] * 3, [cfg(s, **v["train"]) for s in SEEDS], CPU, log=lambda s: None)
+    for k, seed in enumerate(SEEDS):
+        model, one = alone(spec, data, seed, **v["train"])
+        assert_same_run(one, grouped[k], predictions(model, data), predictions(members.member_model(k), data))
+
+
 # dropout_masks: step (fresh masks at every time step): input and recurrent masks per gate (LSTM), and input
 # masks alone shared by the gates (tanh RNN), on padded sequences; both members' paths draw what each seed draws
 @pytest.mark.parametrize("path", ["stacked", "loop"])

@@ -217,7 +217,7 @@ def run_group(spec: dict[str, Any], data_path: str | None, outdir: str | Path, d
     """The seeds of one arm (a group spec) in one job; member k's record in ``outdir/<run_ids[k]>``.
 
     Batched (:func:`rnnbench.models.members.batchable`): all members trained as one stacked model.
-    Otherwise — Keras runs, BN-LSTM, the reset-before GRU, truncated BPTT — one seed after
+    Otherwise — Keras runs, BN-LSTM, truncated BPTT — one seed after
     another in this process, each exactly as :func:`run` trains it alone.
     """
     outdir = Path(outdir)

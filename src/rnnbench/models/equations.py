@@ -98,15 +98,16 @@ def gru_step(xg: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor,
 
 def gru_reset_before_step(xg: Tensor, h: Tensor, w_hh: Tensor, b_hh: Tensor,
                           rec_mask: Optional[Tensor]) -> Tensor:
-    n_h = h.shape[1]
-    xr, xz, xn = xg.chunk(3, 1)
+    # indexed from the end: members (S, B, ...) and one seed (B, ...) alike
+    n_h = h.shape[-1]
+    xr, xz, xn = xg.chunk(3, -1)
     # r and z first: the candidate's matmul needs r (two matmuls per step, not one)
-    rz_mask = None if rec_mask is None else rec_mask[:, :2]
-    hr, hz = _recurrent(h, w_hh[:2 * n_h], b_hh[:2 * n_h], rz_mask).chunk(2, 1)
+    rz_mask = None if rec_mask is None else rec_mask[..., :2, :]
+    hr, hz = _recurrent(h, w_hh[..., :2 * n_h, :], b_hh[..., :2 * n_h], rz_mask).chunk(2, -1)
     r = torch.sigmoid(xr + hr)
     z = torch.sigmoid(xz + hz)
-    hn_in = h if rec_mask is None else h * rec_mask[:, 2]
-    n = torch.tanh(xn + F.linear(r * hn_in, w_hh[2 * n_h:], b_hh[2 * n_h:]))
+    hn_in = h if rec_mask is None else h * rec_mask[..., 2, :]
+    n = torch.tanh(xn + _recurrent(r * hn_in, w_hh[..., 2 * n_h:, :], b_hh[..., 2 * n_h:], None))
     return z * h + (1.0 - z) * n
 
 

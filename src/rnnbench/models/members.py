@@ -19,15 +19,14 @@ from its own generator, in the order and shapes the one-seed path draws them fro
 one, so a member computes what its seed computes alone, up to float rounding
 (tests/test_members.py).
 
-What is batched (:func:`batchable`): the cells with a fused torch layer — rnn_tanh, rnn_relu,
-irnn, nprnn, lstm, gru with reset after — with or without embedding, padding (lengths),
+What is batched (:func:`batchable`): rnn_tanh, rnn_relu, irnn, nprnn, lstm, gru (reset after or
+before the recurrent matmul) — with or without embedding, padding (lengths),
 many-to-many heads, dropout and recurrent dropout with either mask placement in time
 (``dropout_masks``: one per sequence, or per step — the stacked path draws each member's per-step
 masks as the one-seed stepwise path does; the loop path runs that path itself), clipping, L2. Not batched, trained one seed
 after another in the group's job (``rnnbench.train.run_group``): the BN-LSTM (its per-step batch
 statistics and running estimates are per-member buffers, not worth a second implementation for
-one claim), the reset-before GRU (the C kernel computes it one seed at a time; no stacked loop is written for
-its two matmuls per step), truncated BPTT
+one claim), truncated BPTT
 (stateful chunks), Keras runs (TensorFlow trains its own model; one run per process).
 """
 from __future__ import annotations
@@ -51,8 +50,6 @@ def batchable(spec, cfg: dict) -> Optional[str]:
     """None when the seeds of this model and training config train as one stacked model; else why not."""
     if spec.cell not in BATCHED_CELLS:
         return f"cell {spec.cell!r} trains one seed at a time (per-step batch statistics)"
-    if not spec.reset_after:
-        return "the reset-before GRU trains one seed at a time"
     if RunSpec.from_dict(cfg).tbptt:
         return "truncated BPTT trains one seed at a time"
     return None
@@ -196,7 +193,7 @@ class Members(nn.Module):
         if loop == "rnn":
             out = LOOPS[loop](gx, w_hh, b_hh, rm, CELLS[spec.cell][1] == "relu", per_step)
         elif loop == "gru":
-            out = LOOPS[loop](gx, w_hh, b_hh, rm, True, per_step)
+            out = LOOPS[loop](gx, w_hh, b_hh, rm, spec.reset_after, per_step)
         else:
             out = LOOPS[loop](gx, w_hh, b_hh, rm, per_step)
         return out.permute(1, 2, 0, 3)                                      # (S, B, T, H)

@@ -65,7 +65,7 @@ def render(wf: Workflow, jobs: list[Job], meta: Mapping[str, Any], cal: Calibrat
     out.append(f"CPU model: a group job trains its members one after another, each through its one-seed kernel "
                f"(path 'loop', rnnbench.models.members), in one process: {JOB_STARTUP_S:g} s start-up once per job, "
                f"{DATA_LOAD_S:g} s data load once per group (per member where they train as separate runs: "
-               f"BN-LSTM, reset-before GRU, truncated BPTT), each member's training and evaluation as calibrated")
+               f"BN-LSTM, truncated BPTT), each member's training and evaluation as calibrated")
     out += gpu_lines(jobs, t, cores, gpu_slots)
     out.append(f"Assumed, not measured here: {W2V_EVAL_S:g} s per word2vec evaluation; epochs are an upper bound where "
                f"patience may stop early; data preparation, aggregation and the report are not counted.")
@@ -95,7 +95,7 @@ def gpu_lines(jobs: list[Job], t, cores: int, gpu_slots: int) -> list[str]:
                      f"{max(j.members for j in stacked)} members, S_sat {lo:,.0f}-{hi:,.0f}; "
                      f"{bound} of them past S_sat (arithmetic-bound), the others launch-bound; the same GPU queue "
                      f"with no group stacked (members one after another, each as alone): {t.gpu_unstacked_queue_h:.2f} h")
-    lines.append(f"  one-seed groups and members that cannot be stacked (BN-LSTM, reset-before GRU, truncated BPTT) "
+    lines.append(f"  one-seed groups and members that cannot be stacked (BN-LSTM, truncated BPTT) "
                  f"train one after another as alone: cuDNN {GPU['STEP_US']:g} us per step and layer, the TorchScript "
                  f"step loop {GPU['STEPWISE_US']:g} us (recurrent dropout, the reset-before GRU, the BN-LSTM); "
                  f"{JOB_STARTUP_S:g} s start-up per job; word2vec and Keras stay on the CPU")

@@ -27,8 +27,7 @@ from .workflow import REPO, Workflow
 # removed from the training path, so this errs long), 2.5 s to load the data, evaluate and write
 # the records (its evaluation is also in the calibrated eval steps: errs long again). A group job
 # starts once; it loads its data once when its members train together, once per member when they
-# train one after another as separate runs (rnnbench.train.run_group: BN-LSTM, reset-before GRU,
-# truncated BPTT). Per word2vec run, the corpus reading and the evaluation (analogies,
+# train one after another as separate runs (rnnbench.train.run_group: BN-LSTM, truncated BPTT). Per word2vec run, the corpus reading and the evaluation (analogies,
 # similarities, neighbours): assumed, rounded up from the wall - train gap of run records.
 JOB_STARTUP_S = 2.8
 DATA_LOAD_S = 2.5
