@@ -67,7 +67,8 @@ def render(wf: Workflow, jobs: list[Job], meta: Mapping[str, Any], cal: Calibrat
                f"{DATA_LOAD_S:g} s data load once per group (per member where they train as separate runs: "
                f"BN-LSTM, truncated BPTT), each member's training and evaluation as calibrated")
     out += gpu_lines(jobs, t, cores, gpu_slots)
-    out.append(f"Assumed, not measured here: {W2V_EVAL_S:g} s per word2vec evaluation; epochs are an upper bound where "
+    out.append(f"Measured once, not on this run's machine: {W2V_EVAL_S:g} s per word2vec run outside its timed passes "
+               f"(start-up, evaluation; rnnbench.plan.schedule). Epochs are an upper bound where "
                f"patience may stop early; data preparation, aggregation and the report are not counted.")
     return "\n".join(out)
 
