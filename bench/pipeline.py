@@ -13,7 +13,8 @@ time ratio of the pair: the before / after of a change measured side by side in 
 
 Runs ``snakemake --cores N`` on a fresh results/data folder (so nothing is reused) and samples the
 resident memory of the whole process tree every 0.5 s: prints the wall time, the peak total RSS of
-all processes at once and the peak of the largest single process, and the number of jobs. Then
+all processes at once and the peak of the largest single process, the number of jobs, and the CPU
+time of Snakemake's own process (its scheduler; the jobs run in child processes). Then
 times ``snakemake -n`` on config/full.yaml (the DAG of the lecture-scale grid).
 """
 from __future__ import annotations
@@ -54,6 +55,7 @@ def run_pipeline(configfiles: list[str], cores: int, workdir: Path, repo: Path =
     cmd = [sys.executable, "-m", "snakemake", "--cores", str(cores), "--configfile", *configfiles,
            "--config", f"results={workdir}/{results_name}", f"data={{root: {workdir}/data}}"]
     peak = {"total": 0, "largest": 0}
+    sched = {"cpu_s": 0.0}  # Snakemake's own process (the scheduler), not its jobs
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, cwd=repo, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     ps = psutil.Process(proc.pid)
@@ -64,6 +66,11 @@ def run_pipeline(configfiles: list[str], cores: int, workdir: Path, repo: Path =
             total, largest = tree_rss(ps)
             peak["total"] = max(peak["total"], total)
             peak["largest"] = max(peak["largest"], largest)
+            try:
+                t = ps.cpu_times()
+                sched["cpu_s"] = t.user + t.system
+            except psutil.Error:
+                pass
             time.sleep(0.5)
 
     th = threading.Thread(target=sample, daemon=True)
@@ -77,7 +84,7 @@ def run_pipeline(configfiles: list[str], cores: int, workdir: Path, repo: Path =
         raise SystemExit(f"snakemake failed (exit {proc.returncode}); log: {workdir / 'snakemake.log'}")
     jobs = out.count("Finished jobid")
     return {"wall_s": wall, "peak_total_rss_mb": peak["total"] / 2**20, "peak_process_rss_mb": peak["largest"] / 2**20,
-            "jobs": jobs}
+            "jobs": jobs, "scheduler_cpu_s": sched["cpu_s"]}
 
 
 def dry_run(configfile: str) -> tuple[float, int]:
@@ -98,7 +105,8 @@ def dry_run(configfile: str) -> tuple[float, int]:
 def report(what: str, configs: list[str], cores: int, r: dict, work: Path, results_name: str = "results") -> None:
     print(f"{what} {' + '.join(configs)} on {cores} cores: {r['jobs']} jobs, wall {r['wall_s'] / 60:.1f} min, "
           f"peak RSS {r['peak_total_rss_mb']:.0f} MB all processes at once, "
-          f"{r['peak_process_rss_mb']:.0f} MB largest process; results in {work}/{results_name}", flush=True)
+          f"{r['peak_process_rss_mb']:.0f} MB largest process; Snakemake's own process {r['scheduler_cpu_s']:.0f} CPU-s "
+          f"({r['scheduler_cpu_s'] / r['wall_s']:.0%} of one core); results in {work}/{results_name}", flush=True)
 
 
 def main() -> None:
