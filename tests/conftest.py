@@ -119,6 +119,7 @@ def tiny_run(tmp_path_factory) -> Path:
     if proc.returncode != 0:
         logs = "\n".join(f"--- {p}\n{p.read_text()[-2000:]}" for p in (work / "results" / "logs").rglob("*.log"))
         pytest.fail(f"snakemake failed:\n{proc.stderr[-4000:]}\n{logs}")
+    (work / "snakemake.stderr").write_text(proc.stderr)
     return work / "results"
 
 

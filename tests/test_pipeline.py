@@ -82,6 +82,13 @@ def test_tiny_run_writes_the_claims_table(tiny_run):
     assert {"val_pace", "max_val_drop", "test_accuracy"} <= set(runs.columns)
 
 
+def test_plain_snakemake_reads_the_workflow_profile(tiny_run):
+    """`snakemake --cores N` from the checkout takes profiles/default (its job rate limiter
+    setting keeps Snakemake's scheduler from re-running its loop hundreds of times a second)."""
+    stderr = (tiny_run.parent / "snakemake.stderr").read_text()
+    assert "workflow specific profile" in stderr and "profiles/default" in stderr
+
+
 def test_rerun_has_nothing_to_do(tiny_run):
     work = tiny_run.parent
     cmd = [sys.executable, "-m", "snakemake", "-n", "--cores", "2", "--configfile", "tests/data/config-tiny.yaml",
