@@ -119,6 +119,32 @@ def test_calibration_cache_is_reused(tmp_path, monkeypatch):
     forced.get("rnn", shape)
     assert len(calls) == 3                       # --calibrate measures again, once
     assert set(json.loads(path.read_text())) == {"cpu A", "cpu B"}
+    newer = plan.Calibration(path, cpu="cpu A", measure=fake_measure(calls), code="other code")
+    newer.get("rnn", shape)
+    newer.get("rnn", shape)
+    assert len(calls) == 4 and newer.stale == [newer.measured[0]]   # measured with other code: again, once
+    assert plan.Calibration(path, cpu="cpu A", measure=fake_measure(calls), code="other code").get("rnn", shape) \
+        and len(calls) == 4
+
+
+def test_calibration_code_identity_follows_the_kernel_source(tmp_path, monkeypatch):
+    """A cost measured before the code it times changed is not reused: the identity hashes the models'
+    and word2vec's sources, C kernels included."""
+    from rnnbench.plan import calibration
+
+    root = tmp_path / "rnnbench"
+    for f in ("models/kernels/recurrence.c", "models/seq.py", "word2vec/word2vec.c", "plan/schedule.py"):
+        (root / f).parent.mkdir(parents=True, exist_ok=True)
+        (root / f).write_text(f"// {f}\n")
+    monkeypatch.setattr(calibration, "__file__", str(root / "plan" / "calibration.py"))
+    ids = []
+    for f in (None, "models/kernels/recurrence.c", "word2vec/word2vec.c", "plan/schedule.py"):
+        if f:
+            (root / f).write_text("changed\n")
+        calibration.code_identity.cache_clear()
+        ids.append(calibration.code_identity())
+    calibration.code_identity.cache_clear()
+    assert len(set(ids[:3])) == 3 and ids[3] == ids[2]   # a kernel's source counts, the planner's own does not
 
 
 def test_list_schedule():

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import atexit
 import dataclasses
+import functools
+import hashlib
 import json
 import os
 import statistics
@@ -96,6 +98,20 @@ def cpu_name() -> str:
     return f"{cpu_description()}; -march={march()}; torch {torch.__version__} {torch.backends.cpu.get_cpu_capability()}"
 
 
+@functools.lru_cache(maxsize=None)
+def code_identity() -> str:
+    """A hash of the code a measurement times: the sequence models and their C kernel, and the
+    word2vec trainer and its kernel. A cached cost measured with other code is measured again (the
+    reset-before GRU's costs, cached from its stepwise path, outlived the C kernel that replaced it)."""
+    root = Path(__file__).resolve().parents[1]
+    h = hashlib.sha256()
+    for folder in ("models", "word2vec"):
+        for f in sorted((root / folder).rglob("*")):
+            if f.suffix in (".py", ".c"):
+                h.update(f.relative_to(root).as_posix().encode() + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()[:12]
+
+
 def cache_path() -> Path:
     from ..cbuild import cache_dir
 
@@ -107,9 +123,11 @@ class Calibration:
     CPU; read from and written to the cache file; measured when missing or when ``force``."""
 
     def __init__(self, path: Path | None = None, cpu: str | None = None, force: bool = False,
-                 measure: Callable[[str, Any], dict] | None = None):
+                 measure: Callable[[str, Any], dict] | None = None, code: str | None = None):
         self.path = Path(path) if path else cache_path()
         self.cpu = cpu or cpu_name()
+        self.code = code or code_identity()
+        self.stale: list[str] = []   # cached, but measured with other code: measured again
         self.force = force
         self.measure = measure or _measure
         self.measured: list[str] = []
@@ -125,11 +143,15 @@ class Calibration:
     def get(self, kind: str, what: Any) -> dict:
         key = f"{kind}|{what.key() if hasattr(what, 'key') else ','.join(map(str, what))}"
         entry = None if self.force and key not in self.measured else self.entries.get(key)
+        if entry is not None and entry.get("code") != self.code:
+            self.stale.append(key)
+            entry = None
         if entry is None:
             t0 = time.perf_counter()
             entry = dict(self.measure(kind, what))
             entry["took_s"] = round(time.perf_counter() - t0, 2)
             entry["measured_at"] = time.strftime("%Y-%m-%dT%H:%M:%S")
+            entry["code"] = self.code
             self.entries[key] = entry
             self.measured.append(key)
             self._save()

@@ -30,6 +30,8 @@ def render(wf: Workflow, jobs: list[Job], meta: Mapping[str, Any], cal: Calibrat
         state = (f"measured now ({len(cal.measured)} shapes)" if cal.measured and not cal.cached else
                  f"cached ({len(cal.cached)} shapes, {cal.path})" if not cal.measured else
                  f"{len(cal.measured)} measured now, {len(cal.cached)} cached ({cal.path})")
+        if cal.stale:
+            state += f"; {len(cal.stale)} of them cached from other code (models/, word2vec/), measured again"
         out.append(f"CPU: {cal.cpu}; per-step costs {state}")
     hdr = ["grid", "runs", "jobs", "train seq-steps", "CPU core-h", "longest job h", "GPU est. h", "kernel path",
            "dataset sizes from"]
