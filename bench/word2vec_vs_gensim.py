@@ -36,6 +36,19 @@ from rnnbench.word2vec.trainer import train  # noqa: E402
 CORPUS_FILES = {"text8": "text8", "offline-english": "offline-english.txt"}
 
 
+def prepared_corpus(name: str, prefix: int, data: str, mirror: str | None) -> tuple[Path, Path]:
+    """(the prepared corpus file, questions-words.txt): fetched (verified) and prepared under
+    ``data`` if needed; ``prefix`` 0 = the whole corpus."""
+    raw = Path(data) / "raw" / name
+    fetch(name, raw, mirror)
+    fetch("word-eval", Path(data) / "raw" / "word-eval", mirror)
+    # the line length is in the name: a file prepared before a change of LINE_TOKENS is not reused
+    corpus = Path(data) / "prepared" / "word2vec" / f"{name}-{prefix or 'all'}-lines{LINE_TOKENS}.txt"
+    if not corpus.exists():
+        prepare(raw / CORPUS_FILES[name], corpus, prefix or None)
+    return corpus, Path(data) / "raw" / "word-eval" / "questions-words.txt"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--corpus", default="offline-english", choices=sorted(CORPUS_FILES))
@@ -61,15 +74,7 @@ def main() -> None:
 
     print(machine_line(), flush=True)
 
-    raw = Path(a.data) / "raw" / a.corpus
-    fetch(a.corpus, raw, a.mirror)
-    fetch("word-eval", Path(a.data) / "raw" / "word-eval", a.mirror)
-    prefix = a.prefix or None
-    # the line length is in the name: a file prepared before a change of LINE_TOKENS is not reused
-    corpus = Path(a.data) / "prepared" / "word2vec" / f"{a.corpus}-{prefix or 'all'}-lines{LINE_TOKENS}.txt"
-    if not corpus.exists():
-        prepare(raw / CORPUS_FILES[a.corpus], corpus, prefix)
-    questions = Path(a.data) / "raw" / "word-eval" / "questions-words.txt"
+    corpus, questions = prepared_corpus(a.corpus, a.prefix, a.data, a.mirror)
     sentences = read_sentences(corpus)
     n_tokens = sum(map(len, sentences))
     dev = resolve_device(a.device)

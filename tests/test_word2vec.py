@@ -155,6 +155,51 @@ def test_native_unavailable_falls_back_to_torch(monkeypatch):
         train(sents, p, log=msgs.append, kernel="native")
 
 
+def _native_hs_epoch(arch: str, hot: int, threads: int, sentences: list[list[str]]):
+    """(syn1 before, syn0 after, syn1 after, vocabulary size) for one epoch of the C kernel on
+    ``sentences`` with hierarchical softmax, every thread seeded alike (so whichever thread takes a
+    sentence draws the same windows)."""
+    from rnnbench.word2vec import native
+    from rnnbench.word2vec.trainer import build_model, encode
+    from rnnbench.word2vec.vocab import build_vocab
+
+    lib, why = native.load()
+    assert lib is not None, why
+    p = Word2VecParams.for_combination(arch, "hs", vector_size=16, window=3, min_count=1, sample=0, epochs=1)
+    vocab = build_vocab(sentences, 1)
+    ids, sent, _ = encode(sentences, vocab)
+    gen = torch.Generator().manual_seed(3)
+    model, tree, _ = build_model(vocab, p, torch.device("cpu"), gen)
+    with torch.no_grad():  # syn1 starts at zero, as in word2vec.c: start it elsewhere so a lost row shows
+        model.syn1.copy_(torch.randn(model.syn1.shape, generator=gen) * 0.1)
+    syn0, syn1 = model.syn0.numpy(), model.syn1.numpy()
+    before = syn1.copy()
+    runner = native.NativeEpochs(lib, syn0, syn1, None, ids, np.searchsorted(sent, np.arange(len(sentences) + 1)),
+                                 np.array([len(x) for x in sentences], dtype=np.int64),
+                                 keep_probabilities(vocab.counts, 0), tree=tree)
+    runner.epoch(sg=p.sg, hs=1, negative=0, window=p.window, cbow_mean=p.cbow_mean, alpha=p.alpha,
+                 min_alpha=p.min_alpha, done_before=0, total=sum(map(len, sentences)), threads=threads,
+                 seeds=[12345] * threads, hot_rows=hot)
+    return before, syn0.copy(), syn1.copy(), len(vocab)
+
+
+@needs_native
+@pytest.mark.parametrize("arch", ["cbow", "skipgram"])
+def test_hot_rows_are_trained_per_thread_and_written_back(arch):
+    """With hierarchical softmax and two threads each thread trains its own copy of the most visited
+    inner nodes (the last rows of syn1) and adds its changes to the shared rows after each sentence.
+    With one sentence one thread trains it all, and what it writes back equals the one-thread run's
+    weights (up to the rounding of w + (copy - w)), for a copy of every inner node and of three."""
+    sents, _ = planted_corpus(sentences=40)
+    one = [[w for s in sents for w in s]]   # one sentence: only one thread gets work
+    before, s0, s1, v = _native_hs_epoch(arch, hot=0, threads=1, sentences=one)
+    assert np.abs(s1 - before)[-3:].max() > 1e-2   # the hot rows did move: a lost write-back would show
+    for hot in (v - 1, 3):
+        _, h0, h1, _ = _native_hs_epoch(arch, hot=hot, threads=2, sentences=one)
+        np.testing.assert_allclose(h0, s0, rtol=0, atol=1e-5)
+        np.testing.assert_allclose(h1, s1, rtol=0, atol=1e-5)
+
+
 @pytest.mark.parametrize("kernel,workers", [pytest.param("native", 1, marks=needs_native), ("torch", 2)])
 def test_same_seed_same_vectors_on_cpu(kernel, workers):
     """Native: deterministic with one thread (more threads race, Hogwild, as gensim's do);

@@ -22,6 +22,10 @@ import numpy as np
 from .. import cbuild
 
 SOURCE = Path(__file__).with_name("word2vec.c")
+# Hierarchical softmax with more than one thread: each thread trains its own copy of this many of
+# the most visited inner nodes (the root and the rows below it), synced after each sentence,
+# instead of all threads writing the same rows at every pair (word2vec.c's header comment).
+HOT_ROWS = 256
 
 
 @functools.lru_cache(maxsize=None)
@@ -36,7 +40,7 @@ def _declare(lib: ctypes.CDLL) -> None:
     P = ctypes.c_void_p
     i64, i32, f32 = ctypes.c_int64, ctypes.c_int32, ctypes.c_float
     f.argtypes = [P, P, P, i64, i64, P, P, P, i64, P, P, P, P, i32, P, P,
-                  i32, i32, i32, i32, i32, f32, f32, i64, i64, i32, P, P]
+                  i32, i32, i32, i32, i32, f32, f32, i64, i64, i32, i32, P, P]
     f.restype = ctypes.c_int
 
 
@@ -83,7 +87,8 @@ class NativeEpochs:
             self.alias_prob = self.alias_idx = None
 
     def epoch(self, *, sg: int, hs: int, negative: int, window: int, cbow_mean: int, alpha: float,
-              min_alpha: float, done_before: int, total: int, threads: int, seeds: list[int]) -> dict:
+              min_alpha: float, done_before: int, total: int, threads: int, seeds: list[int],
+              hot_rows: int | None = None) -> dict:
         seeds_a = np.ascontiguousarray(np.array(seeds, dtype=np.uint64)[:threads])
         out = np.zeros(3, dtype=np.float64)
         V, D = self.syn0.shape
@@ -93,6 +98,6 @@ class NativeEpochs:
             _ptr(self.keep_prob), _ptr(self.codes), _ptr(self.points), _ptr(self.lengths), self.depth,
             _ptr(self.alias_prob), _ptr(self.alias_idx), int(sg), int(hs), int(negative), int(window),
             int(cbow_mean), float(alpha), float(min_alpha), int(done_before), int(total), int(threads),
-            _ptr(seeds_a), _ptr(out))
+            int(HOT_ROWS if hot_rows is None else hot_rows), _ptr(seeds_a), _ptr(out))
         return {"effective_words": int(out[0]), "pairs": int(out[1]), "alpha_end": float(out[2]),
                 "threads_ok": rc == 0}

@@ -5,8 +5,11 @@ Two paths, the same hyper-parameters and results semantics (the record's ``path`
 
 - ``native`` (CPU, the default there): the C kernel of :mod:`.native`, word2vec.c's sequential
   SGD (each pair's update lands before the next pair reads the weights), ``workers`` threads
-  sharing the weights without locks (Hogwild, like gensim). Deterministic for a seed with
-  ``workers=1``; with more threads the races make runs differ slightly, as gensim's do.
+  sharing the weights without locks (Hogwild, like gensim); with hierarchical softmax each thread
+  trains its own copy of the tree's ``native.HOT_ROWS`` most visited rows, synced after each
+  sentence (the rows every pair writes: shared, they made two threads 2-2.4x slower than one).
+  Deterministic for a seed with ``workers=1``; with more threads the races make runs differ
+  slightly, as gensim's do.
 - ``torch`` (GPUs, and CPU when the kernel cannot build, or when asked): batched, on any torch
   device (``rnnbench.device.resolve_device``), deterministic for a seed on CPU.
 

@@ -10,6 +10,17 @@
  * linearly with the raw words processed by all threads, recomputed at each sentence (gensim
  * recomputes it per job of <= 10,000 words; our sentences are <= 10,000 tokens).
  *
+ * One departure from plain Hogwild, with more than one thread and hierarchical softmax: every
+ * pair's path starts at the Huffman tree's root, so with two threads writing the same top rows
+ * of syn1 their cache lines move between the cores at every pair, and two threads ran 2-2.4x
+ * slower than one (skip-gram/HS, 4M tokens; bench/word2vec_threads.py). Each thread therefore keeps
+ * its own copy of the `hot` most visited inner nodes (the last rows of syn1: Huffman's merges
+ * create inner nodes in the order of their counts, the root last), trains on it as on the shared
+ * rows (its own updates land before its next pair, as before), and at the end of each sentence
+ * adds what it changed to the shared rows and takes their new values (the other threads'
+ * changes) back. The other threads see a thread's updates to those rows a sentence later
+ * (<= 10,000 tokens) instead of at once; one thread (hot = 0) is word2vec.c's SGD exactly.
+ *
  * Built at first use by rnnbench.word2vec.native through rnnbench.cbuild (cc -O3 -march=$RNNBENCH_MARCH
  * -fopenmp-simd -pthread) and called through ctypes (which releases the GIL).
  */
@@ -36,6 +47,7 @@ typedef struct {
     const float *alias_prob;   /* V */
     const int32_t *alias_idx;  /* V */
     int32_t sg, hs, negative, window, cbow_mean;
+    int64_t hot_lo, hot_n;     /* syn1 rows [hot_lo, hot_lo + hot_n) are copied per thread (hot_n = 0: none) */
     float alpha0, min_alpha;
     int64_t done_before, total;
     int64_t progress;          /* raw words done this epoch, all threads (atomic) */
@@ -97,13 +109,33 @@ static inline void prefetch_row(const float *row, int64_t D) {
  * rows of syn1 for a rare word) once per context word: ask for them once per centre */
 static inline void prefetch_path(const shared_t *sh, int32_t word) {
     const int32_t *pts = sh->points + (int64_t)word * sh->depth;
-    for (int32_t d = 0; d < sh->lengths[word]; d++) prefetch_row(sh->syn1 + (int64_t)pts[d] * sh->D, sh->D);
+    for (int32_t d = 0; d < sh->lengths[word]; d++)
+        if (pts[d] < sh->hot_lo) prefetch_row(sh->syn1 + (int64_t)pts[d] * sh->D, sh->D);
+}
+
+/* the row of syn1 this thread trains: its own copy for the hot rows, the shared row otherwise */
+static inline float *syn1_row(const shared_t *sh, float *hot, int32_t p) {
+    return (hot && p >= sh->hot_lo) ? hot + (int64_t)(p - sh->hot_lo) * sh->D : sh->syn1 + (int64_t)p * sh->D;
+}
+
+/* add this thread's changes to the hot rows (copy - snapshot) to the shared rows, then take the
+ * shared values (the other threads' changes included) as the new copy and snapshot */
+static void sync_hot(const shared_t *sh, float *hot, float *snap) {
+    const int64_t n = sh->hot_n * sh->D;
+    float *shared = sh->syn1 + sh->hot_lo * sh->D;
+#pragma omp simd
+    for (int64_t i = 0; i < n; i++) {
+        float v = shared[i] + (hot[i] - snap[i]);
+        shared[i] = v;
+        hot[i] = v;
+        snap[i] = v;
+    }
 }
 
 /* the output layers for input vector l1 and target word: update their weights, accumulate
  * the input's gradient step into neu1e */
 static inline void output_step(shared_t *sh, const float *l1, int32_t word, float alpha, float *neu1e,
-                               uint64_t *rng) {
+                               uint64_t *rng, float *hot) {
     const int64_t D = sh->D;
     if (sh->hs) {
         const int32_t len = sh->lengths[word];
@@ -115,13 +147,13 @@ static inline void output_step(shared_t *sh, const float *l1, int32_t word, floa
         float fs[64];
         for (int32_t d0 = 0; d0 < len; d0 += 64) {
             const int32_t d1 = d0 + 64 < len ? d0 + 64 : len;
-            for (int32_t d = d0; d < d1; d++) fs[d - d0] = dot(l1, sh->syn1 + (int64_t)pts[d] * D, D);
+            for (int32_t d = d0; d < d1; d++) fs[d - d0] = dot(l1, syn1_row(sh, hot, pts[d]), D);
             for (int32_t d = d0; d < d1; d++) {
                 float f = fs[d - d0];
                 if (f <= -MAX_EXP || f >= MAX_EXP) continue;
                 f = sh->exp_table[(int)((f + MAX_EXP) * (EXP_TABLE_SIZE / MAX_EXP / 2))];
                 float g = (1.0f - (float)cds[d] - f) * alpha;
-                update_pair(g, l1, sh->syn1 + (int64_t)pts[d] * D, neu1e, D);
+                update_pair(g, l1, syn1_row(sh, hot, pts[d]), neu1e, D);
             }
         }
     }
@@ -164,6 +196,13 @@ static void *run_job(void *arg) {
     int32_t *sen = (int32_t *)malloc(sizeof(int32_t) * sh->maxlen);
     float *neu1 = (float *)malloc(sizeof(float) * D);
     float *neu1e = (float *)malloc(sizeof(float) * D);
+    float *hot = NULL, *snap = NULL; /* this thread's copy of the hot rows, and their values at the last sync */
+    if (sh->hot_n > 0) {
+        hot = (float *)malloc(sizeof(float) * sh->hot_n * D);
+        snap = (float *)malloc(sizeof(float) * sh->hot_n * D);
+        memcpy(hot, sh->syn1 + sh->hot_lo * D, sizeof(float) * sh->hot_n * D);
+        memcpy(snap, hot, sizeof(float) * sh->hot_n * D);
+    }
     float alpha = sh->alpha0;
     uint64_t rng = job->rng; /* thread-local in the hot loop (no false sharing between jobs) */
     int64_t effective = 0, pairs = 0;
@@ -197,7 +236,7 @@ static void *run_job(void *arg) {
                     int64_t nc = c + 1 == pos ? c + 2 : c + 1; /* the next input row: fetch it now */
                     if (nc <= hi) prefetch_row(sh->syn0 + (int64_t)sen[nc] * D, D);
                     memset(neu1e, 0, sizeof(float) * D);
-                    output_step(sh, l1, word, alpha, neu1e, &rng);
+                    output_step(sh, l1, word, alpha, neu1e, &rng, hot);
                     axpy(1.0f, neu1e, l1, D);
                     pairs++;
                 }
@@ -213,7 +252,7 @@ static void *run_job(void *arg) {
                 if (sh->cbow_mean)
                     for (int64_t i = 0; i < D; i++) neu1[i] *= inv;
                 memset(neu1e, 0, sizeof(float) * D);
-                output_step(sh, neu1, word, alpha, neu1e, &rng);
+                output_step(sh, neu1, word, alpha, neu1e, &rng, hot);
                 if (!sh->cbow_mean)
                     for (int64_t i = 0; i < D; i++) neu1e[i] *= inv;
                 for (int64_t c = lo; c <= hi; c++)
@@ -221,6 +260,7 @@ static void *run_job(void *arg) {
                 pairs += cw;
             }
         }
+        if (hot) sync_hot(sh, hot, snap);
         __atomic_fetch_add(&sh->progress, sh->sent_raw[s], __ATOMIC_RELAXED);
     }
     job->alpha_last = alpha;
@@ -230,11 +270,15 @@ static void *run_job(void *arg) {
     free(sen);
     free(neu1);
     free(neu1e);
+    free(hot);
+    free(snap);
     return NULL;
 }
 
 /* Train one epoch. Threads take sentences [0, S) in order, one at a time; thread t seeds its
- * generator with seeds[t] (non-zero). out[0] = tokens kept after subsampling, out[1] = (centre, context) pairs, out[2] = the last learning rate (as a
+ * generator with seeds[t] (non-zero). With hierarchical softmax and more than one thread, each
+ * thread keeps its own copy of the last min(hot, V - 1) rows of syn1, synced after each sentence
+ * (hot = 0: none). out[0] = tokens kept after subsampling, out[1] = (centre, context) pairs, out[2] = the last learning rate (as a
  * double). Returns 0, or -1 if a thread could not start (the epoch then ran on fewer threads). */
 int w2v_train_epoch(float *syn0, float *syn1, float *syn1neg, int64_t V, int64_t D,
                     const int32_t *ids, const int64_t *sent_off, const int64_t *sent_raw, int64_t S,
@@ -242,8 +286,8 @@ int w2v_train_epoch(float *syn0, float *syn1, float *syn1neg, int64_t V, int64_t
                     const int32_t *lengths, int32_t depth, const float *alias_prob,
                     const int32_t *alias_idx, int32_t sg, int32_t hs, int32_t negative,
                     int32_t window, int32_t cbow_mean, float alpha0, float min_alpha,
-                    int64_t done_before, int64_t total, int32_t n_threads, const uint64_t *seeds,
-                    double *out) {
+                    int64_t done_before, int64_t total, int32_t n_threads, int32_t hot,
+                    const uint64_t *seeds, double *out) {
     shared_t *sh = (shared_t *)calloc(1, sizeof(shared_t));
     sh->syn0 = syn0; sh->syn1 = syn1; sh->syn1neg = syn1neg; sh->V = V; sh->D = D;
     sh->ids = ids; sh->sent_off = sent_off; sh->sent_raw = sent_raw; sh->keep_prob = keep_prob;
@@ -257,6 +301,11 @@ int w2v_train_epoch(float *syn0, float *syn1, float *syn1neg, int64_t V, int64_t
         sh->exp_table[i] = e / (e + 1.0f);
     }
     if (n_threads < 1) n_threads = 1;
+    {   /* inner nodes: rows 0 .. V - 2 (one row for a one-word vocabulary), the root last */
+        const int64_t inner = V > 1 ? V - 1 : 1;
+        sh->hot_n = (hs && n_threads > 1 && hot > 0) ? (hot < inner ? hot : inner) : 0;
+        sh->hot_lo = sh->hot_n > 0 ? inner - sh->hot_n : inner;
+    }
     job_t *jobs = (job_t *)calloc(n_threads, sizeof(job_t));
     pthread_t *th = (pthread_t *)calloc(n_threads, sizeof(pthread_t));
     int *started = (int *)calloc(n_threads, sizeof(int));
