@@ -56,7 +56,7 @@ def test_another_job_on_the_machine_is_counted_and_this_jobs_own_children_are_no
 def test_the_record_says_alone_only_when_every_sample_counted_none():
     def rec(samples):
         it = iter(samples)
-        nb = N.Neighbours(count=lambda: next(it))
+        nb = N.Neighbours(count=lambda: next(it), load=None)    # the count alone (the load: below)
         for _ in samples:
             nb.sample()
         return nb.record(threads=2, cores_held=16)
@@ -66,6 +66,66 @@ def test_the_record_says_alone_only_when_every_sample_counted_none():
     assert rec([0, 2, 0])["alone"] is False and rec([0, 2, 0])["max"] == 2
     assert rec([0, None])["alone"] is None          # a sample that could not be taken: it does not say
     assert rec([])["alone"] is None
+
+
+def _load(wall, busy, own):
+    return N.LoadSample(wall, busy, own)
+
+
+def test_the_other_load_is_the_machines_busy_time_less_this_jobs_per_second_merging_short_intervals():
+    # 2 s of wall: the machine busy 3 CPU-s, this job 1 -> 1 other core; then 1 s with only this job busy
+    s = [_load(0, 0, 0), _load(2, 3, 1), _load(3, 4, 2)]
+    assert N.other_load(s) == [1.0, 0.0]
+    # intervals under 0.5 s merge with the next: 0.2 + 0.4 s -> one of 0.6 s; the short tail joins the last
+    s = [_load(0, 0, 0), _load(0.2, 0.2, 0.0), _load(0.6, 0.6, 0.0), _load(0.7, 0.7, 0.0)]
+    assert N.other_load(s) == [1.0]
+    s = [_load(0, 0, 0), _load(1, 0.5, 0), _load(1.1, 0.6, 0.1)]   # [0, 1] then a 0.1 s tail: [0, 1.1]
+    assert N.other_load(s) == [round(0.5 / 1.1, 3)]
+    assert N.other_load([_load(0, 0, 0), _load(1, 0.5, 0.9)]) == [0.0]   # never below 0 (tick rounding)
+    assert N.other_load([_load(0, 0, 0)]) is None and N.other_load([_load(0, 0, 0), None]) is None
+
+
+def test_alone_needs_no_other_job_and_no_other_load():
+    def rec(counts, loads):
+        c, ld = iter(counts), iter(loads)
+        nb = N.Neighbours(count=lambda: next(c), load=lambda: next(ld))
+        for _ in counts:
+            nb.sample()
+        return nb.record(threads=2, cores_held=2)
+
+    quiet = [_load(0, 0, 0), _load(1, 2.1, 2.0), _load(2, 4.2, 4.0)]       # 0.1 of a core beside: alone
+    busy = [_load(0, 0, 0), _load(1, 2.1, 2.0), _load(2, 5.0, 4.0)]        # a second interval with 0.9
+    r = rec([0, 0, 0], quiet)
+    assert r["alone"] is True and r["other_cores"] == [0.1, 0.1] and r["other_cores_max"] == 0.1
+    r = rec([0, 0, 0], busy)
+    assert r["alone"] is False and r["other_cores_max"] == 0.9     # no other rnnbench job, but a program's load
+    assert rec([0, 1, 0], quiet)["alone"] is False
+    assert rec([0, 0, 0], [quiet[0], None, quiet[2]])["alone"] is None    # a load that could not be read
+
+
+def test_another_programs_cpu_is_other_load_and_this_jobs_own_is_not():
+    """A busy loop in another process (not an rnnbench job: the count cannot see it) shows as about a core
+    of other load; the same loop in this process does not."""
+    nb = N.Neighbours()
+    spin = subprocess.Popen([sys.executable, "-c", "import time\nt = time.time()\nwhile time.time() - t < 30: pass"])
+    try:
+        time.sleep(0.3)
+        nb.sample()
+        time.sleep(1.5)
+        nb.sample()
+    finally:
+        spin.kill()
+    r = nb.record()
+    assert r["other_cores_max"] >= 0.6 and r["alone"] is False, r
+    # this process' own CPU is its own: spinning here raises `own` with the machine's busy time, so it
+    # cancels out of the other load (at least half a core: the machine may be shared)
+    a = N.load_sample()
+    t = time.time()
+    while time.time() - t < 1.5:
+        pass
+    b = N.load_sample()
+    assert b.own - a.own >= 0.5 * (b.wall - a.wall), (a, b)
+    assert b.busy - a.busy >= (b.own - a.own) - 0.05, (a, b)
 
 
 def test_the_step_time_job_records_its_neighbours_and_threads(tmp_path):
@@ -83,7 +143,8 @@ def test_the_step_time_job_records_its_neighbours_and_threads(tmp_path):
     nb = r["neighbours"]
     assert len(nb["samples"]) == 1 + 4                # before the batches, after each (warm-up included)
     assert nb["threads"] == 1 and nb["cores_held"] == 2
-    assert nb["alone"] == (max(nb["samples"]) == 0)
+    assert nb["other_cores"] and nb["other_cores_max"] == max(nb["other_cores"])
+    assert nb["alone"] == (max(nb["samples"]) == 0 and nb["other_cores_max"] <= N.OTHER_CORES_ALONE)
     rows = E.runs_frame([r])
     assert set(rows["alone"]) == {nb["alone"]}
 
@@ -151,6 +212,7 @@ def test_a_word2vec_training_record_says_what_ran_beside_it(tmp_path):
               device="cpu", save_vectors=False, log=lambda m: None)
     nb = rec["neighbours"]
     assert len(nb["samples"]) == 2 and nb["threads"] == 1      # as training starts and as it ends
-    assert nb["alone"] == (max(nb["samples"]) == 0)
+    assert nb["other_cores"] and len(nb["other_cores"]) == 1  # one interval: the training
+    assert nb["alone"] == (max(nb["samples"]) == 0 and nb["other_cores_max"] <= N.OTHER_CORES_ALONE)
     row = E.runs_frame([{**rec, "_path": str(tmp_path / "out" / "metrics.json")}]).iloc[0]
     assert row["alone"] == nb["alone"]

@@ -17,8 +17,9 @@ A verdict goes through, in order:
    produce by itself stands only if the claim's positive control succeeded; otherwise
    *undecided (budget)*, with the source's budget;
 5. the timing gate, for claims whose statistic is a timing (the register's ``timing``): the verdict
-   stands only if every run it reads says, in its record, that no other job ran beside it
-   (:mod:`rnnbench.word2vec.neighbours`); otherwise *undecided*.
+   stands only if every run it reads says, in its record, that no other job ran beside it and no other
+   program kept more than a quarter of a core busy (:mod:`rnnbench.word2vec.neighbours`); otherwise
+   *undecided*.
 
 A decided verdict whose interval ends within a tenth of its width of the boundary is marked
 ``near_boundary``.
@@ -35,6 +36,7 @@ from ..records import aggregation_main, read_records, write_csv
 from . import stats
 from .register import REGISTER, Claim
 from .rules import Outcome, fmt
+from ..word2vec.neighbours import OTHER_CORES_ALONE
 from .runs import ran_alone, runs_frame, select
 
 VERDICTS = ("supported", "contradicted", "undecided", "not run")
@@ -147,11 +149,13 @@ def _timing_gate(row: dict[str, Any], claim: Claim, runs: pd.DataFrame) -> None:
     alone = ran_alone(g)
     said = int(g["alone"].notna().sum()) if "alone" in g else 0
     if bool(alone.all()) and len(g):
-        row["evidence"] += f"; timed alone: no other job beside any of the {len(g)} timings"
+        row["evidence"] += (f"; timed alone: no other job, and under {OTHER_CORES_ALONE:g} of a core of other "
+                            f"programs' load, beside any of the {len(g)} timings")
         return
     beside = said - int(alone.sum())
     row["why"] = (f"would be {row['verdict']}, but its timings were not all taken alone ({_TIMED[claim.timing]}): "
-                  f"{beside} of {len(g)} record other jobs beside them, {len(g) - said} do not say; a timing "
+                  f"{beside} of {len(g)} record other jobs or other programs' load beside them, {len(g) - said} "
+                  "do not say; a timing "
                   "depends on its neighbours; rerun them with nothing beside them (snakemake --cores N --jobs 1)")
     row["verdict"] = "undecided"
 
