@@ -234,6 +234,11 @@ def _alone(r: Mapping[str, Any]) -> bool | None:
     return None if v is None else bool(v)
 
 
+def _other_cores(r: Mapping[str, Any]) -> float:
+    """The most cores other programs kept busy in any interval of the run's timings (nan: not measured)."""
+    return _as_float((r.get("neighbours") or {}).get("other_cores_max"))
+
+
 def ran_alone(g: pd.DataFrame) -> pd.Series:
     """Per run: its record says it ran alone (``alone`` True; read back from a CSV as 'True' too)."""
     if "alone" not in g:
@@ -255,7 +260,7 @@ def word2vec_rows(r: Mapping[str, Any]) -> list[dict[str, Any]]:
         base = {"family": "word2vec", "grid": None, "kind": "step_cost", "impl": r.get("impl"), "arch": r.get("arch"),
                 "seed": r.get("seed"), "status": r.get("status"), "source": r.get("corpus"),
                 "corpus_tokens": r.get("corpus_tokens"), "vocab_size": r.get("vocab_size"),
-                "sample": _as_float(params.get("sample")), "alone": _alone(r)}
+                "sample": _as_float(params.get("sample")), "alone": _alone(r), "other_cores": _other_cores(r)}
         return [{**base, "run_id": f"{r['run_id']}/batch{b['batch']}/{loss}", "loss": loss, "batch": b["batch"],
                  "pairs": b["pairs"], "step_seconds": _as_float(secs), "theory_ratio": theory.get(loss, float("nan"))}
                 for b in r.get("batches") or [] for loss, secs in b["seconds"].items()]
@@ -278,6 +283,7 @@ def word2vec_row(r: Mapping[str, Any]) -> dict[str, Any]:
             "corpus_part": "prefix" if r.get("corpus_prefix_tokens") else "whole",
             "words_per_second": _as_float(r.get("words_per_second")),
             "alone": _alone(r),   # no other job beside its timing (the record's neighbours)
+            "other_cores": _other_cores(r),   # other programs' load beside it, in cores (the same record)
             # the words actually trained on (after subsampling) per second: the cost of a trained word
             "kept_words_per_second": kept / secs if secs > 0 else float("nan"),
             "analogy_total_pct": _as_float((a.get("total") or {}).get("accuracy_pct")),
