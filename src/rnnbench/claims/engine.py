@@ -33,10 +33,10 @@ from typing import Any
 import pandas as pd
 
 from ..records import aggregation_main, read_records, write_csv
+from ..word2vec.neighbours import OTHER_CORES_ALONE
 from . import stats
 from .register import REGISTER, Claim
 from .rules import Outcome, fmt
-from ..word2vec.neighbours import OTHER_CORES_ALONE
 from .runs import ran_alone, runs_frame, select
 
 VERDICTS = ("supported", "contradicted", "undecided", "not run")

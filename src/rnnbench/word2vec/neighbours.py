@@ -102,20 +102,17 @@ def other_load(samples: list[LoadSample | None], min_interval: float = MIN_INTER
     sample is missing or there are fewer than two."""
     if len(samples) < 2 or any(s is None for s in samples):
         return None
-    out: list[float] = []
-    start = samples[0]
-    last_emitted: LoadSample | None = None
+    bounds = [samples[0]]           # interval ends: each at least min_interval after the one before
     for s in samples[1:]:
-        if s.wall - start.wall >= min_interval:
-            out.append(max(0.0, ((s.busy - start.busy) - (s.own - start.own)) / (s.wall - start.wall)))
-            last_emitted, start = start, s
-    end = samples[-1]
-    if end is not start:          # a short tail: merge it into the last interval (or it is the only one)
-        first = last_emitted if last_emitted is not None else start
-        if out:
-            out.pop()
-        wall = end.wall - first.wall
-        out.append(max(0.0, ((end.busy - first.busy) - (end.own - first.own)) / wall) if wall > 0 else 0.0)
+        if s.wall - bounds[-1].wall >= min_interval:
+            bounds.append(s)
+    if bounds[-1] is not samples[-1]:   # a short tail joins the last interval, or is the only one
+        if len(bounds) > 1:
+            bounds[-1] = samples[-1]
+        else:
+            bounds.append(samples[-1])
+    out = [max(0.0, ((b.busy - a.busy) - (b.own - a.own)) / (b.wall - a.wall)) if b.wall > a.wall else 0.0
+           for a, b in zip(bounds, bounds[1:])]
     return [round(x, 3) for x in out]
 
 
