@@ -175,3 +175,39 @@ def test_an_early_stopping_member_stops_alone():
     for k, seed in enumerate(SEEDS):
         model, one = alone(spec, datas[k], seed, **kw)
         assert_same_run(one, grouped[k], predictions(model, datas[k]), predictions(members.member_model(k), datas[k]))
+
+
+@pytest.mark.parametrize("path", ["stacked", "loop"])
+def test_a_stopped_member_costs_nothing_on_the_loop_path(path):
+    """After member 1 stops early, the loop path runs members 0 and 2 only (training and
+    validation); the stacked path computes all three. Either way each member is its seed alone,
+    and a member's training seconds are its share of the epochs it trained."""
+    data = toy(n=320)
+    noise = toy(n=320)
+    noise.y_train = np.random.default_rng(5).integers(0, 2, size=320)
+    noise.y_val = np.random.default_rng(6).integers(0, 2, size=64)
+    datas = [data, noise, data]
+    spec = ModelSpec(cell="lstm", input_size=3, hidden=8, output_size=2, kernel="torch")
+    kw = dict(epochs=8, patience=2, lr=0.01)
+    members = build_members(spec, SEEDS, CPU, path=path)
+    calls = [0, 0, 0]
+    inner = members._member_forward
+
+    def counted(k, *args):
+        calls[k] += 1
+        return inner(k, *args)
+
+    members._member_forward = counted
+    grouped = fit_members(members, datas, [cfg(s, **kw) for s in SEEDS], CPU, log=lambda s: None)
+    epochs = [len(g.history) for g in grouped]
+    assert epochs[1] < max(epochs[0], epochs[2]), epochs
+    if path == "loop":
+        # 10 batches of 32 and one validation chunk per epoch trained; the test evaluations at the end
+        per_epoch, at_end = 10 + 1, calls[1] - 11 * epochs[1]
+        assert [calls[k] - per_epoch * epochs[k] for k in range(3)] == [at_end] * 3, (calls, epochs)
+    else:
+        assert calls == [0, 0, 0]
+    for k, seed in enumerate(SEEDS):
+        model, one = alone(spec, datas[k], seed, **kw)
+        assert_same_run(one, grouped[k], predictions(model, datas[k]), predictions(members.member_model(k), datas[k]))
+    assert grouped[1].seconds < grouped[0].seconds or epochs[0] == epochs[1]

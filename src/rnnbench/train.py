@@ -262,7 +262,7 @@ def _run_batched(spec, specs, datas, mspec, cfgs, data_path, outdir: Path, devic
     results = fit_members(members, datas, cfgs, device, log=log.info, checkpoint=ckpt)
     kernel = members.kernel_record()   # the members' path, and per shape what ran and why
     group = {"id": spec["group_id"], "seeds": list(spec["seeds"]), "batched": True,
-             "train_seconds": results[0].seconds * len(specs)}
+             "train_seconds": sum(r.seconds for r in results)}
     wall = time.perf_counter() - t0
     records = []
     for k, (s, result) in enumerate(zip(specs, results)):

@@ -223,13 +223,23 @@ class Members(nn.Module):
             self.generators[k].set_state(torch.get_rng_state())
             torch.set_rng_state(saved)
 
-    def forward(self, x: Tensor, lengths: Optional[Tensor] = None) -> Tensor:
-        """x: (S, B, T, F) floats or (S, B, T) ids; lengths (S, B) -> logits (S, B, out) or (S, B, T, out)."""
+    def forward(self, x: Tensor, lengths: Optional[Tensor] = None, active: Optional[list[bool]] = None) -> Tensor:
+        """x: (S, B, T, F) floats or (S, B, T) ids; lengths (S, B) -> logits (S, B, out) or (S, B, T, out).
+
+        ``active``: the members whose outputs the caller reads. The loop path runs those only and
+        gives the others zeros without a graph — a member that stopped early or diverged costs
+        nothing while the rest train on (its loss is masked out, so its gradient was zero anyway).
+        The stacked path computes every member: one batched matmul, whoever reads it."""
         if x.shape[0] != self.size:
             raise ValueError(f"input has {x.shape[0]} members, the model {self.size}")
         if self.run_path() == "loop":
-            return torch.stack([self._member_forward(k, x[k], None if lengths is None else lengths[k])
-                                for k in range(self.size)])
+            run = [True] * self.size if active is None else list(active)
+            if len(run) != self.size or not any(run):
+                raise ValueError(f"active must name {self.size} members, at least one of them active; got {active}")
+            outs = {k: self._member_forward(k, x[k], None if lengths is None else lengths[k])
+                    for k in range(self.size) if run[k]}
+            idle = torch.zeros_like(next(iter(outs.values())))
+            return torch.stack([outs[k] if run[k] else idle for k in range(self.size)])
         h = self._embed(x)
         for i in range(self.spec.layers):
             h = self._layer(i, h)
@@ -308,5 +318,5 @@ class OneMember(nn.Module):
     def set_mask_states(self, states: list[Tensor]) -> None:
         torch.set_rng_state(states[0])
 
-    def forward(self, x: Tensor, lengths: Optional[Tensor] = None) -> Tensor:
+    def forward(self, x: Tensor, lengths: Optional[Tensor] = None, active: Optional[list[bool]] = None) -> Tensor:
         return (self.model(x[0]) if lengths is None else self.model(x[0], lengths[0])).unsqueeze(0)

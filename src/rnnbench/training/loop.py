@@ -85,8 +85,10 @@ def _chunk(t: dict, name: str, split: str, i: int, j: int, s: int) -> torch.Tens
 
 # ---------------------------------------------------------------- evaluation
 @torch.no_grad()
-def evaluate_members(model, kind: str, t: dict, split: str, chunk: int = EVAL_CHUNK) -> list[dict[str, float]]:
-    """Loss and the task's metric (accuracy / mse / nll) of each member on a whole split."""
+def evaluate_members(model, kind: str, t: dict, split: str, chunk: int = EVAL_CHUNK,
+                     active: list[bool] | None = None) -> list[dict[str, float]]:
+    """Loss and the task's metric (accuracy / mse / nll) of each member on a whole split; with
+    ``active``, the others' numbers are meaningless (the loop path skips them: Members.forward)."""
     model.eval()
     s = model.size
     if model.stacked:
@@ -97,7 +99,7 @@ def evaluate_members(model, kind: str, t: dict, split: str, chunk: int = EVAL_CH
     correct = torch.zeros(s, dtype=torch.float64)
     for i in range(0, n, chunk):
         xb, yb, lb = (_chunk(t, k, split, i, i + chunk, s) for k in ("x", "y", "l"))
-        logits = model(xb, lb)
+        logits = model(xb, lb, active)
         loss, w = summed_losses(kind, logits, yb, lb)
         total += loss.double().cpu()
         weight += w.double().cpu()
@@ -232,6 +234,7 @@ class _Group:
     active: list[bool]                # still training: not diverged, not stopped early
     epoch: int = 0                    # the last finished epoch
     gnorms: list[list[float]] = field(default_factory=list)
+    shares: list[float] = field(default_factory=list)   # each member's share of the training seconds
 
     @property
     def size(self) -> int:
@@ -263,7 +266,7 @@ def _train_epoch(g: _Group, t: dict, kind: str, cfg: RunSpec, epoch: int, device
             loss_sum[0] += chunk_loss
             seen[0] += chunk_steps
             continue
-        logits = model(xb, lb)
+        logits = model(xb, lb, g.active)   # stopped and diverged members: skipped on the loop path
         data_loss = member_losses(kind, logits, yb, lb)
         loss = data_loss + _member_l2(model, l2)
         finite = torch.isfinite(loss).tolist()
@@ -305,7 +308,7 @@ def _record_epoch(g: _Group, t: dict, kind: str, metric: str, epoch: int, sums, 
     """Validate the members that trained this epoch and append each one's history row; keep the
     best validation epoch's weights; a member that diverged this epoch gets its last row."""
     loss_sum, seen, correct = sums
-    val = evaluate_members(g.model, kind, t, "val") if any(g.active) else None
+    val = evaluate_members(g.model, kind, t, "val", active=g.active) if any(g.active) else None
     for k in range(g.size):
         if not trained[k]:
             continue
@@ -409,19 +412,22 @@ def fit_members(model, datas: list[TaskData], cfgs: list[dict[str, Any]], device
     if checkpoint is not None and Path(checkpoint).exists():
         _resume(g, Path(checkpoint), device, log)
 
-    t0 = time.perf_counter()
+    g.shares = [0.0] * model.size
     for epoch in range(g.epoch + 1, int(cfg.epochs) + 1):
         if not any(g.active):
             break
         e0, trained = time.perf_counter(), list(g.active)
         sums = _train_epoch(g, t, kind, cfg, epoch, device)
         _record_epoch(g, t, kind, metric, epoch, sums, time.perf_counter() - e0, trained, log)
+        # the epoch's time, split among the members that trained in it (the loop path ran only them)
+        dt = time.perf_counter() - e0
+        for k in range(g.size):
+            g.shares[k] += dt / sum(trained) if trained[k] else 0.0
         g.epoch = epoch
         if checkpoint is not None and every and epoch % every == 0:
             _save_checkpoint(g, Path(checkpoint))
         _early_stop(g, epoch, cfg.patience, log)
-    seconds = time.perf_counter() - t0
-    return _results(g, t, kind, metric, seconds)
+    return _results(g, t, kind, metric)
 
 
 def _group_config(cfgs: list[dict[str, Any]], size: int, datas: list[TaskData]) -> dict[str, Any]:
@@ -446,7 +452,7 @@ def _group_config(cfgs: list[dict[str, Any]], size: int, datas: list[TaskData]) 
     return cfgs[0]
 
 
-def _results(g: _Group, t: dict, kind: str, metric: str, seconds: float) -> list[RunResult]:
+def _results(g: _Group, t: dict, kind: str, metric: str) -> list[RunResult]:
     """Each member's record: the test metrics of its final weights (the last step it trained) and
     of its best epoch's, the eval-mode training accuracy, throughput."""
     model = g.model
@@ -464,7 +470,6 @@ def _results(g: _Group, t: dict, kind: str, metric: str, seconds: float) -> list
         for k in range(g.size):
             model.load_member_state(k, current[k])
     n = t["x_train"].shape[0 if t["shared"] else 1]
-    share = seconds / g.size    # a member's share of the group's training time: comparable with a run alone
     out = []
     for k in range(g.size):
         shown = {"test": final_test}
@@ -483,6 +488,6 @@ def _results(g: _Group, t: dict, kind: str, metric: str, seconds: float) -> list
             more_final=(lambda k=k: {f"train_eval_{metric}": train_eval[k][metric]}) if train_eval else None)
         tr = g.trackers[k]
         out.append(RunResult(history=g.histories[k], status=tr.status, diverged_epoch=tr.diverged_epoch,
-                             cause=tr.cause, final=final, best=best, path=model.path, seconds=share,
-                             extra=throughput(g.histories[k], n, share)))
+                             cause=tr.cause, final=final, best=best, path=model.path, seconds=g.shares[k],
+                             extra=throughput(g.histories[k], n, g.shares[k])))
     return out
