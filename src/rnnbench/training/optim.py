@@ -22,13 +22,13 @@ import torch
 from torch import Tensor
 
 
-def _member_mask(active: Optional[Tensor], p: Tensor, stacked: bool) -> Optional[Tensor]:
-    """(S, 1, ..., 1) 0/1 mask broadcasting over a stacked parameter; None when every member trains."""
+def _idle_members(active: Optional[Tensor], stacked: bool) -> Optional[Tensor]:
+    """The indices of the members not training (dim 0 of a stacked parameter); None when all train."""
     if active is None or bool(active.all()):
         return None
     if not stacked:
         raise ValueError("a per-member mask needs stacked parameters (member dim 0)")
-    return active.to(p.dtype).view(-1, *([1] * (p.dim() - 1)))
+    return (~active.bool()).nonzero().flatten().to("cpu")
 
 
 class _Optimizer:
@@ -58,13 +58,20 @@ class _Optimizer:
         for p, st in zip(self.params, self.state):
             if p.grad is None:
                 continue
-            grad = p.grad
-            mask = _member_mask(active, p, self.stacked)
-            if mask is not None:     # a stopped member's gradient may be nan: it must not enter the state
-                grad = torch.where(mask.bool(), grad, torch.zeros((), dtype=grad.dtype, device=grad.device))
-            self._update(p, grad, st, mask)
+            idle = _idle_members(active, self.stacked)
+            if idle is None:
+                self._update(p, p.grad, st)
+                continue
+            # a stopped member's gradient may be nan: zeroed, it never enters the state, and its
+            # weights are put back after the update (in place on its slices: a masked copy of
+            # IMDb's (9, 20000, 100) embedding and its gradient cost more than the update itself)
+            with torch.no_grad():
+                p.grad[idle] = 0.0
+                kept = p[idle].clone()
+                self._update(p, p.grad, st)
+                p[idle] = kept
 
-    def _update(self, p: Tensor, grad: Tensor, st: dict, mask: Optional[Tensor]) -> None:
+    def _update(self, p: Tensor, grad: Tensor, st: dict) -> None:
         raise NotImplementedError
 
     def state_dict(self) -> dict:
@@ -83,7 +90,7 @@ class Adam(_Optimizer):
         self.beta1, self.beta2 = float(betas[0]), float(betas[1])
         self.eps = float(eps)
 
-    def _update(self, p, grad, st, mask) -> None:
+    def _update(self, p, grad, st) -> None:
         if not st:
             st["exp_avg"] = torch.zeros_like(p)
             st["exp_avg_sq"] = torch.zeros_like(p)
@@ -92,9 +99,9 @@ class Adam(_Optimizer):
         exp_avg_sq.mul_(self.beta2).addcmul_(grad, grad, value=1 - self.beta2)
         step_size = self.lr / (1 - self.beta1 ** self.steps)
         bias_correction2_sqrt = (1 - self.beta2 ** self.steps) ** 0.5
-        denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(self.eps)
+        denom = exp_avg_sq.sqrt().div_(bias_correction2_sqrt).add_(self.eps)
         with torch.no_grad():
-            p.addcdiv_(exp_avg if mask is None else exp_avg * mask, denom, value=-step_size)
+            p.addcdiv_(exp_avg, denom, value=-step_size)
 
 
 class RMSprop(_Optimizer):
@@ -104,22 +111,22 @@ class RMSprop(_Optimizer):
         super().__init__(params, lr, stacked)
         self.alpha, self.eps = float(alpha), float(eps)
 
-    def _update(self, p, grad, st, mask) -> None:
+    def _update(self, p, grad, st) -> None:
         if not st:
             st["square_avg"] = torch.zeros_like(p)
         square_avg = st["square_avg"]
         square_avg.mul_(self.alpha).addcmul_(grad, grad, value=1 - self.alpha)
         avg = square_avg.sqrt().add_(self.eps)
         with torch.no_grad():
-            p.addcdiv_(grad if mask is None else grad * mask, avg, value=-self.lr)
+            p.addcdiv_(grad, avg, value=-self.lr)
 
 
 class SGD(_Optimizer):
     """Plain SGD (no momentum)."""
 
-    def _update(self, p, grad, st, mask) -> None:
+    def _update(self, p, grad, st) -> None:
         with torch.no_grad():
-            p.add_(grad if mask is None else grad * mask, alpha=-self.lr)
+            p.add_(grad, alpha=-self.lr)
 
 
 def make_optimizer(name: str, params, lr: float, stacked: bool = False) -> _Optimizer:
