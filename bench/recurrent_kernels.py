@@ -3,6 +3,7 @@ each experiment family trains (HAR, music, names, IMDb), in one process, taking 
 
     python bench/recurrent_kernels.py [--threads 2] [--repeats 7] [--march native,x86-64-v3] [--cases har]
     python bench/recurrent_kernels.py --isa-table [--threads 2]      # the README's x86-64-v4/v3/v2 table
+    python bench/recurrent_kernels.py --hoist [--threads 1]          # input side per step or as GEMMs
 
 Prints the machine (CPU model, its vector extensions, torch's CPU capability), the -march of each
 kernel build, the median milliseconds of each path and the ratio torch-layers / native (> 1:
@@ -117,6 +118,55 @@ def measure(threads: int, repeats: int, marches: list[str], cases: list[str]) ->
     return rows
 
 
+HOIST_SHAPES = [  # cell, B, T, F, H: IMDb's and the music tasks' widths around the rule's boundary
+    (cell, 128, 100, f, h) for cell in ("lstm", "gru") for h in (32, 64) for f in (16, 32, 48, 64, 100, 200)
+]
+
+
+def hoist_table(threads: int, repeats: int) -> None:
+    """The native layer alone, forward + backward, with its input side fused per step and hoisted
+    into GEMMs (native_rnn.hoists), taking turns; > 1: hoisting is faster. No input mask."""
+    import torch
+
+    from rnnbench import cbuild
+    from rnnbench.models import native_rnn
+    from rnnbench.models.seq import CELLS
+
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    print(machine_header(threads))
+    print(f"kernel -march={cbuild.march()}; current rule: hoist when F >= {native_rnn.HOIST_MIN_RATIO} H")
+    print("| cell | B | T | F | H | F/H | fused ms | hoisted ms | fused/hoisted |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    rule = native_rnn.HOIST_MIN_RATIO
+    try:
+        for cell, b, t, f, h in HOIST_SHAPES:
+            g = CELLS[cell][0]
+            x = torch.randn(b, t, f, requires_grad=True)
+            ws = [(torch.randn(g * h, f) / f ** 0.5).requires_grad_(), torch.zeros(g * h, requires_grad=True),
+                  (torch.randn(g * h, h) / h ** 0.5).requires_grad_(), torch.zeros(g * h, requires_grad=True)]
+
+            def step(ratio):
+                native_rnn.HOIST_MIN_RATIO = ratio
+                out, _ = native_rnn.layer(cell, x, *ws)
+                out.pow(2).mean().backward()
+
+            runs = {"fused": lambda: step(float("inf")), "hoisted": lambda: step(0.0)}
+            times = {k: [] for k in runs}
+            for fn in runs.values():
+                fn()
+            for _ in range(repeats):
+                for k, fn in runs.items():
+                    t0 = time.perf_counter()
+                    fn()
+                    times[k].append(time.perf_counter() - t0)
+            ms = {k: statistics.median(v) * 1e3 for k, v in times.items()}
+            print(f"| {cell} | {b} | {t} | {f} | {h} | {f / h:.2f} | {ms['fused']:.2f} | {ms['hoisted']:.2f} | "
+                  f"{ms['fused'] / ms['hoisted']:.2f} |", flush=True)
+    finally:
+        native_rnn.HOIST_MIN_RATIO = rule
+
+
 def isa_table(threads: int, repeats: int, cases: list[str]) -> None:
     """Two processes (torch's CPU capability is fixed at its import): v4 vs torch as it comes,
     then v3 and v2 vs torch held to AVX2; one markdown table."""
@@ -145,8 +195,12 @@ def main() -> None:
     p.add_argument("--march", default=None, help="comma-separated -march targets (default $RNNBENCH_MARCH or native)")
     p.add_argument("--cases", nargs="*", default=[], help="only the shapes whose names start with these")
     p.add_argument("--isa-table", action="store_true", help="x86-64-v4 / v3 / v2 builds, torch capped to AVX2 for v3 / v2")
+    p.add_argument("--hoist", action="store_true", help="the native layer with its input side fused per step "
+                   "against hoisted into GEMMs, for input widths around native_rnn.HOIST_MIN_RATIO")
     p.add_argument("--json", action="store_true", help=argparse.SUPPRESS)
     a = p.parse_args()
+    if a.hoist:
+        return hoist_table(a.threads, a.repeats)
     if a.isa_table:
         return isa_table(a.threads, a.repeats, a.cases)
     from rnnbench import cbuild

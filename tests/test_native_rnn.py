@@ -104,6 +104,43 @@ def test_layer_matches_step_loop_values_and_gradients(cell, hidden, masks):
 
 
 @pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("hidden", [16, 12])
+@pytest.mark.parametrize("hmask_kind", ["none", "sequence", "step"])
+def test_hoisted_input_side_matches_step_loop_values_and_gradients(cell, hidden, hmask_kind, monkeypatch):
+    """A wide input without an input mask: W_ih x_t + b_ih of all steps as one GEMM before the
+    kernel, dW_ih and dx as GEMMs after it: the step loop's values and gradients, with or without
+    a recurrent mask."""
+    monkeypatch.setattr(native_rnn, "HOIST_MIN_RATIO", 2.0)
+    torch.manual_seed(hash((cell, hidden, hmask_kind)) % 1000)
+    g = seq.CELLS[_cell(cell)[0]][0]
+    b, t, f = 11, 6, 2 * hidden + 3
+    assert native_rnn.hoists(None, f, hidden) and not native_rnn.hoists(torch.ones(b, 1, f), f, hidden)
+    x = torch.randn(b, t, f, requires_grad=True)
+    w_ih = (torch.randn(g * hidden, f) * 0.3 / f ** 0.5).requires_grad_()
+    b_ih = (torch.randn(g * hidden) * 0.1).requires_grad_()
+    w_hh = (torch.randn(g * hidden, hidden) * 0.5 / hidden ** 0.5).requires_grad_()
+    b_hh = (torch.randn(g * hidden) * 0.1).requires_grad_()
+    steps = (t,) if hmask_kind == "step" else ()
+    hmask = None if hmask_kind == "none" else (torch.rand(b, *steps, g, hidden) > 0.3).float() / 0.7
+    params = [x, w_ih, b_ih, w_hh, b_hh]
+    out, last = _layer(cell, x, w_ih, b_ih, w_hh, b_hh, None, hmask)
+    ref = _reference(cell, x, w_ih, b_ih, w_hh, b_hh, None, hmask)
+    assert _rel(out, ref) < 1e-5
+    torch.testing.assert_close(last, out[:, -1])
+    dout, dlast = torch.randn_like(out), torch.randn_like(last)
+    got = torch.autograd.grad((out * dout).sum() + (last * dlast).sum(), params)
+    want = torch.autograd.grad((ref * dout).sum() + (ref[:, -1] * dlast).sum(), params, retain_graph=True)
+    for name, a, w in zip(["x", "W_ih", "b_ih", "W_hh", "b_hh"], got, want):
+        assert a.shape == w.shape
+        assert _rel(a, w) < 2e-5, name
+    # a frozen input (an embedding that is not trained): no dx, the same weight gradients
+    out2, _ = _layer(cell, x.detach(), w_ih, b_ih, w_hh, b_hh, None, hmask)
+    got2 = torch.autograd.grad((out2 * dout).sum(), params[1:])
+    want2 = torch.autograd.grad((ref * dout).sum(), params[1:])
+    assert max(_rel(a, w) for a, w in zip(got2, want2)) < 2e-5
+
+
+@pytest.mark.parametrize("cell", CELLS)
 @pytest.mark.parametrize("dropout_masks", ["sequence", "step"])
 def test_model_native_equals_stepwise_in_training_with_dropout(cell, dropout_masks):
     """Whole model, 2 layers, Keras dropout + recurrent_dropout, masks per sequence or per step:

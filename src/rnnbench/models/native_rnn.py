@@ -34,15 +34,20 @@ from .._malloc import keep_heap
 # the kernel's cell codes, for the cells it computes
 CELL_CODES = {name: c.kernel_code for name, c in REGISTRY.items() if c.kernel_code is not None}
 GRU_RESET_BEFORE = 4   # the GRU with reset_after=False (the lecture's): recurrence.c's cell 4
+# input width / hidden units from which the input side is one GEMM (hoists()): forward + backward,
+# batch 128 x 100 steps, one thread, LSTM and GRU with H = 32 and 64 (bench/recurrent_kernels.py
+# --hoist, 2026-12-04, Intel Xeon): hoisted / fused at F = H 1.07-1.13x faster with the x86-64-v3
+# build (AVX2), 1.20-1.30x with AVX-512; at F = H/2 0.98-1.35x (a loss on one AVX2 shape), F = 3H 1.36-1.95x
+HOIST_MIN_RATIO = 1.0
 SOURCE = Path(__file__).with_name("kernels") / "recurrence.c"
 
 
 def _declare(lib: ctypes.CDLL) -> None:
     P, i64, i32 = ctypes.c_void_p, ctypes.c_int64, ctypes.c_int32
-    lib.rnn_forward.argtypes = [i32, i64, i64, i64, i64, i64, P, P, P, P, i32, P, P, P, i32, P, P, P, P, i32]
+    lib.rnn_forward.argtypes = [i32, i64, i64, i64, i64, i64, P, P, P, P, i32, P, P, P, i32, P, P, P, P, i32, P]
     lib.rnn_forward.restype = ctypes.c_int
     lib.rnn_backward.argtypes = [i32, i64, i64, i64, i64, i64, P, P, P, i32, P, P, i32,
-                                 P, P, P, P, P, P, P, P, P, P, i32]
+                                 P, P, P, P, P, P, P, P, P, P, i32, P]
     lib.rnn_backward.restype = ctypes.c_int
     lib.rnn_vector_width.restype = ctypes.c_int
     lib.rnn_row_block.restype = ctypes.c_int
@@ -92,9 +97,20 @@ def _unpad_rows(w: Tensor, g: int, h: int, hp: int) -> Tensor:
     return w if hp == h else w.reshape(g, hp, *w.shape[1:])[:, :h].reshape(g * h, *w.shape[1:])
 
 
+def hoists(xmask: Optional[Tensor], n_in: int, hidden: int) -> bool:
+    """Whether the layer computes its input side W_ih x_t + b_ih for all steps as one GEMM before
+    the kernel (see recurrence.c): without an input mask (a mask per gate or per step multiplies x
+    before the matmul) and with an input at least ``HOIST_MIN_RATIO`` times as wide as the layer:
+    there W_ih (G·H x F) crowds W_hh out of L1 and its per-step matmul is at least half of a step's
+    work, which one large GEMM does faster (bench/recurrent_kernels.py --hoist measures it)."""
+    return xmask is None and n_in >= HOIST_MIN_RATIO * hidden
+
+
 def _check(rc: int) -> None:
     if rc == 1:
         raise MemoryError("native recurrence: could not allocate its scratch memory")
+    if rc == 3:
+        raise ValueError("native recurrence: a hoisted input side takes no input and no input mask")
     if rc:
         raise RuntimeError(f"native recurrence failed (code {rc})")
 
@@ -119,15 +135,19 @@ class _Layer(torch.autograd.Function):
         xm = None if xmask is None else xmask.contiguous()
         mstep = int(any(m is not None and m.dim() == 4 for m in (xm, hm)))
         x = x.contiguous()
+        hoist = hoists(xm, Fin, H)
+        with torch.no_grad():   # hoisted: W_ih x_t + b_ih of every step in one GEMM, (B, T, G*Hp)
+            gx = torch.addmm(bx, x.reshape(B * T, Fin), wx.t()).view(B, T, G * Hp) if hoist else None
         wxT, whT = wx.t().contiguous(), wh.t().contiguous()
         out, last = x.new_empty(B, T, Hp), x.new_empty(B, Hp)
         need_grad = any(ctx.needs_input_grad[:5])
         cs = x.new_empty(B, T, Hp) if need_grad and code == CELL_CODES["lstm"] else None
         act = x.new_empty(B, T, 4 * Hp) if need_grad and code >= CELL_CODES["lstm"] else None   # LSTM, GRUs
-        _check(lib.rnn_forward(code, B, T, Fin, Hp, G, _p(x), _p(wxT), _p(bx), _p(xm),
+        src, n_in = (gx, 0) if hoist else (x, Fin)
+        _check(lib.rnn_forward(code, B, T, n_in, Hp, G, _p(src), _p(wxT), _p(bx), _p(xm),
                                1 if xm is None else xm.shape[-2], _p(whT), _p(bh), _p(hm), mstep, _p(out),
-                               _p(last), _p(cs), _p(act), threads))
-        ctx.meta = (code, threads, H, Hp, G, lib, mstep)   # the backward runs the same build
+                               _p(last), _p(cs), _p(act), threads, _p(gx)))
+        ctx.meta = (code, threads, H, Hp, G, lib, mstep, hoist)   # the backward runs the same build
         ctx.save_for_backward(x, wx, wh, xm, hm, out, cs, act)
         ctx.set_materialize_grads(False)
         if Hp != H:
@@ -137,19 +157,24 @@ class _Layer(torch.autograd.Function):
     @staticmethod
     @torch.autograd.function.once_differentiable
     def backward(ctx, dout, dlast):
-        code, threads, H, Hp, G, lib, mstep = ctx.meta
+        code, threads, H, Hp, G, lib, mstep, hoist = ctx.meta
         x, wx, wh, xm, hm, out, cs, act = ctx.saved_tensors
         B, T, Fin = x.shape
         pad = (lambda t: t) if Hp == H else (lambda t: F.pad(t, [0, Hp - H]))
         dout = None if dout is None else pad(dout).contiguous()
         dlast = None if dlast is None else pad(dlast).contiguous()
-        dx = torch.zeros_like(x) if ctx.needs_input_grad[0] else None
-        dwxT, dwhT = wx.new_zeros(Fin, G * Hp), wh.new_zeros(Hp, G * Hp)
+        dx = torch.zeros_like(x) if ctx.needs_input_grad[0] and not hoist else None
+        dgx = x.new_empty(B * T, G * Hp) if hoist else None
+        dwxT, dwhT = wx.new_zeros(0 if hoist else Fin, G * Hp), wh.new_zeros(Hp, G * Hp)
         dbx, dbh = wx.new_zeros(G * Hp), wx.new_zeros(G * Hp)
-        _check(lib.rnn_backward(code, B, T, Fin, Hp, G, _p(x), _p(wx), _p(xm), 1 if xm is None else xm.shape[-2],
-                                _p(wh), _p(hm), mstep, _p(out), _p(cs), _p(act), _p(dout), _p(dlast), _p(dx), _p(dwxT),
-                                _p(dbx), _p(dwhT), _p(dbh), threads))
+        _check(lib.rnn_backward(code, B, T, 0 if hoist else Fin, Hp, G, _p(x), _p(wx), _p(xm),
+                                1 if xm is None else xm.shape[-2], _p(wh), _p(hm), mstep, _p(out), _p(cs), _p(act),
+                                _p(dout), _p(dlast), _p(dx), _p(dwxT), _p(dbx), _p(dwhT), _p(dbh), threads, _p(dgx)))
         need = ctx.needs_input_grad
+        if hoist:   # the input side's gradients as GEMMs over all steps
+            x2 = x.reshape(B * T, Fin)
+            dwxT = torch.mm(x2.t(), dgx)                                            # (F, G*Hp)
+            dx = torch.mm(dgx, wx).view(B, T, Fin) if need[0] else None
         dw_ih = _unpad_rows(dwxT.t(), G, H, Hp) if need[1] else None
         dw_hh = _unpad_rows(dwhT.t()[:, :H], G, H, Hp) if need[3] else None
         db_ih = _unpad_rows(dbx, G, H, Hp) if need[2] else None

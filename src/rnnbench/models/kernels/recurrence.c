@@ -21,6 +21,12 @@
  * activations and accumulates the weight gradients per thread. Threads split the batch rows (pthreads, no OpenMP runtime). All float32, contiguous:
  * x B x T x F, out / cs B x T x H, act B x T x 4H. H must be a multiple of VL, which the caller learns
  * from rnn_vector_width() (it pads hidden units with zero weights, which keeps them exactly 0).
+ *
+ * Hoisted input side (gx): with a wide input and no input mask (IMDb's 100-wide embedding against
+ * 32 units) W_ih x_t is most of a step's work, and W_ih (4H x F) no longer fits in L1 beside W_hh.
+ * The caller then computes W_ih x_t + b_ih for all steps as one GEMM (B·T x F times F x 4H) and
+ * passes it as gx with F = 0; the backward hands dL/d(input side) back as dgx, and the caller's
+ * GEMMs give dW_ih and dx: the same sums in another order, so the same result up to float rounding.
  */
 #include <math.h>
 #include <pthread.h>
@@ -91,6 +97,9 @@ typedef struct {
                                              inference */
     const float *dout, *dlast;            /* dL/dh_t (B x T x H, or NULL), dL/dh_T (B x H, or NULL) */
     float *dx, *dwxT, *dbx, *dwhT, *dbh;  /* dx may be NULL; the rest: this thread's partial sums */
+    const float *gx;                      /* hoisted input side (B x T x GH: W_ih x_t + b_ih for all steps,
+                                             one GEMM by the caller; then F = 0 here), or NULL */
+    float *dgx;                           /* backward with gx: dL/d(input-side pre-activations), B x T x GH */
     int64_t r0, r1;                       /* rows [r0, r1) */
 } job_t;
 
@@ -265,6 +274,7 @@ typedef struct {          /* a thread's scratch, RB rows */
     float *ax, *ah, *xm, *hm, *zero;
     const float *xs[RB], *hs[RB];       /* what each row multiplies: x_t / h_{t-1} or masked copies */
     const float *xmk[RB], *hmk[RB];     /* each row's masks (or NULL) */
+    const float *gxr[RB];               /* each row's hoisted input side at this step (J->gx) */
     int64_t xgs, hgs;                   /* gate strides of xm / hm: 0 (shared) or F / H */
 } scratch_t;
 
@@ -313,6 +323,8 @@ static void gate_sources(scratch_t *S, const job_t *J, int64_t b0, int nr, int64
             prefetch_rows(J->dout, H, o, t, T, dir);
         }
         S->xs[r] = x; S->xmk[r] = NULL;
+        S->gxr[r] = J->gx ? J->gx + o * G * H : NULL;
+        if (J->gx) prefetch_rows(J->gx, G * H, o, t, T, dir);
         S->hs[r] = hp; S->hmk[r] = NULL;
         if (J->xmask) {
             S->xmk[r] = J->xmask + ((b0 + r) * mT + mt) * xg * F;
@@ -333,12 +345,13 @@ ALWAYS_INLINE void preactivations(const int nr, scratch_t *S, const job_t *J) {
     const int gru = J->cell == GRU;
     for (int r = 0; r < nr; r++) {
         float *ax = S->ax + r * GH, *ah = S->ah + r * GH;
+        const float *bx = J->gx ? S->gxr[r] : J->bx;   /* hoisted: W_ih x_t + b_ih, F = 0 below */
         if (gru) {
-            memcpy(ax, J->bx, (size_t)GH * sizeof(float));
+            memcpy(ax, bx, (size_t)GH * sizeof(float));
             memcpy(ah, J->bh, (size_t)GH * sizeof(float));
         } else {
 #pragma omp simd
-            for (int64_t j = 0; j < GH; j++) ax[j] = J->bx[j] + J->bh[j];
+            for (int64_t j = 0; j < GH; j++) ax[j] = bx[j] + J->bh[j];
         }
     }
     mv_block(nr, S->ax, S->xs, S->xgs, J->F, J->wxT, H, GH);
@@ -351,7 +364,7 @@ ALWAYS_INLINE void gru_rb_preactivations(const int nr, scratch_t *S, const job_t
     const int64_t GH = J->G * J->H, H = J->H;
     const float *rhs[RB];
     for (int r = 0; r < nr; r++) {
-        memcpy(S->ax + r * GH, J->bx, (size_t)GH * sizeof(float));
+        memcpy(S->ax + r * GH, J->gx ? S->gxr[r] : J->bx, (size_t)GH * sizeof(float));
         memcpy(S->ah + r * GH, J->bh, (size_t)GH * sizeof(float));
     }
     mv_block(nr, S->ax, S->xs, S->xgs, J->F, J->wxT, H, GH);
@@ -509,6 +522,9 @@ static void *backward_rows(void *arg) {
                 mtv_block(nr, dhp, dr, J->wh, hmk, H, G);
             }
         input_grad:
+            if (J->dgx)   /* hoisted input side: the caller's GEMMs take dW_ih and dx from these */
+                for (int r = 0; r < nr; r++)
+                    memcpy(J->dgx + ((b0 + r) * T + t) * GH, dxp + r * GH, (size_t)GH * sizeof(float));
             if (J->dx) {
                 float *dxs[RB];
                 for (int r = 0; r < nr; r++) dxs[r] = J->dx + ((b0 + r) * T + t) * F;
@@ -579,14 +595,15 @@ static job_t make_job(int cell, int64_t B, int64_t T, int64_t F, int64_t H, int6
 int rnn_vector_width(void) { return VL; }
 int rnn_row_block(void) { return RB; }
 
-/* returns 0, 1 (out of memory) or 2 (H not a multiple of VL) */
+/* returns 0, 1 (out of memory), 2 (H not a multiple of VL) or 3 (gx given with F > 0 or an input mask) */
 int rnn_forward(int cell, int64_t B, int64_t T, int64_t F, int64_t H, int64_t G, const float *x,
                 const float *wxT, const float *bx, const float *xmask, int xgates, const float *whT,
                 const float *bh, const float *hmask, int mstep, float *out, float *last, float *cs, float *act,
-                int threads) {
+                int threads, const float *gx) {
     if (H % VL) return 2;
+    if (gx && (F || xmask)) return 3;
     job_t J = make_job(cell, B, T, F, H, G, x, xmask, xgates, hmask, mstep);
-    J.wxT = wxT; J.bx = bx; J.whT = whT; J.bh = bh;
+    J.wxT = wxT; J.bx = bx; J.whT = whT; J.bh = bh; J.gx = gx;
     J.out = out; J.last = last; J.cs = cs; J.act = act;
     return run(&J, threads, forward_rows, 0);
 }
@@ -597,9 +614,11 @@ int rnn_forward(int cell, int64_t B, int64_t T, int64_t F, int64_t H, int64_t G,
 int rnn_backward(int cell, int64_t B, int64_t T, int64_t F, int64_t H, int64_t G, const float *x,
                  const float *wx, const float *xmask, int xgates, const float *wh, const float *hmask, int mstep,
                  const float *out, const float *cs, const float *act, const float *dout, const float *dlast,
-                 float *dx, float *dwxT, float *dbx, float *dwhT, float *dbh, int threads) {
+                 float *dx, float *dwxT, float *dbx, float *dwhT, float *dbh, int threads, float *dgx) {
     if (H % VL) return 2;
+    if (dgx && (F || xmask)) return 3;
     job_t J = make_job(cell, B, T, F, H, G, x, xmask, xgates, hmask, mstep);
+    J.dgx = dgx;
     J.wx = wx; J.wh = wh;
     J.out = (float *)out; J.cs = (float *)cs; J.act = (float *)act; J.dout = dout; J.dlast = dlast;
     J.dx = dx; J.dwxT = dwxT; J.dbx = dbx; J.dwhT = dwhT; J.dbh = dbh;
