@@ -64,6 +64,20 @@ def machine_header(threads: int) -> str:
             f"{threads} threads")
 
 
+def taking_turns(runs: dict, repeats: int) -> dict[str, float]:
+    """Median milliseconds of each callable, after one untimed call each (the first builds the
+    kernel), timed in turns so that a change in the machine's load falls on all of them alike."""
+    times = {k: [] for k in runs}
+    for f in runs.values():
+        f()
+    for _ in range(repeats):
+        for k, f in runs.items():
+            t0 = time.perf_counter()
+            f()
+            times[k].append(time.perf_counter() - t0)
+    return {k: statistics.median(v) * 1e3 for k, v in times.items()}
+
+
 def measure(threads: int, repeats: int, marches: list[str], cases: list[str]) -> list[dict]:
     import torch
 
@@ -101,17 +115,8 @@ def measure(threads: int, repeats: int, marches: list[str], cases: list[str]) ->
             out = model(x, lengths, path=path)
             out.float().pow(2).mean().backward()
 
-        runs = {**{f"native {m}": (lambda m=m: step("native", m)) for m in marches},
-                "torch": lambda: step(path_stock)}
-        times = {k: [] for k in runs}
-        for f in runs.values():
-            f()                                          # warm-up (the first call builds the kernel)
-        for _ in range(repeats):
-            for k, f in runs.items():
-                t0 = time.perf_counter()
-                f()
-                times[k].append(time.perf_counter() - t0)
-        ms = {k: statistics.median(v) * 1e3 for k, v in times.items()}
+        ms = taking_turns({**{f"native {m}": (lambda m=m: step("native", m)) for m in marches},
+                           "torch": lambda: step(path_stock)}, repeats)
         rows.append({"shape": name, **ms})
         print(f"{name:<26}" + "".join(f"{ms[c]:>22.2f}" for c in cols) + f"{ms['torch']:>10.2f}"
               + "".join(f"{ms['torch'] / ms['native ' + m]:>18.2f}" for m in marches), flush=True)
@@ -151,16 +156,7 @@ def hoist_table(threads: int, repeats: int) -> None:
                 out, _ = native_rnn.layer(cell, x, *ws)
                 out.pow(2).mean().backward()
 
-            runs = {"fused": lambda: step(float("inf")), "hoisted": lambda: step(0.0)}
-            times = {k: [] for k in runs}
-            for fn in runs.values():
-                fn()
-            for _ in range(repeats):
-                for k, fn in runs.items():
-                    t0 = time.perf_counter()
-                    fn()
-                    times[k].append(time.perf_counter() - t0)
-            ms = {k: statistics.median(v) * 1e3 for k, v in times.items()}
+            ms = taking_turns({"fused": lambda: step(float("inf")), "hoisted": lambda: step(0.0)}, repeats)
             print(f"| {cell} | {b} | {t} | {f} | {h} | {f / h:.2f} | {ms['fused']:.2f} | {ms['hoisted']:.2f} | "
                   f"{ms['fused'] / ms['hoisted']:.2f} |", flush=True)
     finally:

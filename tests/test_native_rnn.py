@@ -56,6 +56,23 @@ def _rel(a, b):
     return ((a - b).abs().max() / (b.abs().max() + 1e-6)).item()
 
 
+def _assert_matches_step_loop(cell, params, xmask, hmask):
+    """The native layer's values and gradients (all of x, W_ih, b_ih, W_hh, b_hh, from h_t and h_T)
+    against the torch step loop's; returns (out, ref, dout) for further checks."""
+    out, last = _layer(cell, *params, xmask, hmask)
+    ref = _reference(cell, *params, xmask, hmask)
+    assert out.shape == ref.shape and last.shape == (out.shape[0], out.shape[2])
+    assert _rel(out, ref) < 1e-5
+    torch.testing.assert_close(last, out[:, -1])
+    dout, dlast = torch.randn_like(out), torch.randn_like(last)
+    got = torch.autograd.grad((out * dout).sum() + (last * dlast).sum(), params)
+    want = torch.autograd.grad((ref * dout).sum() + (ref[:, -1] * dlast).sum(), params, retain_graph=True)
+    for name, a, w in zip(["x", "W_ih", "b_ih", "W_hh", "b_hh"], got, want):
+        assert a.shape == w.shape
+        assert _rel(a, w) < 2e-5, name
+    return out, ref, dout
+
+
 @pytest.fixture(autouse=True)
 def _kernel(request, monkeypatch):
     # this module tests the kernels and the fallback themselves: RNNBENCH_RNN_KERNEL (an override
@@ -86,17 +103,8 @@ def test_layer_matches_step_loop_values_and_gradients(cell, hidden, masks):
         xmask = (torch.rand(b, *steps, 1 if masks.endswith("shared") else g, f) > 0.3).float() / 0.7
         hmask = (torch.rand(b, *steps, g, hidden) > 0.3).float() / 0.7 if masks.endswith("per_gate") else None
     params = [x, w_ih, b_ih, w_hh, b_hh]
-    out, last = _layer(cell, x, w_ih, b_ih, w_hh, b_hh, xmask, hmask)
-    ref = _reference(cell, x, w_ih, b_ih, w_hh, b_hh, xmask, hmask)
-    assert out.shape == (b, t, hidden) and last.shape == (b, hidden)
-    assert _rel(out, ref) < 1e-5
-    torch.testing.assert_close(last, out[:, -1])
-    dout, dlast = torch.randn_like(out), torch.randn_like(last)
-    got = torch.autograd.grad((out * dout).sum() + (last * dlast).sum(), params)
-    want = torch.autograd.grad((ref * dout).sum() + (ref[:, -1] * dlast).sum(), params, retain_graph=True)
-    for name, a, w in zip(["x", "W_ih", "b_ih", "W_hh", "b_hh"], got, want):
-        assert a.shape == w.shape
-        assert _rel(a, w) < 2e-5, name
+    out, ref, _ = _assert_matches_step_loop(cell, params, xmask, hmask)
+    assert out.shape == (b, t, hidden)
     # only h_T used (many-to-one) and only the sequence used (stacking) are the same backward
     g_last = torch.autograd.grad(_layer(cell, x, w_ih, b_ih, w_hh, b_hh, xmask, hmask)[1].sum(), params)
     g_ref = torch.autograd.grad(ref[:, -1].sum(), params)
@@ -123,16 +131,7 @@ def test_hoisted_input_side_matches_step_loop_values_and_gradients(cell, hidden,
     steps = (t,) if hmask_kind == "step" else ()
     hmask = None if hmask_kind == "none" else (torch.rand(b, *steps, g, hidden) > 0.3).float() / 0.7
     params = [x, w_ih, b_ih, w_hh, b_hh]
-    out, last = _layer(cell, x, w_ih, b_ih, w_hh, b_hh, None, hmask)
-    ref = _reference(cell, x, w_ih, b_ih, w_hh, b_hh, None, hmask)
-    assert _rel(out, ref) < 1e-5
-    torch.testing.assert_close(last, out[:, -1])
-    dout, dlast = torch.randn_like(out), torch.randn_like(last)
-    got = torch.autograd.grad((out * dout).sum() + (last * dlast).sum(), params)
-    want = torch.autograd.grad((ref * dout).sum() + (ref[:, -1] * dlast).sum(), params, retain_graph=True)
-    for name, a, w in zip(["x", "W_ih", "b_ih", "W_hh", "b_hh"], got, want):
-        assert a.shape == w.shape
-        assert _rel(a, w) < 2e-5, name
+    _, ref, dout = _assert_matches_step_loop(cell, params, None, hmask)
     # a frozen input (an embedding that is not trained): no dx, the same weight gradients
     out2, _ = _layer(cell, x.detach(), w_ih, b_ih, w_hh, b_hh, None, hmask)
     got2 = torch.autograd.grad((out2 * dout).sum(), params[1:])
