@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -64,25 +63,12 @@ def machine_header(threads: int) -> str:
             f"{threads} threads")
 
 
-def taking_turns(runs: dict, repeats: int) -> dict[str, float]:
-    """Median milliseconds of each callable, after one untimed call each (the first builds the
-    kernel), timed in turns so that a change in the machine's load falls on all of them alike."""
-    times = {k: [] for k in runs}
-    for f in runs.values():
-        f()
-    for _ in range(repeats):
-        for k, f in runs.items():
-            t0 = time.perf_counter()
-            f()
-            times[k].append(time.perf_counter() - t0)
-    return {k: statistics.median(v) * 1e3 for k, v in times.items()}
-
-
 def measure(threads: int, repeats: int, marches: list[str], cases: list[str]) -> list[dict]:
     import torch
 
     from rnnbench import cbuild
     from rnnbench.models import native_rnn
+    from rnnbench.models.kernels import time_paths
     from rnnbench.models.seq import ModelSpec, build_model
 
     torch.set_num_threads(threads)
@@ -115,7 +101,7 @@ def measure(threads: int, repeats: int, marches: list[str], cases: list[str]) ->
             out = model(x, lengths, path=path)
             out.float().pow(2).mean().backward()
 
-        ms = taking_turns({**{f"native {m}": (lambda m=m: step("native", m)) for m in marches},
+        ms = time_paths({**{f"native {m}": (lambda m=m: step("native", m)) for m in marches},
                            "torch": lambda: step(path_stock)}, repeats)
         rows.append({"shape": name, **ms})
         print(f"{name:<26}" + "".join(f"{ms[c]:>22.2f}" for c in cols) + f"{ms['torch']:>10.2f}"
@@ -135,6 +121,7 @@ def hoist_table(threads: int, repeats: int) -> None:
 
     from rnnbench import cbuild
     from rnnbench.models import native_rnn
+    from rnnbench.models.kernels import time_paths
     from rnnbench.models.seq import CELLS
 
     torch.set_num_threads(threads)
@@ -156,7 +143,7 @@ def hoist_table(threads: int, repeats: int) -> None:
                 out, _ = native_rnn.layer(cell, x, *ws)
                 out.pow(2).mean().backward()
 
-            ms = taking_turns({"fused": lambda: step(float("inf")), "hoisted": lambda: step(0.0)}, repeats)
+            ms = time_paths({"fused": lambda: step(float("inf")), "hoisted": lambda: step(0.0)}, repeats)
             print(f"| {cell} | {b} | {t} | {f} | {h} | {f / h:.2f} | {ms['fused']:.2f} | {ms['hoisted']:.2f} | "
                   f"{ms['fused'] / ms['hoisted']:.2f} |", flush=True)
     finally:
