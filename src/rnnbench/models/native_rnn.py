@@ -138,7 +138,8 @@ class _Layer(torch.autograd.Function):
         hoist = hoists(xm, Fin, H)
         with torch.no_grad():   # hoisted: W_ih x_t + b_ih of every step in one GEMM, (B, T, G*Hp)
             gx = torch.addmm(bx, x.reshape(B * T, Fin), wx.t()).view(B, T, G * Hp) if hoist else None
-        wxT, whT = wx.t().contiguous(), wh.t().contiguous()
+        wxT = None if hoist else wx.t().contiguous()   # hoisted: the kernel has no input matmul to run
+        whT = wh.t().contiguous()
         out, last = x.new_empty(B, T, Hp), x.new_empty(B, Hp)
         need_grad = any(ctx.needs_input_grad[:5])
         cs = x.new_empty(B, T, Hp) if need_grad and code == CELL_CODES["lstm"] else None

@@ -55,10 +55,10 @@ class _Optimizer:
 
     def step(self, active: Optional[Tensor] = None) -> None:
         self.steps += 1
+        idle = _idle_members(active, self.stacked)
         for p, st in zip(self.params, self.state):
             if p.grad is None:
                 continue
-            idle = _idle_members(active, self.stacked)
             if idle is None:
                 self._update(p, p.grad, st)
                 continue
