@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -278,6 +279,26 @@ def test_the_convergence_gate_knows_the_rules_boundary(tmp_path):
     # early stopping ended the run: it had stopped moving, whatever its last epochs show
     r = record(tmp_path / "es", "c/s0", history=toward, epochs=10, patience=2)
     assert E.runs_frame([r])["val_pace"].iloc[0] == 0.0
+
+
+def test_the_pace_is_a_slope_fitted_to_the_last_third_of_the_epochs(tmp_path):
+    """The gate's pace is the least-squares slope over the run's last third of its epochs (at least
+    four): a line gives its slope, and one epoch's wobble at the end (what another kernel path's float
+    rounding can make of a flat curve) moves it by a fraction of what a two-epoch difference would."""
+    from rnnbench.claims.runs import PACE_EPOCHS, pace_window
+
+    assert [pace_window(n) for n in (5, 12, 13, 20)] == [PACE_EPOCHS, 4, 5, 7]
+    line = [0.5 + 0.01 * i for i in range(20)]
+    wobble = [0.80] * 19 + [0.79]
+    early = [0.3, 0.9] + [0.80] * 18        # what happened before the window does not count
+    paces = {name: E.runs_frame([record(tmp_path / name, f"a/{name}", history=h, epochs=20)])["val_pace"].iloc[0]
+             for name, h in (("line", line), ("wobble", wobble), ("early", early))}
+    assert paces["line"] == pytest.approx(0.01)
+    assert paces["wobble"] == pytest.approx(-0.01 * 3 / 28)   # slope of (0,…,0,−0.01) over 7 epochs
+    assert abs(paces["wobble"]) < 0.01 / 3                    # a difference over the last 3 epochs: −0.01 / 3
+    assert paces["early"] == pytest.approx(0.0, abs=1e-12)
+    # no more epochs than the window: no pace to read (the gate says so instead of deciding on it)
+    assert math.isnan(E.runs_frame([record(tmp_path / "short", "a/short", history=line[:4], epochs=4)])["val_pace"].iloc[0])
 
 
 def test_a_verdict_a_short_budget_can_fake_needs_a_positive_control(tmp_path):

@@ -11,7 +11,7 @@ A verdict goes through, in order:
 2. Holm's correction within the claim's section (claims only; checks are not corrected): the
    verdict is read on the adjusted interval (:mod:`rnnbench.claims.stats`);
 3. the convergence gate, for statistics the training history tracks: if, at the pace of their last
-   epochs, as many epochs again would carry the statistic across the rule's nearest boundary, the
+   epochs (a slope fitted to each run's last third, :func:`rnnbench.claims.runs.pace_window`), as many epochs again would carry the statistic across the rule's nearest boundary, the
    budget cannot show the answer: *undecided*;
 4. the budget gate, for claims tested below their source's budget: the verdict a short budget can
    produce by itself stands only if the claim's positive control succeeded; otherwise
@@ -103,7 +103,7 @@ def _base_row(claim: Claim) -> dict[str, Any]:
 
 def _convergence_gate(row: dict[str, Any], o: Outcome, claim: Claim) -> None:
     """Undecided when the statistic was still moving toward the rule's nearest boundary fast enough
-    that as many epochs again would carry it across (:data:`rnnbench.claims.runs.PACE_EPOCHS`)."""
+    that as many epochs again would carry it across (the pace: :func:`rnnbench.claims.runs._pace`)."""
     if row["verdict"] not in ("supported", "contradicted") or o.band is None or o.log or not o.tracked:
         return
     if not math.isfinite(o.pace):

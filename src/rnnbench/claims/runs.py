@@ -30,8 +30,11 @@ DECAY_COLUMNS = {f"{curve}_{when}": f"{col}_decay_factor_{when}" for curve, col 
 #: the epochs whose validation metric the runs table carries (``val_metric_e<k>``): a claim of faster
 #: convergence compares configurations after the same early budget of updates
 EARLY_EPOCHS = (1, 2, 3, 5)
-#: the convergence gate reads the change of the validation metric over a run's last this many epochs
-PACE_EPOCHS = 3
+#: the convergence gate reads the pace of the validation metric as the least-squares slope over a run's
+#: last third of its epochs, at least this many: a slope fitted to several epochs rather than the
+#: difference of two, whose sign the float rounding of another kernel path could flip (session 12: two
+#: JSB verdicts moved through the gate between runs equal to rounding)
+PACE_EPOCHS = 4
 #: a fall of validation accuracy between consecutive epochs at least this large is a "drop" (the lecture's
 #: "drop in performance"); the claim on drops and gradient spikes reads the epochs where one happened
 DROP = 0.02
@@ -130,9 +133,10 @@ def _early(record: Mapping[str, Any], vals: np.ndarray, metric: str, diverged: b
 
 
 def _pace(record: Mapping[str, Any], vals: np.ndarray, metric: str, diverged: bool) -> float:
-    """Change per epoch of the validation metric over the run's last :data:`PACE_EPOCHS` epochs, in
-    the units the claims read it (an MSE as its log10). 0 for a run that has stopped: it diverged,
-    or early stopping ended it before its epochs ran out; NaN with too short a history."""
+    """Change per epoch of the validation metric, the least-squares slope over the run's last third of
+    its epochs (at least :data:`PACE_EPOCHS`), in the units the claims read it (an MSE as its log10).
+    0 for a run that has stopped: it diverged, or early stopping ended it before its epochs ran out;
+    NaN with too short a history (no more epochs than the window) or a non-finite value in the window."""
     cfg = RunSpec.from_dict(record.get("config") or {})
     if diverged or (cfg.patience and cfg.epochs and vals.size < int(cfg.epochs)):
         return 0.0
@@ -140,9 +144,15 @@ def _pace(record: Mapping[str, Any], vals: np.ndarray, metric: str, diverged: bo
     if metric == "mse":
         with np.errstate(divide="ignore", invalid="ignore"):
             v = np.log10(v)
-    if v.size <= PACE_EPOCHS or not (math.isfinite(v[-1]) and math.isfinite(v[-1 - PACE_EPOCHS])):
+    k = pace_window(v.size)
+    if v.size <= k or not np.isfinite(v[-k:]).all():
         return float("nan")
-    return float(v[-1] - v[-1 - PACE_EPOCHS]) / PACE_EPOCHS
+    return float(np.polyfit(np.arange(k, dtype=float), v[-k:], 1)[0])
+
+
+def pace_window(epochs: int) -> int:
+    """How many of a run's last epochs its pace is fitted to: a third of them, at least :data:`PACE_EPOCHS`."""
+    return max(PACE_EPOCHS, -(-epochs // 3))
 
 
 def _drop_gradient_ratio(h: pd.DataFrame, vals: np.ndarray, metric: str) -> float:
