@@ -251,6 +251,44 @@ def test_out_of_vocabulary_evaluation_is_a_counted_skip(tmp_path):
     assert wp["spearman"] is None and wp["oov_pairs"] == 2
 
 
+def test_word_pair_correlations_equal_scipys_with_ties():
+    """Our numpy Spearman / Pearson (no scipy.stats import in a word2vec job) against scipy's, on
+    human scores with ties (WordSim's are given to two decimals) and similarities with ties too."""
+    from scipy.stats import pearsonr, spearmanr
+
+    from rnnbench.word2vec.evaluate import pearson, spearman
+
+    rng = np.random.default_rng(0)
+    for n in (3, 20, 353):
+        gold = rng.integers(0, 10, n).astype(float)
+        sims = gold / 10 + rng.normal(scale=0.3, size=n)
+        sims[: n // 3] = np.round(sims[: n // 3], 1)
+        assert spearman(gold, sims) == pytest.approx(spearmanr(gold, sims).statistic, abs=1e-12)
+        assert pearson(gold, sims) == pytest.approx(pearsonr(gold, sims).statistic, abs=1e-12)
+    assert spearman([1, 2, 3, 4], [10, 20, 30, 40]) == pytest.approx(1.0)
+    assert spearman([1, 2, 3, 4], [4, 3, 2, 1]) == pytest.approx(-1.0)
+
+
+def test_vectors_bin_is_byte_for_byte_gensims(tmp_path):
+    """vectors.bin, written without gensim, equals gensim's save_word2vec_format(binary=True) and loads back."""
+    from gensim.models import KeyedVectors
+
+    from rnnbench.word2vec.train import save_vectors_bin
+
+    words = ["the", "of", "zebra", "naïve", "a"]
+    vecs = np.random.default_rng(0).normal(size=(5, 7)).astype(np.float32)
+    kv = KeyedVectors(7)
+    kv.add_vectors(words, vecs)
+    kv.save_word2vec_format(str(tmp_path / "gensim.bin"), binary=True)
+    ours = save_vectors_bin(tmp_path / "ours.bin", words, vecs)
+    assert ours.read_bytes() == (tmp_path / "gensim.bin").read_bytes()
+    back = KeyedVectors.load_word2vec_format(str(ours), binary=True)
+    assert back.index_to_key == words and np.array_equal(back.vectors, vecs)
+    with pytest.raises(ValueError, match="4 words for vectors of shape"):
+        save_vectors_bin(tmp_path / "bad.bin", words[:4], vecs)
+    assert not (tmp_path / "bad.bin").exists()
+
+
 def test_prepare_cuts_prefix_and_lines(tmp_path):
     src = tmp_path / "t8"
     src.write_text(" " + " ".join(f"w{i % 7}" for i in range(25)))

@@ -39,8 +39,7 @@ from typing import Callable
 import numpy as np
 
 from .corpus import LINE_TOKENS
-from .params import Word2VecInputError, Word2VecParams
-from .trainer import TrainResult, check_corpus
+from .params import TrainResult, Word2VecInputError, Word2VecParams, check_corpus
 from .vocab import Vocab
 
 

@@ -1,12 +1,20 @@
-"""Hyper-parameters shared by our trainer and the gensim reference (one dataclass, gensim's names).
+"""Hyper-parameters shared by our trainer and the gensim reference (one dataclass, gensim's names),
+and what either returns (:class:`TrainResult`).
 
-Every parameter is documented once here, with gensim 4.4's default unless stated.
+Every parameter is documented once here, with gensim 4.4's default unless stated. Free of torch:
+the gensim reference runs import this module, not the trainer (torch's import alone is about a
+second of each job's start).
 """
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, fields
-from typing import Any, Mapping
+from dataclasses import asdict, dataclass, field, fields
+from typing import TYPE_CHECKING, Any, Mapping
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from .vocab import Vocab
 
 ARCHS = ("cbow", "skipgram")
 LOSSES = ("hs", "ns", "softmax")   # softmax: the full softmax over the vocabulary (ours, torch path only)
@@ -112,3 +120,31 @@ class Word2VecParams:
         """How much slower than the words processed alpha's schedule advances within an epoch:
         1 for 'linear', ``workers`` for 'corpus_file'."""
         return max(1, self.workers) if self.alpha_decay == "corpus_file" else 1
+
+
+@dataclass
+class TrainResult:
+    words: list[str]
+    vectors: np.ndarray
+    vocab: Vocab
+    train_seconds: float           # wall time of the training loop only
+    vocab_seconds: float           # reading ids, vocabulary, Huffman tree, tables
+    raw_words: int                 # corpus tokens × epochs (what words/s counts, gensim's raw words)
+    effective_words: int           # tokens actually trained on after min_count and subsampling
+    history: list[dict] = field(default_factory=list)
+    path: str = "torch"            # which code trained: native / torch (/ gensim for the reference)
+    path_detail: str = ""          # compiler and flags, or why the native path was not used
+    kernel: dict | None = None     # kernel 'auto': the measured choice (both timings)
+
+    @property
+    def words_per_second(self) -> float:
+        return self.raw_words / self.train_seconds if self.train_seconds > 0 else float("nan")
+
+
+def check_corpus(n_tokens: int, window: int) -> None:
+    if n_tokens == 0:
+        raise Word2VecInputError("corpus is empty: no tokens to train on")
+    if n_tokens <= window:
+        raise Word2VecInputError(
+            f"corpus has {n_tokens} tokens, not more than the window ({window}): no centre word "
+            f"has a full context; use a longer corpus or a smaller window")

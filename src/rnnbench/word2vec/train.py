@@ -94,12 +94,27 @@ def run(impl: str, arch: str, loss: str, seed: int, corpus: str, corpus_name: st
     out.mkdir(parents=True, exist_ok=True)
     write_history(out / "history.csv", result.history)
     if save_vectors:
-        from gensim.models import KeyedVectors
-
-        kv = KeyedVectors(p.vector_size)
-        kv.add_vectors(result.words, result.vectors)
-        kv.save_word2vec_format(str(out / "vectors.bin"), binary=True)
+        save_vectors_bin(out / "vectors.bin", result.words, result.vectors)
     return write_record(out / "metrics.json", record)
+
+
+def save_vectors_bin(path: Path, words: list[str], vectors) -> Path:
+    """The word2vec binary format, byte for byte what gensim's ``save_word2vec_format(binary=True)``
+    writes for these words in this order (a "V D" header line, then each word, a space and its float32
+    vector), and what ``KeyedVectors.load_word2vec_format`` reads; written here rather than through
+    gensim, whose import (most of a second, scipy with it) our runs need for nothing else."""
+    import numpy as np
+
+    from ..atomic import atomic_path
+
+    vec = np.ascontiguousarray(vectors, dtype=np.float32)
+    if vec.ndim != 2 or len(words) != vec.shape[0]:
+        raise ValueError(f"{len(words)} words for vectors of shape {vec.shape}")
+    with atomic_path(path) as tmp, open(tmp, "wb") as f:
+        f.write(f"{vec.shape[0]} {vec.shape[1]}\n".encode("utf8"))
+        for w, v in zip(words, vec):
+            f.write(f"{w} ".encode("utf8") + v.tobytes())
+    return Path(path)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from dataclasses import dataclass, field
 from typing import Callable
 
 import numpy as np
@@ -38,37 +37,9 @@ import torch
 from .._malloc import keep_heap
 from .huffman import build_huffman
 from .model import Word2VecModel
-from .params import Word2VecInputError, Word2VecParams, env_kernel
+from .params import TrainResult, Word2VecInputError, Word2VecParams, check_corpus, env_kernel  # noqa: F401
 from .sampling import NegativeSampler, context_matrix, subsample
 from .vocab import Vocab, build_vocab, keep_probabilities
-
-
-@dataclass
-class TrainResult:
-    words: list[str]
-    vectors: np.ndarray
-    vocab: Vocab
-    train_seconds: float           # wall time of the training loop only
-    vocab_seconds: float           # reading ids, vocabulary, Huffman tree, tables
-    raw_words: int                 # corpus tokens × epochs (what words/s counts, gensim's raw words)
-    effective_words: int           # tokens actually trained on after min_count and subsampling
-    history: list[dict] = field(default_factory=list)
-    path: str = "torch"            # which code trained: native / torch (/ gensim for the reference)
-    path_detail: str = ""          # compiler and flags, or why the native path was not used
-    kernel: dict | None = None     # kernel 'auto': the measured choice (both timings)
-
-    @property
-    def words_per_second(self) -> float:
-        return self.raw_words / self.train_seconds if self.train_seconds > 0 else float("nan")
-
-
-def check_corpus(n_tokens: int, window: int) -> None:
-    if n_tokens == 0:
-        raise Word2VecInputError("corpus is empty: no tokens to train on")
-    if n_tokens <= window:
-        raise Word2VecInputError(
-            f"corpus has {n_tokens} tokens, not more than the window ({window}): no centre word "
-            f"has a full context; use a longer corpus or a smaller window")
 
 
 def encode(sentences: list[list[str]], vocab: Vocab) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
