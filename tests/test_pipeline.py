@@ -40,9 +40,24 @@ def test_report_html_exists_and_holds_the_har_table(tiny_run):
     assert "Performance targets" in html and "HAR: our training ≥ 2× Keras" in html and "not measured" in html
 
 
+def test_a_run_two_grid_entries_name_trains_once(tiny_run):
+    """har_tiny_clip's one run is har_tiny's clipped LSTM under another name: no training job of its own
+    (no group folder, no benchmark), and its record is har_tiny's numbers under its own run id."""
+    arm = "lstm_L1_clip0.5_drop0_rdrop0_torch"
+    alias = json.loads((tiny_run / "recurrent" / "har_tiny_clip" / arm / "seed0" / "metrics.json").read_text())
+    trained = json.loads((tiny_run / "recurrent" / "har_tiny" / arm / "seed0" / "metrics.json").read_text())
+    assert alias["run_id"] == f"har_tiny_clip/{arm}/seed0" and alias["grid"] == "har_tiny_clip"
+    assert alias["trained_as"] == trained["run_id"] and alias["final"] == trained["final"]
+    assert not (tiny_run / "groups" / "recurrent" / "har_tiny_clip").exists()
+    assert not (tiny_run / "benchmarks" / "recurrent" / "har_tiny_clip").exists()
+    runs = pd.read_csv(tiny_run / "tables" / "recurrent_runs.csv")
+    assert f"har_tiny_clip/{arm}/seed0" in set(runs["run_id"])
+
+
 def test_every_run_recorded_and_aggregated(tiny_run):
     records = sorted(tiny_run.glob("recurrent/**/metrics.json"))
-    assert len(records) == 4 + 3 + 1 + 2 + 1  # har_tiny, adding_tiny, adding_explode, gk_tiny, har_keras_tiny
+    # har_tiny, har_tiny_clip, adding_tiny, adding_explode, gk_tiny, har_keras_tiny
+    assert len(records) == 4 + 1 + 3 + 1 + 2 + 1
     for p in records:
         rec = json.loads(p.read_text())
         assert rec["status"] in ("ok", "diverged")

@@ -15,7 +15,7 @@ SCHEMA = "workflow/schemas/config.schema.yaml"
 #: keys of a grid entry that only the grid reads: no run's spec has them
 GRID_ONLY = {"arms"}
 #: fields the grid writes, not the config
-WRITTEN_BY_GRID = {"grid", "family", "run_id", "seeds", "run_ids", "group_id"}
+WRITTEN_BY_GRID = {"grid", "family", "run_id", "seeds", "run_ids", "group_id", "aliases"}
 SEQUENCE_LISTS = ("recurrent", "names", "music", "embedding")
 
 

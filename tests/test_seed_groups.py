@@ -41,6 +41,37 @@ def test_groups_are_the_seeds_of_one_arm():
     assert r["mem_mb"] > group_resources({"seeds": [0]}, 1, "laptop")["mem_mb"]
 
 
+def test_a_run_two_grid_entries_name_trains_once(tmp_path):
+    """An arm two entries list (same settings, same seeds: har_clip's clipvalue-0.5 LSTM is har_lecture's)
+    is one group: the second entry's runs are aliases of the first's and train nothing; an entry sharing
+    only some seeds trains the others; the alias record is the trained one under its own name."""
+    from rnnbench.records import alias
+
+    runs = expand([{**ENTRY, "cells": ["lstm", "gru"], "clipvalue": [None, 0.5]},
+                   {**ENTRY, "name": "again", "cells": ["lstm"], "clipvalue": 0.5, "seeds": [1, 2, 3]}])
+    gs = groups(runs)
+    first = "g/lstm_L1_clip0.5_drop0_rdrop0_torch"
+    assert gs[first]["aliases"] == {f"again/lstm_L1_clip0.5_drop0_rdrop0_torch/seed{s}": f"{first}/seed{s}"
+                                    for s in (1, 2)}
+    assert gs["again/lstm_L1_clip0.5_drop0_rdrop0_torch"]["seeds"] == [3]     # only seed 3 trains there
+    assert sum(len(g["run_ids"]) + len(g.get("aliases", {})) for g in gs.values()) == len(runs)
+    assert [s["run_id"] for s in member_specs(gs[first])] == [f"{first}/seed{s}" for s in (0, 1, 2)]
+    # the record under the alias: the trained run's numbers, its own name and config
+    (group,) = groups(expand([{**ENTRY, "cells": ["lstm"], "clipvalue": 0.5, "seeds": [1]}])).values()
+    trained = tmp_path / "groups"
+    run_group(group, None, trained, "cpu", 1)
+    rid, name = f"{first}/seed1", "again/lstm_L1_clip0.5_drop0_rdrop0_torch/seed1"
+    rec = alias(trained / rid, tmp_path / name, runs[name])
+    src = json.loads((trained / rid / "metrics.json").read_text())
+    assert rec["run_id"] == name and rec["grid"] == "again" and rec["config"] == runs[name]
+    assert rec["trained_as"] == rid and rec["final"] == src["final"] and rec.get("group") == src.get("group")
+    assert (tmp_path / name / "history.csv").read_text() == (trained / rid / "history.csv").read_text()
+    other = {**runs[name], "lr": 0.02}
+    with pytest.raises(ValueError, match="their specs differ in lr"):
+        alias(trained / rid, tmp_path / "wrong", other)
+    assert not (tmp_path / "wrong").exists()
+
+
 def _same_records(alone: dict, grouped: dict, dirs):
     """Same fields, same history (up to float rounding), same verdict-relevant numbers."""
     assert set(grouped) - {"group"} == set(alone)

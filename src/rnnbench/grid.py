@@ -13,6 +13,7 @@ wildcard and as the results folder; the resolved spec of each run is what its jo
 from __future__ import annotations
 
 import itertools
+import json
 from decimal import Decimal
 from typing import Any, Mapping
 
@@ -240,20 +241,45 @@ def group_id(run_id: str) -> str:
     return head
 
 
+#: the keys that name a run rather than set how it trains: two runs that differ in these alone
+#: (an arm two grid entries both list) train the same model on the same seed
+NAMING = ("name", "grid", "run_id")
+
+
+def training_key(spec: Mapping[str, Any]) -> str:
+    """What a run trains (every key of its spec but :data:`NAMING`, its seed included), as one string."""
+    return json.dumps({k: v for k, v in spec.items() if k not in NAMING}, sort_keys=True, default=str)
+
+
 def groups(runs: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
     """The runs that differ only in their seed, as one group spec each (one job, :func:`rnnbench.train.run_group`):
     ``{**the runs' shared spec, seeds: [..], run_ids: [..], group_id}``, keyed by group id.
     Keras runs stay one seed per group (and per process): TensorFlow keeps seed state across the
-    models of a process."""
+    models of a process.
+
+    A run named by two grid entries is one run (as word2vec's grids have it): a run whose spec equals
+    an earlier run's but for its name (:data:`NAMING`; ``har_clip``'s clipvalue-0.5 LSTM is
+    ``har_lecture``'s) trains no model of its own; the earlier run's group lists it under
+    ``aliases`` (run id -> the run id that trains it), and the DAG copies that run's record under its
+    own name (``rnnbench.records alias``). A group all of whose runs are aliases is no job."""
     out: dict[str, dict[str, Any]] = {}
+    trains: dict[str, str] = {}      # training key -> the run id that trains it
+    group_of: dict[str, str] = {}
     for rid, spec in runs.items():
+        key = training_key(spec)
+        if key in trains:
+            first = trains[key]
+            out[group_of[first]].setdefault("aliases", {})[rid] = first
+            continue
+        trains[key] = rid
         shared = {k: v for k, v in spec.items() if k not in ("seed", "run_id")}
         gid = group_id(rid) if RunSpec.from_dict(spec).backend != "keras" else rid
+        group_of[rid] = gid
         g = out.get(gid)
         if g is None:
             out[gid] = {**shared, "seeds": [spec["seed"]], "run_ids": [rid], "group_id": gid}
             continue
-        if {k: v for k, v in g.items() if k not in ("seeds", "run_ids", "group_id")} != shared:
+        if {k: v for k, v in g.items() if k not in ("seeds", "run_ids", "group_id", "aliases")} != shared:
             raise GridError(f"runs {g['run_ids'][0]!r} and {rid!r} share an arm id but differ in more than the seed")
         g["seeds"].append(spec["seed"])
         g["run_ids"].append(rid)

@@ -146,3 +146,44 @@ def aggregation_main(module: str, description: str, aggregate, argv: list[str] |
     a = p.parse_args(argv)
     for name, path in aggregate(a.records, a.outdir, a.scale).items():
         print(f"{name}: {path}")
+
+
+def alias(src: str | os.PathLike, dest: str | os.PathLike, spec: Mapping[str, Any]) -> dict[str, Any]:
+    """The record of a run that trains nothing of its own (``rnnbench.grid.groups``' aliases: a run
+    named by two grid entries is one run): the record in folder ``src``, of the run that trained, under
+    this run's name (``run_id``, ``grid`` and ``config`` from ``spec``), with ``trained_as`` naming the
+    run it was trained as; its history copied. An error, and nothing written, when the two specs differ
+    in more than their names."""
+    from .grid import NAMING, training_key
+
+    src, dest = Path(src), Path(dest)
+    with open(src / "metrics.json") as f:
+        record = json.load(f)
+    if training_key(record["config"]) != training_key(spec):
+        differ = sorted(k for k in {*record["config"], *spec} - set(NAMING)
+                        if record["config"].get(k) != spec.get(k))
+        raise ValueError(f"{spec.get('run_id')!r} is not the run {record.get('run_id')!r} under another name: "
+                         f"their specs differ in {', '.join(differ)}")
+    history = (src / "history.csv").read_text()
+    record.update(run_id=spec["run_id"], grid=spec.get("grid"), config=dict(spec), trained_as=record["run_id"])
+    write_text(dest / "history.csv", history)
+    return write_record(dest / "metrics.json", record)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """``python -m rnnbench.records alias SRC DEST --spec JSON``: the DAG's step for a run that another
+    grid entry's run trains (:func:`alias`)."""
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m rnnbench.records", description=main.__doc__.splitlines()[0])
+    sub = p.add_subparsers(dest="command", required=True)
+    a = sub.add_parser("alias", help="copy a trained run's record under another run's name")
+    a.add_argument("src", help="the folder of the run that trained (its metrics.json and history.csv)")
+    a.add_argument("dest", help="this run's folder")
+    a.add_argument("--spec", required=True, help="this run's resolved spec as JSON (rnnbench.grid.expand)")
+    args = p.parse_args(argv)
+    alias(args.src, args.dest, json.loads(args.spec))
+
+
+if __name__ == "__main__":
+    main()

@@ -140,6 +140,9 @@ class RunSpec:
     run_ids: Optional[tuple] = _when_set()
     #: a group spec: the run ids without /seed<N>
     group_id: Optional[str] = _when_set()
+    #: a group spec: runs of other grid entries with exactly these settings and seeds (run id -> the run
+    #: id here that trains it), which train nothing and read this group's records (grid.groups)
+    aliases: Optional[dict] = _when_set()
 
     # the keys the dict had, in its order: as_dict gives that dict back exactly (None: made field by field)
     given: Optional[tuple] = field(default=None, repr=False, compare=False, metadata={"every_run": None})
@@ -150,7 +153,7 @@ class RunSpec:
         return tuple(f.name for f in fields(cls) if f.name != "given")
 
     #: fields that name a run rather than set it: a runs table takes them from the record itself
-    IDENTITY = ("name", "task", "cell", "seed", "grid", "family", "run_id", "seeds", "run_ids", "group_id")
+    IDENTITY = ("name", "task", "cell", "seed", "grid", "family", "run_id", "seeds", "run_ids", "group_id", "aliases")
 
     @classmethod
     def settings(cls) -> tuple[str, ...]:

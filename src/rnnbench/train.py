@@ -184,7 +184,7 @@ def member_specs(spec: dict[str, Any]) -> list[dict[str, Any]]:
     seeds, ids = spec.get("seeds"), spec.get("run_ids")
     if not seeds or not ids or len(seeds) != len(ids):
         raise ValueError("a group spec needs 'seeds' and one 'run_ids' entry per seed")
-    base = {k: v for k, v in spec.items() if k not in ("seeds", "run_ids", "group_id")}
+    base = {k: v for k, v in spec.items() if k not in ("seeds", "run_ids", "group_id", "aliases")}
     return [{**base, "seed": s, "run_id": rid} for s, rid in zip(seeds, ids)]
 
 

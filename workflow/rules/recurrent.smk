@@ -12,8 +12,13 @@ TASK_DATA = {name: (lambda t=t: f"{DATA}/prepared/{t.prepared_file(config)}") fo
 # The seeds of one arm (runs that differ only in their seed) train in one job, as one stacked
 # model where they can (rnnbench.grid.groups, rnnbench.train.run_group); the job writes each seed's
 # record under groups/, and `member` copies it to the run's own folder, where readers find it.
+# A run that two grid entries name (the same settings and seed) trains once: the other name is an
+# alias, whose record `member_alias` copies under its own run id.
 GROUPS = {fam: group_runs(RUNS[fam]) for fam in SEQUENCE_FAMILIES}
-GROUP_OF = {fam: {rid: gid for gid, g in GROUPS[fam].items() for rid in g["run_ids"]} for fam in SEQUENCE_FAMILIES}
+ALIAS_OF = {fam: {a: rid for g in GROUPS[fam].values() for a, rid in g.get("aliases", {}).items()}
+            for fam in SEQUENCE_FAMILIES}
+GROUP_OF = {fam: {rid: gid for gid, g in GROUPS[fam].items() for rid in [*g["run_ids"], *g.get("aliases", {})]}
+            for fam in SEQUENCE_FAMILIES}
 
 
 def train_data(wildcards):
@@ -55,7 +60,7 @@ rule train:
         "--outdir {params.outdir} --device {config[device]} --threads {threads} > {log} 2>&1"
 
 
-localrules: member
+localrules: member, member_alias
 
 
 rule member:
@@ -69,7 +74,7 @@ rule member:
         dest=lambda w: f"{RESULTS}/{w.family}/{w.run}",
     wildcard_constraints:
         family=one_of(SEQUENCE_FAMILIES),
-        run=one_of([r for fam in RUNS.values() for r in fam]),
+        run=one_of([r for fam in SEQUENCE_FAMILIES for r in RUNS[fam] if r not in ALIAS_OF[fam]]),
     # A shell command, not a run: block: Snakemake runs a run: block by starting a second Snakemake that
     # parses the whole workflow again (13 s a member on 2 busy cores, for 200+ members a default run),
     # where two copies take milliseconds. Each file is copied beside its destination, then renamed onto it.
@@ -79,6 +84,23 @@ rule member:
         "  test -f \"$src\" || {{ echo \"the group's job wrote no $f for this run (expected $src)\" >&2; exit 1; }}; "
         "  cp \"$src\" \"$dst.part\" && mv \"$dst.part\" \"$dst\"; "
         "done"
+
+
+rule member_alias:
+    input:
+        lambda w: f"{RESULTS}/groups/{w.family}/{GROUP_OF[w.family][w.run]}",
+    output:
+        metrics=f"{RESULTS}/{{family}}/{{run}}/metrics.json",
+        history=f"{RESULTS}/{{family}}/{{run}}/history.csv",
+    params:
+        trained=lambda w: f"{RESULTS}/groups/{w.family}/{ALIAS_OF[w.family][w.run]}",
+        dest=lambda w: f"{RESULTS}/{w.family}/{w.run}",
+        spec=lambda w: json.dumps(RUNS[w.family][w.run]),
+    wildcard_constraints:
+        family=one_of(SEQUENCE_FAMILIES),
+        run=one_of([r for fam in SEQUENCE_FAMILIES for r in ALIAS_OF[fam]]),
+    shell:
+        "{PYTHON} -m rnnbench.records alias {params.trained:q} {params.dest:q} --spec {params.spec:q}"
 
 
 rule aggregate_recurrent:
