@@ -30,12 +30,14 @@ from .workflow import REPO, Workflow
 # train one after another as separate runs (rnnbench.train.run_group: BN-LSTM, truncated BPTT).
 # Per word2vec run, what its process spends outside the training and vocabulary passes that
 # calibration times (start-up, corpus reading, evaluation: analogies, similarities, neighbours,
-# records): 4.0-4.6 s, process wall - train_seconds - vocab_seconds of three runs alone on this
-# machine (2026-12-04; ours and gensim's corpus_file skip-gram/NS, gensim's iterable CBOW/NS on the
-# default's 4M-token offline prefix, 2 workers); until then 15 s was assumed.
+# records): process wall - train_seconds - vocab_seconds, median 2.76 s (2.26-3.39) over the 60
+# word2vec runs of a default run at 96c5ba6 (2026-12-04, 2-core Intel Xeon, AVX2 recipe, 4M-token
+# offline prefix, 2 workers), after the gensim runs stopped importing torch and no run imports
+# scipy.stats or (ours) gensim; 3.96 s (3.41-4.58) at the commit before, 4.0-4.6 s on three runs
+# earlier that day; until then 15 s was assumed.
 JOB_STARTUP_S = 2.8
 DATA_LOAD_S = 2.5
-W2V_EVAL_S = 4.6
+W2V_EVAL_S = 2.8
 
 
 # ------------------------------------------------------------------ GPU model (not measured)
