@@ -37,7 +37,7 @@ import torch
 from .._malloc import keep_heap
 from .huffman import build_huffman
 from .model import Word2VecModel
-from .params import TrainResult, Word2VecInputError, Word2VecParams, check_corpus, env_kernel  # noqa: F401
+from .params import TrainResult, Word2VecInputError, Word2VecParams, check_corpus, env_kernel
 from .sampling import NegativeSampler, context_matrix, subsample
 from .vocab import Vocab, build_vocab, keep_probabilities
 
