@@ -206,6 +206,24 @@ def test_two_arms_of_three_seeds_are_two_jobs_with_start_up_once(tmp_path):
     assert bn[0].cpu_s - plan.JOB_STARTUP_S == pytest.approx(3 * (bn1[0].cpu_s - plan.JOB_STARTUP_S))
 
 
+def test_the_plan_suggests_seeds_per_job_where_the_longest_arm_sets_the_wall_time(tmp_path):
+    """A group job trains its seeds one after another: with more cores than arms the longest arm sets the
+    wall time, and the plan names the seeds_per_job that splits it; where the cores set it, no hint."""
+    from rnnbench.plan.schedule import split_hint
+
+    def slow(kind, what):                 # members that cost far more than a job's start-up
+        return {"train_s_per_step": 1e-2, "eval_s_per_step": 1e-3, "path": "fake"}
+
+    wf, cal, (jobs, _) = _plan([{**ARMS, "seeds": list(range(10))}], tmp_path, measure=slow)
+    assert len(jobs) == 2 and all(j.members == 10 for j in jobs)
+    k, base, parts = split_hint(wf, cal, cores=20)
+    assert k == 1 and (base.jobs, parts.jobs) == (2, 20)
+    assert parts.wall_h < 0.2 * base.wall_h and parts.core_h > base.core_h     # more start-ups, less wall
+    assert split_hint(wf, cal, cores=2) is None                                 # 2 cores: the cores bind
+    wf.config["seeds_per_job"] = 5
+    assert split_hint(wf, cal, cores=20) is None                                # the config already chose
+
+
 def test_gpu_model_of_a_stacked_group(tmp_path):
     wf, _, (jobs, _) = _plan([ARMS], tmp_path)
     spec = {**wf.family_groups("recurrent")[jobs[0].job_id], "seed": 0}

@@ -6,10 +6,11 @@ import csv
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from rnnbench.grid import GridError, expand, group_id, group_resources, groups
+from rnnbench.grid import GridError, expand, group_id, group_resources, groups, split, stage_prefix, staged
 from rnnbench.train import member_specs, run, run_group
 
 def read_history(path):
@@ -70,6 +71,39 @@ def test_a_run_two_grid_entries_name_trains_once(tmp_path):
     with pytest.raises(ValueError, match="their specs differ in lr"):
         alias(trained / rid, tmp_path / "wrong", other)
     assert not (tmp_path / "wrong").exists()
+
+
+def test_seeds_per_job_splits_an_arm_into_jobs_of_consecutive_seeds():
+    """seeds_per_job: at most N seeds of an arm per job, consecutive, each part keyed by its seed range
+    and its arm; its records staged inside its own job folder; aliases stay with the run they name."""
+    runs = expand([{**ENTRY, "cells": ["lstm"], "seeds": [0, 1, 2, 3, 4]},
+                   {**ENTRY, "name": "again", "cells": ["lstm"], "seeds": [3, 4]},
+                   {**ENTRY, "name": "small", "cells": ["gru"], "seeds": [7, 8]}])
+    whole = groups(runs)
+    arm = "g/lstm_L1_clipnone_drop0_rdrop0_torch"
+    gs = groups(runs, seeds_per_job=2)
+    assert list(gs) == [f"seeds0-1/{arm}", f"seeds2-3/{arm}", f"seeds4/{arm}", "small/gru_L1_clipnone_drop0_rdrop0_torch"]
+    assert [g["seeds"] for g in gs.values()] == [[0, 1], [2, 3], [4], [7, 8]]   # an arm within N: unchanged
+    assert all(g["group_id"] == arm for g in list(gs.values())[:3])
+    assert [r for g in gs.values() for r in g["run_ids"]] == [r for g in whole.values() for r in g["run_ids"]]
+    # the aliases (again's seeds 3, 4 are g's) go with the part that trains their run
+    assert gs[f"seeds2-3/{arm}"]["aliases"] == {"again/lstm_L1_clipnone_drop0_rdrop0_torch/seed3": f"{arm}/seed3"}
+    assert gs[f"seeds4/{arm}"]["aliases"] == {"again/lstm_L1_clipnone_drop0_rdrop0_torch/seed4": f"{arm}/seed4"}
+    assert "aliases" not in gs[f"seeds0-1/{arm}"]
+    # where the job writes: <groups>/<prefix>/<run id>, inside its output folder <groups>/<job id>
+    assert stage_prefix(f"seeds2-3/{arm}", gs[f"seeds2-3/{arm}"]) == "seeds2-3"
+    assert staged(f"seeds2-3/{arm}", gs[f"seeds2-3/{arm}"]) == {f"{arm}/seed{s}": f"seeds2-3/{arm}/seed{s}" for s in (2, 3)}
+    assert staged(arm, whole[arm])[f"{arm}/seed0"] == f"{arm}/seed0" and stage_prefix(arm, whole[arm]) == ""
+    for jid, g in gs.items():
+        assert all(p.startswith(jid[: -len(g["group_id"])] + g["group_id"]) for p in staged(jid, g).values())
+    # resources follow the part, not the arm
+    assert group_resources(gs[f"seeds4/{arm}"], 1, "laptop")["runtime"] == group_resources({"seeds": [0]}, 1, "laptop")["runtime"]
+    assert groups(runs, seeds_per_job=5) == whole and split(whole, None) == whole
+    for bad in (0, -1, 1.5, True, "2"):
+        with pytest.raises(GridError, match="seeds_per_job must be a positive integer"):
+            split(whole, bad)
+    with pytest.raises(GridError, match="does not end in its group id"):
+        stage_prefix("seeds0-1/other", whole[arm])
 
 
 def _same_records(alone: dict, grouped: dict, dirs):
@@ -146,3 +180,31 @@ def test_a_killed_group_resumes_from_its_checkpoint(tmp_path):
             assert ra.keys() == rb.keys()
             assert [float(v) for v in rb.values()] == pytest.approx([float(v) for v in ra.values()], rel=1e-6)
     assert not ck.exists()
+
+
+def test_seeds_per_job_through_the_dag(tmp_path):
+    """With seeds_per_job the DAG runs one training job per part of an arm, and each run's record, copied
+    from inside its part's job folder, is the record its seed gets in the whole arm's group (alone)."""
+    from conftest import REPO
+
+    overlay = tmp_path / "split.yaml"
+    entry = {**ENTRY, "name": "split_tiny", "cells": ["lstm"], "epochs": 2, "kernel": "torch"}
+    overlay.write_text(json.dumps({"scale": "test", "seeds_per_job": 2, "recurrent": [entry]}))
+    arm = "split_tiny/lstm_L1_clipnone_drop0_rdrop0_torch"
+    results = tmp_path / "results"
+    targets = [str(results / "recurrent" / arm / f"seed{s}" / "metrics.json") for s in (0, 1, 2)]
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", str(overlay),
+                           "--config", f"results={results}", f"data={{root: {tmp_path}/data}}", "--", *targets],
+                          cwd=REPO, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert sorted(p.name for p in (results / "benchmarks" / "recurrent").iterdir()) == ["seeds0-1", "seeds2"]
+    assert (results / "groups" / "recurrent" / "seeds0-1" / arm / "seed1" / "metrics.json").exists()
+    (whole,) = groups(expand([entry])).values()
+    run_group(whole, None, tmp_path / "whole", "cpu", 1)
+    for s in (0, 1, 2):
+        got = json.loads(Path(targets[s]).read_text())
+        ref = json.loads((tmp_path / "whole" / arm / f"seed{s}" / "metrics.json").read_text())
+        assert got["run_id"] == ref["run_id"] and ref["group"]["seeds"] == [0, 1, 2]
+        assert (got["group"]["seeds"] == [0, 1]) if s < 2 else ("group" not in got)   # a one-seed part: a run alone
+        for k, v in ref["final"].items():
+            assert got["final"][k] == pytest.approx(v, rel=1e-5, abs=1e-7), (s, k)

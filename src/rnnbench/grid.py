@@ -251,9 +251,11 @@ def training_key(spec: Mapping[str, Any]) -> str:
     return json.dumps({k: v for k, v in spec.items() if k not in NAMING}, sort_keys=True, default=str)
 
 
-def groups(runs: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+def groups(runs: Mapping[str, Mapping[str, Any]], seeds_per_job: int | None = None) -> dict[str, dict[str, Any]]:
     """The runs that differ only in their seed, as one group spec each (one job, :func:`rnnbench.train.run_group`):
-    ``{**the runs' shared spec, seeds: [..], run_ids: [..], group_id}``, keyed by group id.
+    ``{**the runs' shared spec, seeds: [..], run_ids: [..], group_id}``, keyed by job id: the group id,
+    or with ``seeds_per_job`` (:func:`split`) ``seeds<first>-<last>/<group id>`` for each part of an arm
+    with more seeds than that.
     Keras runs stay one seed per group (and per process): TensorFlow keeps seed state across the
     models of a process.
 
@@ -283,7 +285,53 @@ def groups(runs: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
             raise GridError(f"runs {g['run_ids'][0]!r} and {rid!r} share an arm id but differ in more than the seed")
         g["seeds"].append(spec["seed"])
         g["run_ids"].append(rid)
+    return split(out, seeds_per_job)
+
+
+def split(groups: Mapping[str, Mapping[str, Any]], seeds_per_job: int | None) -> dict[str, dict[str, Any]]:
+    """Each group with more than ``seeds_per_job`` seeds as consecutive parts of at most that many,
+    one job each (None: every arm one job). On a CPU a group trains its members one after another,
+    so an arm of 10 seeds is one 10-run job: on a machine or cluster with more cores than jobs, the
+    longest arm sets the wall time, and parts let its seeds run side by side. A part is keyed
+    ``seeds<first>-<last>/<group id>`` (its records staged under that prefix, :func:`staged`) and
+    keeps its ``group_id`` and its runs' aliases; each member trains as it does in the whole group."""
+    if seeds_per_job is None:
+        return dict(groups)
+    if isinstance(seeds_per_job, bool) or not isinstance(seeds_per_job, int) or seeds_per_job < 1:
+        raise GridError(f"seeds_per_job must be a positive integer or null, got {seeds_per_job!r}")
+    out: dict[str, dict[str, Any]] = {}
+    for jid, g in groups.items():
+        seeds, rids = list(g["seeds"]), list(g["run_ids"])
+        if len(seeds) <= seeds_per_job:
+            out[jid] = dict(g)
+            continue
+        for i in range(0, len(seeds), seeds_per_job):
+            part_seeds, part_rids = seeds[i:i + seeds_per_job], rids[i:i + seeds_per_job]
+            tag = f"seeds{part_seeds[0]}" + (f"-{part_seeds[-1]}" if len(part_seeds) > 1 else "")
+            part = {k: v for k, v in g.items() if k != "aliases"}
+            part.update(seeds=part_seeds, run_ids=part_rids)
+            aliases = {a: r for a, r in (g.get("aliases") or {}).items() if r in part_rids}
+            if aliases:
+                part["aliases"] = aliases
+            out[f"{tag}/{jid}"] = part
     return out
+
+
+def stage_prefix(job_id: str, group: Mapping[str, Any]) -> str:
+    """The folder, under the family's ``groups/``, that a job's records go to as ``<prefix>/<run id>``:
+    '' for a whole arm, ``seeds<first>-<last>`` for a part (:func:`split`), so that every record
+    lies inside the job's own output folder ``groups/<family>/<job id>``."""
+    gid = group["group_id"]
+    prefix = job_id[: len(job_id) - len(gid)]
+    if not job_id.endswith(gid) or (prefix and not prefix.endswith("/")):
+        raise GridError(f"job id {job_id!r} does not end in its group id {gid!r}")
+    return prefix.rstrip("/")
+
+
+def staged(job_id: str, group: Mapping[str, Any]) -> dict[str, str]:
+    """Each run's staged record folder relative to the family's ``groups/`` (:func:`stage_prefix`)."""
+    prefix = stage_prefix(job_id, group)
+    return {rid: f"{prefix}/{rid}" if prefix else rid for rid in group["run_ids"]}
 
 
 def group_resources(group: Mapping[str, Any], threads: int, scale: str) -> dict[str, int]:

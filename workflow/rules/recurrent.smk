@@ -2,7 +2,7 @@
 # The `train` rule serves every sequence-model family (recurrent, names, music, embedding).
 from rnnbench.report.recurrent import OUTPUTS as RECURRENT_OUTPUTS
 
-from rnnbench.grid import group_resources
+from rnnbench.grid import group_resources, stage_prefix, staged
 from rnnbench.grid import groups as group_runs
 
 # the prepared file each task reads (rnnbench.data.tasks); tasks without one are generated inside the job
@@ -13,12 +13,16 @@ TASK_DATA = {name: (lambda t=t: f"{DATA}/prepared/{t.prepared_file(config)}") fo
 # model where they can (rnnbench.grid.groups, rnnbench.train.run_group); the job writes each seed's
 # record under groups/, and `member` copies it to the run's own folder, where readers find it.
 # A run that two grid entries name (the same settings and seed) trains once: the other name is an
-# alias, whose record `member_alias` copies under its own run id.
-GROUPS = {fam: group_runs(RUNS[fam]) for fam in SEQUENCE_FAMILIES}
+# alias, whose record `member_alias` copies under its own run id. `seeds_per_job: N` splits an arm's
+# seeds into jobs of at most N (rnnbench.grid.split), for machines with more cores than arms.
+GROUPS = {fam: group_runs(RUNS[fam], config.get("seeds_per_job")) for fam in SEQUENCE_FAMILIES}
 ALIAS_OF = {fam: {a: rid for g in GROUPS[fam].values() for a, rid in g.get("aliases", {}).items()}
             for fam in SEQUENCE_FAMILIES}
 GROUP_OF = {fam: {rid: gid for gid, g in GROUPS[fam].items() for rid in [*g["run_ids"], *g.get("aliases", {})]}
             for fam in SEQUENCE_FAMILIES}
+# where each trained run's record is staged, under groups/<family>/ (inside its job's output folder)
+STAGED = {fam: {rid: path for gid, g in GROUPS[fam].items() for rid, path in staged(gid, g).items()}
+          for fam in SEQUENCE_FAMILIES}
 
 
 def train_data(wildcards):
@@ -41,7 +45,8 @@ rule train:
         directory(f"{RESULTS}/groups/{{family}}/{{group}}"),
     params:
         spec=lambda w: json.dumps(GROUPS[w.family][w.group]),
-        outdir=lambda w: f"{RESULTS}/groups/{w.family}",
+        outdir=lambda w: "/".join(filter(None, [f"{RESULTS}/groups/{w.family}",
+                                                 stage_prefix(w.group, GROUPS[w.family][w.group])])),
         data=lambda w, input: input.data or "none",
     log:
         f"{RESULTS}/logs/{{family}}/{{group}}.log",
@@ -70,7 +75,7 @@ rule member:
         metrics=f"{RESULTS}/{{family}}/{{run}}/metrics.json",
         history=f"{RESULTS}/{{family}}/{{run}}/history.csv",
     params:
-        staged=lambda w: f"{RESULTS}/groups/{w.family}/{w.run}",
+        staged=lambda w: f"{RESULTS}/groups/{w.family}/{STAGED[w.family][w.run]}",
         dest=lambda w: f"{RESULTS}/{w.family}/{w.run}",
     wildcard_constraints:
         family=one_of(SEQUENCE_FAMILIES),
@@ -93,7 +98,7 @@ rule member_alias:
         metrics=f"{RESULTS}/{{family}}/{{run}}/metrics.json",
         history=f"{RESULTS}/{{family}}/{{run}}/history.csv",
     params:
-        trained=lambda w: f"{RESULTS}/groups/{w.family}/{ALIAS_OF[w.family][w.run]}",
+        trained=lambda w: f"{RESULTS}/groups/{w.family}/{STAGED[w.family][ALIAS_OF[w.family][w.run]]}",
         dest=lambda w: f"{RESULTS}/{w.family}/{w.run}",
         spec=lambda w: json.dumps(RUNS[w.family][w.run]),
     wildcard_constraints:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .calibration import Calibration
 from .printout import render
-from .schedule import plan_jobs
+from .schedule import plan_jobs, split_hint, totals
 from .workflow import SNAKEFILE, PlanError, load_workflow, parse_overrides
 
 
@@ -41,6 +41,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 2
     print(render(wf, jobs, meta, cal, a.cores, markdown=a.markdown, gpu_slots=a.gpu_slots))
+    hint = split_hint(wf, cal, a.cores, Path(a.data_root) if a.data_root else None,
+                      totals(jobs, a.cores)) if cal is not None else None
+    if hint is not None:
+        k, base, parts = hint
+        print(f"The longest group job, not the cores, sets that wall time (a group job trains its seeds one after "
+              f"another): with --config seeds_per_job={k} (at most {k} seed(s) of an arm per job; "
+              f"rnnbench.grid.split) the plan is {parts.wall_h:.2f} h on {a.cores} cores in {parts.jobs} jobs "
+              f"(lower bound {parts.lower_h:.2f} h; CPU work {parts.core_h:.2f} core-h, start-ups included) against "
+              f"{base.wall_h:.2f} h in {base.jobs}. Set it before the first run: a changed value retrains the arms it "
+              f"splits differently.")
     if cal is not None and cal.measured:
         print(f"(calibration: {len(cal.measured)} measurement(s) in {took:.0f} s, cached in {cal.path})")
     return 0

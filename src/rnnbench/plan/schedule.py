@@ -3,6 +3,7 @@
 modelled GPU cost, and the list schedules that turn them into wall hours on N cores and G GPU slots."""
 from __future__ import annotations
 
+import dataclasses
 import heapq
 import json
 import math
@@ -15,6 +16,7 @@ from ..cells import REGISTRY
 from ..data.sizes import Sizes, Split
 from ..families import SEQUENCE_FAMILIES
 from ..grid import W2V_DEFAULT_SAMPLE, group_resources, word2vec_run_id
+from ..grid import split as split_groups
 from ..runspec import RunSpec
 from ..word2vec.params import env_kernel
 from .calibration import Calibration, run_shape
@@ -326,3 +328,28 @@ def totals(jobs: list[Job], cores: int, gpu_slots: int = 1) -> Totals:
                   wall / 3600, lower / 3600, gq / 3600, side / 3600,
                   max(gq, side) / 3600 if calibrated else math.nan,
                   sum(j.members for j in jobs if j.family != "word2vec" and j.gpu_s is None), unstacked / 3600)
+
+
+#: the seeds_per_job values :func:`split_hint` tries (largest first: fewer jobs, fewer start-ups)
+SPLITS = (5, 3, 2, 1)
+
+
+def split_hint(wf: Workflow, cal: Calibration, cores: int, data_root: Path | None = None,
+               base: Totals | None = None) -> tuple[int, Totals, Totals] | None:
+    """Where the longest group job, not the cores, sets the CPU wall time (a group trains its seeds one
+    after another), the largest ``seeds_per_job`` of :data:`SPLITS` whose plan is within 2 % of the best
+    of them, with the plans without and with it; None when the config sets seeds_per_job or splitting
+    gains under 5 %."""
+    if wf.config.get("seeds_per_job") is not None:
+        return None
+    if base is None:
+        base = totals(plan_jobs(wf, cal, data_root)[0], cores)
+    tried = {}
+    for k in SPLITS:
+        parts = dataclasses.replace(wf, groups={f: split_groups(wf.family_groups(f), k) for f in SEQUENCE_FAMILIES})
+        tried[k] = totals(plan_jobs(parts, cal, data_root)[0], cores)
+    best = min(t.wall_h for t in tried.values())
+    if not best < 0.95 * base.wall_h:
+        return None
+    k = next(k for k in SPLITS if tried[k].wall_h <= 1.02 * best)
+    return k, base, tried[k]
