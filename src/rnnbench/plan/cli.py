@@ -49,8 +49,8 @@ def main(argv: list[str] | None = None) -> int:
               f"another): with --config seeds_per_job={k} (at most {k} seed(s) of an arm per job; "
               f"rnnbench.grid.split) the plan is {parts.wall_h:.2f} h on {a.cores} cores in {parts.jobs} jobs "
               f"(lower bound {parts.lower_h:.2f} h; CPU work {parts.core_h:.2f} core-h, start-ups included) against "
-              f"{base.wall_h:.2f} h in {base.jobs}. Set it before the first run: a changed value retrains the arms it "
-              f"splits differently.")
+              f"{base.wall_h:.2f} h in {base.jobs} (CPU only: on a GPU, where an arm's members train stacked, leave it "
+              f"unset). Set it before the first run: a changed value retrains the arms it splits differently.")
     if cal is not None and cal.measured:
         print(f"(calibration: {len(cal.measured)} measurement(s) in {took:.0f} s, cached in {cal.path})")
     return 0
