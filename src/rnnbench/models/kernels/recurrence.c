@@ -57,6 +57,16 @@ enum { RNN_TANH = 0, RNN_RELU = 1, LSTM = 2, GRU = 3, GRU_RB = 4 };
 #else
 #define RB 8
 #endif
+/* R2: rows per sub-block when two column vectors share each broadcast (2 x R2 accumulators + 2 weight
+ * vectors + a broadcast in registers: 16 with AVX2 at R2 = 4, 32 with AVX-512 at R2 = 8). Each output's
+ * sum runs in the same order as with one column, so the results are the same bit for bit. */
+#if defined(RNN_R2)
+#define R2 RNN_R2
+#elif defined(__AVX512F__)
+#define R2 8
+#else
+#define R2 4
+#endif
 typedef float vf __attribute__((vector_size(VL * sizeof(float))));
 static inline vf vload(const float *p) { vf v; memcpy(&v, p, sizeof v); return v; }
 static inline void vstore(float *p, vf v) { memcpy(p, &v, sizeof v); }
@@ -110,8 +120,34 @@ typedef struct {
 /* a_r[j0:j1] += W[j0:j1] src_r   (wT: K x GH; j0, j1 multiples of H) */
 ALWAYS_INLINE void mv_range(const int nr, float *a, const float *const *src, int64_t gs, int64_t K,
                             const float *wT, int64_t H, int64_t GH, int64_t j0, int64_t j1) {
-    for (int64_t jb = j0; jb < j1; jb += VL) {
+    for (int64_t jb = j0; jb < j1;) {
         const int64_t go = (jb / H) * gs;
+        if (jb + 2 * VL <= j1 && (gs == 0 || go == ((jb + VL) / H) * gs)) {
+            /* two column vectors share each broadcast of src: 2 weight loads + R2 broadcasts for 2 x R2
+             * FMAs, where one column needs 1 + RB for RB (the loads, not the FMAs, bound this loop) */
+            for (int r0 = 0; r0 < nr; r0 += R2) {
+                const int n = nr - r0 < R2 ? nr - r0 : R2;
+                vf a0[R2], a1[R2];
+                for (int r = 0; r < n; r++) {
+                    a0[r] = vload(a + (r0 + r) * GH + jb);
+                    a1[r] = vload(a + (r0 + r) * GH + jb + VL);
+                }
+                for (int64_t k = 0; k < K; k++) {
+                    const vf w0 = vload(wT + k * GH + jb), w1 = vload(wT + k * GH + jb + VL);
+                    for (int r = 0; r < n; r++) {
+                        const float x = src[r0 + r][go + k];
+                        a0[r] += x * w0;
+                        a1[r] += x * w1;
+                    }
+                }
+                for (int r = 0; r < n; r++) {
+                    vstore(a + (r0 + r) * GH + jb, a0[r]);
+                    vstore(a + (r0 + r) * GH + jb + VL, a1[r]);
+                }
+            }
+            jb += 2 * VL;
+            continue;
+        }
         vf acc[RB];
         for (int r = 0; r < nr; r++) acc[r] = vload(a + r * GH + jb);
         for (int64_t k = 0; k < K; k++) {
@@ -119,6 +155,7 @@ ALWAYS_INLINE void mv_range(const int nr, float *a, const float *const *src, int
             for (int r = 0; r < nr; r++) acc[r] += src[r][go + k] * w;
         }
         for (int r = 0; r < nr; r++) vstore(a + r * GH + jb, acc[r]);
+        jb += VL;
     }
 }
 #define mv_block(nr, a, src, gs, K, wT, H, GH) mv_range(nr, a, src, gs, K, wT, H, GH, 0, GH)
@@ -126,8 +163,33 @@ ALWAYS_INLINE void mv_range(const int nr, float *a, const float *const *src, int
 /* dwT[k, j0:j1] += Σ_r src_r(gate)[k] d_r[j0:j1]   (dwT: K x GH, d: nr x GH) */
 ALWAYS_INLINE void outer_range(const int nr, float *dwT, const float *const *src, int64_t gs, int64_t K,
                                const float *d, int64_t H, int64_t GH, int64_t j0, int64_t j1) {
-    for (int64_t jb = j0; jb < j1; jb += VL) {
+    for (int64_t jb = j0; jb < j1;) {
         const int64_t go = (jb / H) * gs;
+        if (jb + 2 * VL <= j1 && (gs == 0 || go == ((jb + VL) / H) * gs)) {
+            /* two column vectors share each broadcast of src (as in mv_range); rows in sub-blocks of R2,
+             * each dwT element still summing its rows in order */
+            for (int r0 = 0; r0 < nr; r0 += R2) {
+                const int n = nr - r0 < R2 ? nr - r0 : R2;
+                vf d0[R2], d1[R2];
+                for (int r = 0; r < n; r++) {
+                    d0[r] = vload(d + (r0 + r) * GH + jb);
+                    d1[r] = vload(d + (r0 + r) * GH + jb + VL);
+                }
+                for (int64_t k = 0; k < K; k++) {
+                    float *o = dwT + k * GH + jb;
+                    vf a0 = vload(o), a1 = vload(o + VL);
+                    for (int r = 0; r < n; r++) {
+                        const float x = src[r0 + r][go + k];
+                        a0 += x * d0[r];
+                        a1 += x * d1[r];
+                    }
+                    vstore(o, a0);
+                    vstore(o + VL, a1);
+                }
+            }
+            jb += 2 * VL;
+            continue;
+        }
         vf dr[RB];
         for (int r = 0; r < nr; r++) dr[r] = vload(d + r * GH + jb);
         for (int64_t k = 0; k < K; k++) {
@@ -135,6 +197,7 @@ ALWAYS_INLINE void outer_range(const int nr, float *dwT, const float *const *src
             for (int r = 0; r < nr; r++) acc += src[r][go + k] * dr[r];
             vstore(dwT + k * GH + jb, acc);
         }
+        jb += VL;
     }
 }
 #define outer_block(nr, dwT, src, gs, K, d, H, GH) outer_range(nr, dwT, src, gs, K, d, H, GH, 0, GH)
@@ -143,7 +206,37 @@ ALWAYS_INLINE void outer_range(const int nr, float *dwT, const float *const *src
 ALWAYS_INLINE void mtv_range(const int nr, float *dh, const float *d, const float *w, const float *const *mask,
                              int64_t H, int64_t G, int64_t g0, int64_t g1) {
     const int64_t GH = G * H;
-    for (int64_t kb = 0; kb < H; kb += VL)
+    int64_t kb0 = 0;
+    /* two column vectors of dh share each broadcast of d (as in mv_range); the same sums in the same order */
+    for (; kb0 + 2 * VL <= H; kb0 += 2 * VL)
+        for (int64_t g = g0; g < g1; g++)
+            for (int r0 = 0; r0 < nr; r0 += R2) {
+                const int n = nr - r0 < R2 ? nr - r0 : R2;
+                vf a0[R2], a1[R2];
+                for (int r = 0; r < n; r++) a0[r] = a1[r] = (vf){0};
+                for (int64_t j = g * H; j < (g + 1) * H; j++) {
+                    const vf w0 = vload(w + j * H + kb0), w1 = vload(w + j * H + kb0 + VL);
+                    for (int r = 0; r < n; r++) {
+                        const float x = d[(r0 + r) * GH + j];
+                        a0[r] += x * w0;
+                        a1[r] += x * w1;
+                    }
+                }
+                for (int r = 0; r < n; r++) {
+                    float *o = dh + (r0 + r) * H + kb0;
+                    vf v0 = vload(o), v1 = vload(o + VL);
+                    if (mask) {
+                        v0 += a0[r] * vload(mask[r0 + r] + g * H + kb0);
+                        v1 += a1[r] * vload(mask[r0 + r] + g * H + kb0 + VL);
+                    } else {
+                        v0 += a0[r];
+                        v1 += a1[r];
+                    }
+                    vstore(o, v0);
+                    vstore(o + VL, v1);
+                }
+            }
+    for (int64_t kb = kb0; kb < H; kb += VL)
         for (int64_t g = g0; g < g1; g++) {
             vf acc[RB];
             for (int r = 0; r < nr; r++) acc[r] = (vf){0};
