@@ -59,7 +59,8 @@ enum { RNN_TANH = 0, RNN_RELU = 1, LSTM = 2, GRU = 3, GRU_RB = 4 };
 #endif
 /* R2: rows per sub-block when two column vectors share each broadcast (2 x R2 accumulators + 2 weight
  * vectors + a broadcast in registers: 16 with AVX2 at R2 = 4, 32 with AVX-512 at R2 = 8). Each output's
- * sum runs in the same order as with one column, so the results are the same bit for bit. */
+ * sum runs in the same order as with one column, so the results are the same bit for bit as the
+ * one-column loops' (with gcc's FMA contraction; bench/kernel_identity.py compares two builds). */
 #if defined(RNN_R2)
 #define R2 RNN_R2
 #elif defined(__AVX512F__)
