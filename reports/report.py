@@ -480,7 +480,9 @@ if section(RECS, "no IMDb embedding run", "embedding"):
 # is the lecture's call, `Word2Vec(sentences)` with the prepared file's lines as a sentence iterable
 # (the learning rate decays linearly over all workers' words, as ours does): the quality reference,
 # which the claims read; `gensim` is its `corpus_file` mode (its fastest, but each worker decays the
-# rate by its own words, a sawtooth): the speed reference. Columns and rows name the subsampling
+# rate by its own words, a sawtooth): the speed reference. The default config trains the speed reference
+# on one seed (no claim reads it; its words/s moves by 1-3 % between seeds) and everything else on five;
+# the `seeds_*` columns say how many runs each mean is over. Columns and rows name the subsampling
 # threshold `sample` (gensim's default 0.001 unless stated).
 
 # %%
@@ -492,9 +494,10 @@ CR.show(prefixes=("w2v_ours", "w2v_cbow", "w2v_skipgram", "w2v_ns"))
 W2V_RAN = section(RECS, "no word2vec run", "word2vec")
 if W2V_RAN:
     show_table("word2vec_summary.csv", "word2vec grid: quality and training speed, ours beside gensim "
-               "(Word2Vec(sentences): _gensim_iter; corpus_file: _gensim; mean over seeds; the last row is "
-               "gensim's published text8 figure)",
+               "(Word2Vec(sentences): _gensim_iter; corpus_file: _gensim; mean over seeds, seeds_*: how many; "
+               "the last row is gensim's published text8 figure)",
                columns=["source", "scale", "corpus", "corpus_tokens", "arch", "loss", "sample", "epochs",
+                        "seeds_ours", "seeds_gensim_iter", "seeds_gensim",
                         "analogy_total_pct_ours", "analogy_total_pct_gensim_iter", "analogy_total_pct_gensim",
                         "analogy_semantic_pct_ours", "analogy_semantic_pct_gensim_iter", "analogy_semantic_pct_gensim",
                         "analogy_syntactic_pct_ours", "analogy_syntactic_pct_gensim_iter",

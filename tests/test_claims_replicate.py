@@ -9,6 +9,7 @@ import yaml
 
 from rnnbench import claims as C
 from rnnbench.claims import replicate as R
+from rnnbench.grid import expand_word2vec, word2vec_run_id
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -38,6 +39,36 @@ def test_the_overlay_runs_every_claims_grid_on_seeds_the_default_never_uses():
     assert not set(rep["word2vec"]["seeds"]) & default_seeds
     # IMDb's pretrained vectors come from a run the overlay trains
     assert rep["imdb"]["vectors"]["seed"] in rep["word2vec"]["seeds"]
+
+
+@pytest.mark.parametrize("overlay", ["replicate.yaml", "pilot.yaml"])
+def test_the_overlays_word2vec_runs_use_none_of_the_default_seeds_and_train_the_imdb_vectors(overlay):
+    # Snakemake merges the overlay's word2vec mapping into the default's (lists replace lists): the merged grid,
+    # its extra grids included (the default's one-seed gensim reference), trains only fresh seeds, and the run
+    # whose vectors the IMDb arms read is among them
+    cfg = yaml.safe_load((ROOT / "config" / "config.yaml").read_text())
+    rep = yaml.safe_load((ROOT / "config" / overlay).read_text())
+    default_runs = expand_word2vec(cfg["word2vec"])
+    runs = expand_word2vec({**cfg["word2vec"], **rep["word2vec"]})
+    assert not {r["seed"] for r in runs.values()} & {r["seed"] for r in default_runs.values()}
+    assert {(r["impl"], r["arch"], r["loss"], r["sample"]) for r in runs.values()} == \
+        {(r["impl"], r["arch"], r["loss"], r["sample"]) for r in default_runs.values()}
+    vectors = {**cfg["imdb"]["vectors"], **rep["imdb"]["vectors"]}
+    assert word2vec_run_id(vectors) in runs
+
+
+def test_an_extra_grid_with_seeds_of_its_own_takes_their_twins():
+    cfg = {"results": "r", "word2vec": {"seeds": [1, 2, 3], "extra_grids": [{"impls": ["gensim"], "seeds": [2]},
+                                                                            {"impls": ["gensim_iter"]}]}}
+    assert R.overlay(cfg, register=[])["word2vec"]["extra_grids"] == [{"impls": ["gensim"], "seeds": [1002]},
+                                                                       {"impls": ["gensim_iter"]}]
+    # the pilot's fewer seeds: a seed past them takes the pilot's first
+    pilot = R.overlay({"results": "r", "word2vec": {"seeds": [1, 2, 3], "extra_grids": [{"seeds": [3]}]}},
+                      register=[], offset=2000, n_seeds=2)
+    assert pilot["word2vec"] == {"seeds": [2000, 2001], "extra_grids": [{"seeds": [2000]}]}
+    # without seeds of their own, extra grids follow the main grid's and the overlay leaves them out
+    assert "extra_grids" not in R.overlay({"results": "r", "word2vec": {"seeds": [1], "extra_grids": [{"sample": [0]}]}},
+                                          register=[])["word2vec"]
 
 
 def _table(verdicts: dict[str, str], role: dict[str, str] | None = None) -> pd.DataFrame:

@@ -89,6 +89,18 @@ def overlay(config: Mapping[str, Any], register: Iterable[Claim] = REGISTER, off
         seeds = seeds if isinstance(seeds, list) else [seeds]
         moved = _shift(seeds, offset, n_seeds)
         out["word2vec"] = {"seeds": moved}
+        twin = dict(zip(seeds, moved))
+        if any("seeds" in e for e in w2v.get("extra_grids") or []):
+            # an extra grid with seeds of its own (the default's one-seed gensim reference, whose run the IMDb arms
+            # may read) takes its seeds' twins, where the main grid's move; the overlay's list replaces the config's
+            extras = []
+            for e in w2v["extra_grids"]:
+                e = copy.deepcopy(e)
+                if "seeds" in e:
+                    own = e["seeds"] if isinstance(e["seeds"], list) else [e["seeds"]]
+                    e["seeds"] = [twin[s] for s in own if s in twin] or moved[:1]
+                extras.append(e)
+            out["word2vec"]["extra_grids"] = extras
         vectors = (config.get("imdb") or {}).get("vectors")
         if vectors and "seed" in vectors:
             # IMDb's pretrained vectors: the moved twin of their seed's run, one the overlay trains

@@ -118,9 +118,9 @@ def summary_table(runs: pd.DataFrame, scale: str) -> pd.DataFrame:
             sub = g[g["impl"] == impl]
             row[f"seeds_{impl}"] = len(sub)
             for m in METRICS:
-                mean, std, _ = mean_std(sub[m])
+                mean, std, n = mean_std(sub[m])
                 row[f"{m}_{impl}"] = mean
-                row[f"{m}_{impl}_std"] = std
+                row[f"{m}_{impl}_std"] = std if n > 1 else float("nan")   # one seed has no spread to show
         # speed against corpus_file (gensim's fastest mode); quality against both modes
         row["speed_ratio_ours_over_gensim"] = row["words_per_second_ours"] / row["words_per_second_gensim"] \
             if row["words_per_second_gensim"] else float("nan")
