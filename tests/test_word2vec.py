@@ -493,3 +493,20 @@ def test_step_cost_times_the_same_pairs_and_writes_its_record(tmp_path):
     assert list(table["loss"]) == ["softmax", "hs", "ns"] and table["softmax_step_over_this"].iloc[0] == 1.0
     with pytest.raises(Word2VecInputError, match="repeats"):
         run(str(corpus), "planted", str(tmp_path / "bad"), params, repeats=1, device="cpu", log=lambda m: None)
+
+
+def test_the_summary_gives_a_one_seed_mean_no_spread_and_says_how_many_seeds():
+    # the default config trains gensim's corpus_file reference on one seed: its row must not claim a spread of 0
+    import pandas as pd
+
+    from rnnbench.report.word2vec import METRICS, summary_table
+
+    base = {"corpus": "c", "corpus_tokens": 1000, "arch": "cbow", "loss": "ns", "sample": 1e-3, "epochs": 3,
+            "vector_size": 100, "window": 5}
+    rows = [{**base, "impl": impl, "seed": seed, **{m: v for m in METRICS}}
+            for impl, seed, v in (("ours", 1, 2.0), ("ours", 2, 4.0), ("gensim", 1, 3.0))]
+    row = summary_table(pd.DataFrame(rows), "laptop").iloc[0]
+    assert (row["seeds_ours"], row["seeds_gensim"], row["seeds_gensim_iter"]) == (2, 1, 0)
+    assert row["words_per_second_ours"] == 3.0 and row["words_per_second_ours_std"] == pytest.approx(2 ** 0.5)
+    assert row["words_per_second_gensim"] == 3.0 and np.isnan(row["words_per_second_gensim_std"])
+    assert np.isnan(row["words_per_second_gensim_iter"]) and row["speed_ratio_ours_over_gensim"] == 1.0
