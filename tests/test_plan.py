@@ -46,13 +46,18 @@ def test_tiny_counts_match_the_grid_expansion(tiny, tmp_path):
     assert tiny.groups is not None
     group_ids = [g for f in plan.SEQUENCE_FAMILIES for g in tiny.groups[f]]
     assert group_ids == [g for f in plan.SEQUENCE_FAMILIES for g in grid.groups(tiny.runs[f])]
-    assert [j.job_id for j in jobs] == group_ids + [f"word2vec/{r}" for r in tiny.w2v_runs]
+    # word2vec: one job per group (its seeds together), the Snakefile's W2V_JOBS
+    assert tiny.w2v_jobs is not None
+    assert tiny.w2v_jobs == grid.word2vec_groups(tiny.w2v_grid, cfg.get("seeds_per_job"))
+    assert sorted(r for g in tiny.w2v_jobs.values() for r in g["run_ids"]) == sorted(tiny.w2v_runs)
+    assert [j.job_id for j in jobs] == group_ids + [f"word2vec/{g}" for g in tiny.w2v_jobs]
     # every run is a member of one job, but an alias (a run two grid entries name), which trains nothing
     aliases = sum(len(g.get("aliases", {})) for f in plan.SEQUENCE_FAMILIES for g in tiny.groups[f].values())
     assert aliases == 1                                  # har_tiny_clip's one run is har_tiny's
     assert sum(j.members for j in jobs) == n_runs - aliases
     steps = {rid: j.train_steps // j.members for j in jobs
-             for rid in (tiny.family_groups(j.family)[j.job_id]["run_ids"] if j.family != "word2vec" else [j.job_id])}
+             for rid in (tiny.family_groups(j.family)[j.job_id]["run_ids"] if j.family != "word2vec"
+                         else tiny.w2v_jobs[j.job_id.removeprefix("word2vec/")]["run_ids"])}
     # adding_tiny: epochs 2 x n_train 256 x T 20, for each of its 3 cells
     adding = [r for r in tiny.runs["recurrent"] if r.startswith("adding_tiny/")]
     assert len(adding) == 3 and all(steps[r] == 2 * 256 * 20 for r in adding)
@@ -63,7 +68,7 @@ def test_tiny_counts_match_the_grid_expansion(tiny, tmp_path):
     assert meta["sources"][grid.group_id(har[0])].startswith("constant")
     # imdb_tiny: 1 epoch x 200 reviews x 40 tokens; word2vec: 100k-token prefix x 1 epoch
     assert all(steps[r] == 200 * 40 for r in tiny.runs["embedding"])
-    assert all(steps[f"word2vec/{r}"] == 100_000 for r in tiny.w2v_runs)
+    assert all(steps[r] == 100_000 for r in tiny.w2v_runs)
     rows = plan.summarise(jobs, meta)
     assert sum(r.runs for r in rows) == n_runs - aliases and sum(r.jobs for r in rows) == len(jobs)
     assert sum(r.train_steps for r in rows) == sum(steps.values())
@@ -276,3 +281,32 @@ def test_configfile_takes_several_files_after_one_flag_as_snakemake_does(tmp_pat
     assert plan.main(["--no-calibrate", "--configfile", str(a), str(b)]) == 2
     assert plan.main(["--no-calibrate", "--configfile", str(a), "--configfile", str(b)]) == 2
     assert seen == [[str(a), str(b)], [str(a), str(b)]]
+
+
+def test_a_word2vec_group_is_one_job_with_its_start_up_once_and_ours_vocabulary_once(tmp_path):
+    w2v = {"prefix_tokens": 1000, "epochs": 2, "impls": ["ours", "gensim_iter"], "archs": ["cbow"], "losses": ["ns"],
+           "seeds": [1, 2, 3]}
+    runs = grid.expand_word2vec(w2v)
+    config = {"word2vec": w2v, "imdb": {"vectors": {"impl": "ours", "arch": "cbow", "loss": "ns", "seed": 2}}}
+    imdb = {"name": "imdb_x", "task": "imdb", "cells": ["lstm"], "embedding": ["frozen"], "embedding_dim": 100,
+            "hidden": 8, "epochs": 1, "batch_size": 64, "seeds": [0]}
+    wf = plan.Workflow(config=config, runs={"embedding": expand([imdb], family="embedding")}, w2v_runs=list(runs),
+                       threads={}, w2v_grid=runs)
+    cal = plan.Calibration(tmp_path / "cal.json", cpu="test cpu", measure=fake_measure([]))
+    jobs, _ = plan.plan_jobs(wf, cal, data_root=tmp_path)
+    w2v_jobs = {j.job_id: j for j in jobs if j.family == "word2vec"}
+    assert list(w2v_jobs) == ["word2vec/ours-cbow-ns", "word2vec/gensim_iter-cbow-ns"]
+    train, vocab = 1000 * 2 / 1e6, 1000 * 1e-7      # fake_measure: 1e6 words/s, 1e-7 s a token of vocabulary
+    ours, gensim = w2v_jobs["word2vec/ours-cbow-ns"], w2v_jobs["word2vec/gensim_iter-cbow-ns"]
+    assert ours.members == gensim.members == 3 and ours.train_steps == 3 * 2000
+    assert ours.cpu_s == pytest.approx(3 * (train + plan.W2V_EVAL_S) + vocab + plan.W2V_STARTUP_S)
+    assert gensim.cpu_s == pytest.approx(3 * (train + plan.W2V_EVAL_S + vocab) + plan.W2V_STARTUP_S)
+    # the IMDb arm waits for the job that trains its vectors' run (ours-cbow-ns-seed2)
+    assert [j.depends_on for j in jobs if j.family == "embedding"] == ["word2vec/ours-cbow-ns"]
+    # seeds_per_job splits a word2vec group as it splits an arm
+    wf.config["seeds_per_job"] = 2
+    jobs, _ = plan.plan_jobs(wf, cal, data_root=tmp_path)
+    assert [j.job_id for j in jobs if j.family == "word2vec"] == [
+        "word2vec/seeds1-2/ours-cbow-ns", "word2vec/seeds3/ours-cbow-ns",
+        "word2vec/seeds1-2/gensim_iter-cbow-ns", "word2vec/seeds3/gensim_iter-cbow-ns"]
+    assert [j.depends_on for j in jobs if j.family == "embedding"] == ["word2vec/seeds1-2/ours-cbow-ns"]

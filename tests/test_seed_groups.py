@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from rnnbench.grid import GridError, expand, group_id, group_resources, groups, split, stage_prefix, staged
+from rnnbench.grid import (GridError, expand, expand_word2vec, group_id, group_resources, groups, split, stage_prefix,
+                           staged, word2vec_groups)
 from rnnbench.train import member_specs, run, run_group
 
 def read_history(path):
@@ -208,3 +209,54 @@ def test_seeds_per_job_through_the_dag(tmp_path):
         assert (got["group"]["seeds"] == [0, 1]) if s < 2 else ("group" not in got)   # a one-seed part: a run alone
         for k, v in ref["final"].items():
             assert got["final"][k] == pytest.approx(v, rel=1e-5, abs=1e-7), (s, k)
+
+
+def test_a_word2vec_group_through_the_dag(tmp_path, mirror):
+    """word2vec's seeds train as one job per group (split by seeds_per_job, as an arm): each run's record,
+    history and vectors land in its own folder, copied from inside its job's folder, and a seed's vectors
+    are those of the same seed in another part (workers=1: a deterministic run)."""
+    from conftest import REPO, tiny_env
+
+    overlay = tmp_path / "w2v.yaml"
+    overlay.write_text(json.dumps({
+        "scale": "test", "seeds_per_job": 2,
+        "word2vec": {"corpus": "offline-english", "prefix_tokens": 20000, "impls": ["ours"], "archs": ["cbow"],
+                     "losses": ["ns"], "seeds": [1, 2, 3], "extra_grids": [], "softmax_cost": None,
+                     "epochs": 1, "workers": 1, "vector_size": 16, "kernel": "torch"}}))
+    results = tmp_path / "results"
+    runs = results / "word2vec" / "offline-english-20000"
+    targets = [str(runs / f"ours-cbow-ns-seed{s}" / "metrics.json") for s in (1, 2, 3)]
+    proc = subprocess.run([sys.executable, "-m", "snakemake", "--cores", "2", "--configfile", str(overlay),
+                           "--config", f"results={results}", f"data={{root: {tmp_path}/data}}", "--", *targets],
+                          cwd=REPO, env=tiny_env(mirror), capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    jobs = results / "groups" / "word2vec" / "offline-english-20000"
+    assert sorted(p.name for p in jobs.iterdir()) == ["seeds1-2", "seeds3"]
+    assert sorted(p.name for p in (results / "benchmarks" / "word2vec" / "offline-english-20000").iterdir()) == [
+        "seeds1-2", "seeds3"]
+    for s in (1, 2, 3):
+        rec = json.loads(Path(targets[s - 1]).read_text())
+        assert rec["run_id"] == f"ours-cbow-ns-seed{s}" and rec["seed"] == s
+        assert rec["group"] == {"id": "ours-cbow-ns", "seeds": [1, 2] if s < 3 else [3]}
+        part = "seeds1-2" if s < 3 else "seeds3"
+        staged = jobs / part / "ours-cbow-ns" / f"ours-cbow-ns-seed{s}"
+        for f in ("metrics.json", "history.csv", "vectors.bin"):
+            assert (runs / f"ours-cbow-ns-seed{s}" / f).read_bytes() == (staged / f).read_bytes(), (s, f)
+    assert (runs / "ours-cbow-ns-seed1" / "vectors.bin").read_bytes() != (runs / "ours-cbow-ns-seed2" / "vectors.bin").read_bytes()
+
+
+def test_word2vec_runs_group_by_everything_but_the_seed():
+    runs = expand_word2vec({"impls": ["ours", "gensim"], "archs": ["cbow"], "losses": ["hs", "ns"], "seeds": [1, 2, 3],
+                            "extra_grids": [{"impls": ["ours"], "losses": ["ns"], "sample": [0], "seeds": [7]}]})
+    gs = word2vec_groups(runs)
+    assert list(gs) == ["ours-cbow-hs", "ours-cbow-ns", "gensim-cbow-hs", "gensim-cbow-ns", "ours-cbow-ns-sample0"]
+    assert gs["ours-cbow-ns"]["seeds"] == [1, 2, 3] and gs["ours-cbow-ns-sample0"]["seeds"] == [7]
+    assert gs["ours-cbow-ns-sample0"]["run_ids"] == ["ours-cbow-ns-sample0-seed7"]
+    assert sorted(r for g in gs.values() for r in g["run_ids"]) == sorted(runs)
+    for g in gs.values():        # each group's settings are each of its runs' but the seed
+        for rid, seed in zip(g["run_ids"], g["seeds"]):
+            assert runs[rid] == {**{k: v for k, v in g.items() if k not in ("seeds", "run_ids", "group_id")},
+                                 "seed": seed, "run_id": rid}
+    assert list(word2vec_groups(runs, 2))[:2] == ["seeds1-2/ours-cbow-hs", "seeds3/ours-cbow-hs"]
+    with pytest.raises(GridError, match="does not end in '-seed1'"):
+        word2vec_groups({"ours-cbow-hs": {**runs["ours-cbow-hs-seed1"], "run_id": "ours-cbow-hs"}})

@@ -157,7 +157,7 @@ def test_the_step_time_rule_holds_every_core_and_passes_them_to_the_record():
     smk = (ROOT / "workflow" / "rules" / "word2vec.smk").read_text()
     rule = smk[smk.index("rule word2vec_softmax_cost:"):smk.index("rule aggregate_word2vec:")]
     assert "threads: w2v_cost_threads()" in rule and "--cores-held {threads}" in rule
-    assert "workflow.cores" in smk[smk.index("def w2v_cost_threads"):smk.index("def w2v_run")]
+    assert "workflow.cores" in smk[smk.index("def w2v_cost_threads"):smk.index("def w2v_job")]
 
 
 # ---- the claims that read timings ---------------------------------------------------------------------

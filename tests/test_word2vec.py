@@ -2,12 +2,14 @@
 and our evaluation against gensim's. Tiny corpora only (the whole file runs in seconds)."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -510,3 +512,60 @@ def test_the_summary_gives_a_one_seed_mean_no_spread_and_says_how_many_seeds():
     assert row["words_per_second_ours"] == 3.0 and row["words_per_second_ours_std"] == pytest.approx(2 ** 0.5)
     assert row["words_per_second_gensim"] == 3.0 and np.isnan(row["words_per_second_gensim_std"])
     assert np.isnan(row["words_per_second_gensim_iter"]) and row["speed_ratio_ours_over_gensim"] == 1.0
+
+
+@pytest.mark.parametrize("impl,kernel", [pytest.param("ours", "native", marks=needs_native), ("ours", "torch"),
+                                         ("gensim_iter", None), ("gensim", None)])
+def test_a_group_trains_each_seed_as_it_trains_alone(ptb_and_eval, tmp_path, impl, kernel):
+    """The DAG's one job per group (rnnbench.word2vec.train.run_group) shares the corpus read and our
+    vocabulary between its seeds: each seed's vectors, history and quality are those of the seed alone
+    (workers=1: a deterministic run), and its record says which group it trained in."""
+    from rnnbench.word2vec.train import run, run_group
+
+    corpus, evals = ptb_and_eval
+    params = {"epochs": 1, "workers": 1, "min_count": 2, "vector_size": 20}
+    kw = dict(device="cpu", log=lambda m: None, kernel=kernel)
+    group = run_group(impl, "cbow", "hs", [3, 1], str(corpus), "ptb-valid", str(evals), str(tmp_path / "g"),
+                      params, **kw)
+    ids = [f"{impl}-cbow-hs-seed3", f"{impl}-cbow-hs-seed1"]
+    assert [r["run_id"] for r in group] == ids
+    for seed, rid, g in zip((3, 1), ids, group):
+        alone = run(impl, "cbow", "hs", seed, str(corpus), "ptb-valid", str(evals), str(tmp_path / "a" / rid),
+                    params, **kw)
+        assert g["group"] == {"id": f"{impl}-cbow-hs", "seeds": [3, 1]} and "group" not in alone
+        assert (tmp_path / "g" / rid / "vectors.bin").read_bytes() == (tmp_path / "a" / rid / "vectors.bin").read_bytes()
+        hist = [pd.read_csv(tmp_path / d / rid / "history.csv").drop(columns=["seconds", "words_per_second"])
+                for d in ("g", "a")]
+        pd.testing.assert_frame_equal(*hist)
+        for key in ("analogy", "wordsim353", "simlex999", "vocab_size", "effective_words", "path", "params"):
+            assert g[key] == alone[key], key
+        assert g["vocab_seconds"] > 0 and g["train_seconds"] > 0
+    # the two seeds differ: each took its own seed
+    assert (tmp_path / "g" / ids[0] / "vectors.bin").read_bytes() != (tmp_path / "g" / ids[1] / "vectors.bin").read_bytes()
+
+
+def test_the_command_line_trains_a_group_into_one_folder_per_run_and_refuses_bad_seeds(tmp_path):
+    corpus = tmp_path / "c.txt"
+    rng = np.random.default_rng(0)
+    _write_lines(corpus, [[f"w{k}" for k in rng.integers(0, 30, 50)] for _ in range(40)])
+    (tmp_path / "eval").mkdir()    # tiny evaluation files in the mirror's formats
+    (tmp_path / "eval" / "questions-words.txt").write_text(": capital\nw1 w2 w3 w4\n")
+    for name in ("wordsim353.tsv", "simlex999.txt"):
+        (tmp_path / "eval" / name).write_text("w1\tw2\t5.0\nw3\tw4\t1.0\nw5\tw6\t3.0\n")
+    base = [sys.executable, "-m", "rnnbench.word2vec.train", "--impl", "ours", "--arch", "cbow", "--loss", "ns",
+            "--corpus", str(corpus), "--corpus-name", "tiny", "--eval-dir", str(tmp_path / "eval"),
+            "--params", '{"epochs": 1, "workers": 1, "min_count": 1, "vector_size": 8}', "--kernel", "torch",
+            "--device", "cpu"]
+    proc = subprocess.run(base + ["--seeds", "2,5", "--outdir", str(tmp_path / "g")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in (tmp_path / "g").iterdir()) == ["ours-cbow-ns-seed2", "ours-cbow-ns-seed5"]
+    for s in (2, 5):
+        rec = json.loads((tmp_path / "g" / f"ours-cbow-ns-seed{s}" / "metrics.json").read_text())
+        assert rec["seed"] == s and rec["group"] == {"id": "ours-cbow-ns", "seeds": [2, 5]}
+    for bad, says in (("2,x", "comma-separated integers"), ("2,2", "distinct seeds")):
+        proc = subprocess.run(base + ["--seeds", bad, "--outdir", str(tmp_path / "bad")], capture_output=True, text=True)
+        assert proc.returncode == 2 and proc.stderr.startswith("error:") and says in proc.stderr
+        assert "Traceback" not in proc.stderr and not (tmp_path / "bad").exists()
+    proc = subprocess.run(base + ["--seed", "1", "--seeds", "2", "--outdir", str(tmp_path / "both")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 2 and "not allowed with argument" in proc.stderr

@@ -140,6 +140,29 @@ def expand_word2vec(cfg: Mapping[str, Any] | None) -> dict[str, dict[str, Any]]:
     return runs
 
 
+def word2vec_groups(runs: Mapping[str, Mapping[str, Any]],
+                    seeds_per_job: int | None = None) -> dict[str, dict[str, Any]]:
+    """The word2vec runs that differ only in their seed, one group (one job) each, as :func:`groups` does
+    for the sequence families: ``{impl, arch, loss, sample, family, seeds, run_ids, group_id}`` keyed by
+    job id, the group id being the run id without its ``-seed<N>`` (``ours-cbow-hs``,
+    ``ours-cbow-ns-sample0``), and :func:`split` by ``seeds_per_job``. A group's job reads the corpus,
+    builds the vocabulary and encodes the corpus once for its seeds (``rnnbench.word2vec.train.run_group``)."""
+    out: dict[str, dict[str, Any]] = {}
+    for rid, run in runs.items():
+        suffix = f"-seed{run['seed']}"
+        if not rid.endswith(suffix):
+            raise GridError(f"word2vec run id {rid!r} does not end in {suffix!r}")
+        gid = rid[: -len(suffix)]
+        shared = {k: v for k, v in run.items() if k not in ("seed", "run_id")}
+        g = out.setdefault(gid, {**shared, "seeds": [], "run_ids": [], "group_id": gid})
+        if {k: g[k] for k in shared} != shared:
+            raise GridError(f"word2vec runs {g['run_ids'][0]!r} and {rid!r} share a group id but differ in more "
+                            f"than the seed")
+        g["seeds"].append(run["seed"])
+        g["run_ids"].append(rid)
+    return split(out, seeds_per_job)
+
+
 def expand(entries: list[Mapping[str, Any]] | None, family: str = "recurrent") -> dict[str, dict[str, Any]]:
     """All runs of a family's grid entries, keyed by run id (insertion-ordered)."""
     runs: dict[str, dict[str, Any]] = {}

@@ -1,6 +1,7 @@
-# word2vec study: prepare the corpus prefix once, one job per (impl, arch, loss, sample, seed), the full
-# softmax's step time against HS and NS (one job), aggregate. Every implementation reads the same
-# prepared file and is evaluated by the same code.
+# word2vec study: prepare the corpus prefix once, one job per group (impl, arch, loss, sample: its seeds
+# together, as the sequence families' arms), the full softmax's step time against HS and NS (one job),
+# aggregate. Every implementation reads the same prepared file and is evaluated by the same code.
+from rnnbench.grid import word2vec_groups
 from rnnbench.report.word2vec import OUTPUTS as WORD2VEC_OUTPUTS
 
 W2V = config.get("word2vec") or {}
@@ -10,6 +11,14 @@ W2V_PREFIX = W2V.get("prefix_tokens")
 W2V_TAG = f"{W2V.get('corpus', 'text8')}-{W2V_PREFIX if W2V_PREFIX else 'all'}"
 W2V_GRID = expand_word2vec_grid(W2V)  # run id -> {impl, arch, loss, sample, seed}: rnnbench.grid, as every family
 W2V_RUNS = list(W2V_GRID)
+# The seeds of one group train in one job, one after another (rnnbench.word2vec.train.run_group: the
+# start-up, the corpus read and our vocabulary and encoding once), each seed's files staged inside the
+# job's own folder, groups/word2vec/<tag>/<job id>/<run id>; `word2vec_member` puts them in the run's
+# own folder, where readers find them. `seeds_per_job` splits a group as it splits an arm
+# (rnnbench.grid.split: job ids seeds<first>-<last>/<group id>).
+W2V_JOBS = word2vec_groups(W2V_GRID, config.get("seeds_per_job"))
+W2V_JOB_OF = {rid: jid for jid, g in W2V_JOBS.items() for rid in g["run_ids"]}
+W2V_GROUPS_DIR = f"{RESULTS}/groups/word2vec/{W2V_TAG}"
 # hyper-parameters every run shares; each run adds its own sample (a grid axis)
 W2V_PARAMS = {k: W2V[k] for k in ("vector_size", "window", "min_count", "negative", "ns_exponent",
                                   "alpha", "min_alpha", "alpha_decay", "epochs", "workers", "batch_words") if k in W2V}
@@ -27,8 +36,8 @@ def w2v_cost_threads():
         return W2V.get("workers", 2)
 
 
-def w2v_run(wildcards):
-    return W2V_GRID[wildcards.run]
+def w2v_job(wildcards):
+    return W2V_JOBS[wildcards.job]
 
 
 rule prepare_word2vec_corpus:
@@ -59,12 +68,12 @@ rule train_word2vec:
         corpus=f"{DATA}/prepared/word2vec/{W2V_TAG}.txt",
         evals=f"{DATA}/raw/word-eval/SHA256SUMS",
     output:
-        metrics=f"{RESULTS}/word2vec/{W2V_TAG}/{{run}}/metrics.json",
-        history=f"{RESULTS}/word2vec/{W2V_TAG}/{{run}}/history.csv",
+        directory(f"{W2V_GROUPS_DIR}/{{job}}"),
     params:
-        run=w2v_run,
-        outdir=lambda w: f"{RESULTS}/word2vec/{W2V_TAG}/{w.run}",
-        hyper=lambda w: json.dumps({**W2V_PARAMS, "sample": W2V_GRID[w.run]["sample"]}),
+        run=w2v_job,
+        seeds=lambda w: ",".join(str(s) for s in W2V_JOBS[w.job]["seeds"]),
+        outdir=lambda w: f"{W2V_GROUPS_DIR}/{w.job}",
+        hyper=lambda w: json.dumps({**W2V_PARAMS, "sample": W2V_JOBS[w.job]["sample"]}),
         kernel=W2V.get("kernel", "auto"),
         corpus=W2V.get("corpus", "text8"),
         prefix=f"--prefix {W2V_PREFIX}" if W2V_PREFIX else "",
@@ -72,23 +81,52 @@ rule train_word2vec:
         similar=",".join(W2V.get("similar_words", ["car"])),
         evaldir=f"{DATA}/raw/word-eval",
     log:
-        f"{RESULTS}/logs/word2vec/{W2V_TAG}/{{run}}.log",
+        f"{RESULTS}/logs/word2vec/{W2V_TAG}/{{job}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/word2vec/{W2V_TAG}/{{run}}.tsv"
+        f"{RESULTS}/benchmarks/word2vec/{W2V_TAG}/{{job}}.tsv"
     wildcard_constraints:
-        run=one_of(W2V_RUNS),
+        job=one_of(W2V_JOBS),
     # both implementations get the same cores: a speed comparison needs them
     threads: W2V.get("workers", 2)
+    # memory: the corpus and its encoding once, one seed's model at a time; runtime: the seeds one after another
     resources:
         mem_mb=lambda w: 12000 if not W2V_PREFIX else 4000,
-        runtime=lambda w: 240 if not W2V_PREFIX else 30,
-        gpu=lambda w: gpu_resource() if w.run.startswith("ours") else 0,
+        runtime=lambda w: (240 if not W2V_PREFIX else 30) * len(W2V_JOBS[w.job]["seeds"]),
+        gpu=lambda w: gpu_resource() if W2V_JOBS[w.job]["impl"] == "ours" else 0,
     shell:
         "{PYTHON} -m rnnbench.word2vec.train --impl {params.run[impl]} --arch {params.run[arch]} "
-        "--loss {params.run[loss]} --seed {params.run[seed]} --corpus {input.corpus} "
+        "--loss {params.run[loss]} --seeds {params.seeds} --corpus {input.corpus} "
         "--corpus-name {params.corpus} {params.prefix} --eval-dir {params.evaldir} --outdir {params.outdir} "
         "--params {params.hyper:q} --device {config[device]} --restrict-vocab {params.restrict} "
         "--similar {params.similar} --kernel {params.kernel} > {log} 2>&1"
+
+
+localrules: word2vec_member
+
+
+rule word2vec_member:
+    input:
+        lambda w: f"{W2V_GROUPS_DIR}/{W2V_JOB_OF[w.run]}",
+    output:
+        metrics=f"{RESULTS}/word2vec/{W2V_TAG}/{{run}}/metrics.json",
+        history=f"{RESULTS}/word2vec/{W2V_TAG}/{{run}}/history.csv",
+    params:
+        staged=lambda w: f"{W2V_GROUPS_DIR}/{W2V_JOB_OF[w.run]}/{w.run}",
+        dest=lambda w: f"{RESULTS}/word2vec/{W2V_TAG}/{w.run}",
+    wildcard_constraints:
+        run=one_of(W2V_RUNS),
+    # as the sequence families' `member`: a shell command, each file beside its destination, then renamed
+    # onto it; the vectors (tens of MB a run) hard-linked where the file system allows, the record last
+    # (the IMDb arms read a run's vectors once its record exists)
+    shell:
+        "for f in vectors.bin history.csv metrics.json; do "
+        "  src={params.staged:q}/$f; dst={params.dest:q}/$f; "
+        "  if [ ! -f \"$src\" ]; then "
+        "    [ $f = vectors.bin ] && continue; "
+        "    echo \"the group's job wrote no $f for this run (expected $src)\" >&2; exit 1; "
+        "  fi; "
+        "  {{ ln -f \"$src\" \"$dst.part\" 2>/dev/null || cp \"$src\" \"$dst.part\"; }} && mv \"$dst.part\" \"$dst\"; "
+        "done"
 
 
 rule word2vec_softmax_cost:

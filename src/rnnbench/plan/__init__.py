@@ -55,14 +55,14 @@ from .calibration import (CAL_BATCH, CAL_EVAL_BATCH, CAL_REPEATS, CAL_STEPS, Cal
                           measure_torch, measure_word2vec, run_shape)
 from .cli import main
 from .printout import render
-from .schedule import (DATA_LOAD_S, GPU, GPU_SOURCE, JOB_STARTUP_S, W2V_EVAL_S, Job, Row, Totals, batched,
+from .schedule import (DATA_LOAD_S, GPU, GPU_SOURCE, JOB_STARTUP_S, W2V_EVAL_S, W2V_STARTUP_S, Job, Row, Totals, batched,
                        group_gpu_seconds, gpu_seconds, makespan, plan_jobs, saturation, summarise, totals)
 from .sizes import CORPUS_TOKENS, dataset_sizes
 from .workflow import REPO, SNAKEFILE, PlanError, Workflow, load_workflow, parse_overrides
 
 __all__ = ["CAL_BATCH", "CAL_EVAL_BATCH", "CAL_REPEATS", "CAL_STEPS", "CORPUS_TOKENS", "DATA_LOAD_S", "GPU",
            "GPU_SOURCE", "HAR_SUBJECTS", "HAR_TRAIN", "JOB_STARTUP_S", "REPO", "SEQUENCE_FAMILIES",
-           "SNAKEFILE", "W2V_EVAL_S", "batched", "calibration", "Calibration", "dataset_sizes",
+           "SNAKEFILE", "W2V_EVAL_S", "W2V_STARTUP_S", "batched", "calibration", "Calibration", "dataset_sizes",
            "gpu_seconds", "group_gpu_seconds", "Job", "load_workflow", "main", "makespan", "measure_keras",
            "measure_torch", "measure_word2vec", "parse_overrides", "plan_jobs", "PlanError", "render", "Row",
            "run_shape", "saturation", "Shape", "Sizes", "Split", "summarise", "Totals", "totals", "Workflow"]

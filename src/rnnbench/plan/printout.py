@@ -5,7 +5,7 @@ import math
 from typing import Any, Mapping
 
 from .calibration import Calibration
-from .schedule import DATA_LOAD_S, GPU, GPU_SOURCE, JOB_STARTUP_S, W2V_EVAL_S, Job, summarise, totals
+from .schedule import DATA_LOAD_S, GPU, GPU_SOURCE, JOB_STARTUP_S, W2V_EVAL_S, W2V_STARTUP_S, Job, summarise, totals
 from .workflow import Workflow
 
 
@@ -69,8 +69,9 @@ def render(wf: Workflow, jobs: list[Job], meta: Mapping[str, Any], cal: Calibrat
                f"{DATA_LOAD_S:g} s data load once per group (per member where they train as separate runs: "
                f"BN-LSTM, truncated BPTT), each member's training and evaluation as calibrated")
     out += gpu_lines(jobs, t, cores, gpu_slots)
-    out.append(f"Measured once, not on this run's machine: {W2V_EVAL_S:g} s per word2vec run outside its timed passes "
-               f"(start-up, evaluation; rnnbench.plan.schedule). Epochs are an upper bound where "
+    out.append(f"Measured once, not on this run's machine: outside its timed passes, a word2vec job spends "
+               f"{W2V_STARTUP_S:g} s once (start-up, corpus read) and {W2V_EVAL_S:g} s per seed (evaluation); its "
+               f"seeds train one after another (rnnbench.plan.schedule). Epochs are an upper bound where "
                f"patience may stop early; data preparation, aggregation and the report are not counted.")
     return "\n".join(out)
 

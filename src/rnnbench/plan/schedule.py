@@ -30,16 +30,17 @@ from .workflow import REPO, Workflow
 # the records (its evaluation is also in the calibrated eval steps: errs long again). A group job
 # starts once; it loads its data once when its members train together, once per member when they
 # train one after another as separate runs (rnnbench.train.run_group: BN-LSTM, truncated BPTT).
-# Per word2vec run, what its process spends outside the training and vocabulary passes that
-# calibration times (start-up, corpus reading, evaluation: analogies, similarities, neighbours,
-# records): process wall - train_seconds - vocab_seconds, median 2.76 s (2.26-3.39) over the 60
-# word2vec runs of a default run at 96c5ba6 (2026-12-04, 2-core Intel Xeon, AVX2 recipe, 4M-token
-# offline prefix, 2 workers), after the gensim runs stopped importing torch and no run imports
-# scipy.stats or (ours) gensim; 3.96 s (3.41-4.58) at the commit before, 4.0-4.6 s on three runs
-# earlier that day; until then 15 s was assumed.
+# A word2vec job (one group: its seeds one after another in one process) spends, outside the training
+# and vocabulary passes that calibration times, W2V_STARTUP_S once (start-up and the corpus read) and
+# W2V_EVAL_S per run (evaluation: analogies, similarities, neighbours, records). Medians over the 44
+# one-seed word2vec jobs of the default run at 8f22cc1 (2026-12-05 reading of session 15's run,
+# 2-core Intel Xeon, AVX2 recipe, 4M-token offline prefix, 2 workers): job wall - train_seconds -
+# vocab_seconds - eval_seconds 1.85 s (1.51-1.94, 10th-90th percentile), eval_seconds 1.17 s
+# (1.02-1.50). Together 3.0 s per one-seed job, as the 2.8 s this model took per run before groups.
 JOB_STARTUP_S = 2.8
 DATA_LOAD_S = 2.5
-W2V_EVAL_S = 2.8
+W2V_STARTUP_S = 1.85
+W2V_EVAL_S = 1.17
 
 
 # ------------------------------------------------------------------ GPU model (not measured)
@@ -179,6 +180,7 @@ def plan_jobs(wf: Workflow, cal: Calibration | None, data_root: Path | None = No
     size_cache: dict = {}
     vec = (config.get("imdb") or {}).get("vectors")
     vec_run = word2vec_run_id({**vec, "seed": vec.get("seed", 1)}) if isinstance(vec, dict) else None
+    vec_job = None
     for family in SEQUENCE_FAMILIES:
         for gid, group in wf.family_groups(family).items():
             spec = {**group, "seed": group["seeds"][0], "run_id": group["run_ids"][0]}
@@ -221,26 +223,27 @@ def plan_jobs(wf: Workflow, cal: Calibration | None, data_root: Path | None = No
         w2v_kernel = env_kernel() or "auto"   # ours: native / torch, as $RNNBENCH_W2V_KERNEL asks (else auto)
         source = ("config prefix_tokens" if w2v.get("prefix_tokens")
                   else f"constant ({w2v.get('corpus', 'text8')}: {tokens:,} tokens)")
-        for rid in wf.w2v_runs:
-            run = wf.w2v_grid.get(rid) or _w2v_run_of_id(rid)
-            impl, arch, loss = run["impl"], run["arch"], run["loss"]
+        for jid, g in wf.word2vec_groups().items():
+            impl, arch, loss, S = g["impl"], g["arch"], g["loss"], len(g["seeds"])
             cpu_s, path = float("nan"), "?"
             if cal is not None:
-                run_hyper = json.dumps({**hyper, "sample": run.get("sample", W2V_DEFAULT_SAMPLE)}, sort_keys=True)
+                run_hyper = json.dumps({**hyper, "sample": g.get("sample", W2V_DEFAULT_SAMPLE)}, sort_keys=True)
                 c = cal.get("w2v", (impl, arch, loss, run_hyper, w2v_kernel))
-                cpu_s = tokens * epochs / c["words_per_s"] + tokens * c["vocab_s_per_token"] + W2V_EVAL_S
+                # the job's seeds one after another; ours builds its vocabulary once for them, gensim per model
+                vocabs = 1 if impl == "ours" else S
+                cpu_s = (S * (tokens * epochs / c["words_per_s"] + W2V_EVAL_S)
+                         + vocabs * tokens * c["vocab_s_per_token"] + W2V_STARTUP_S)
                 path = c.get("path", "?")
-            jobs.append(Job("word2vec", "word2vec", f"word2vec/{rid}", workers, cpu_s, None, tokens * epochs))
-            meta["sources"][f"word2vec/{rid}"] = source
-            meta["paths"][f"word2vec/{rid}"] = path
+            job = f"word2vec/{jid}"
+            jobs.append(Job("word2vec", "word2vec", job, workers, cpu_s, None, S * tokens * epochs, members=S))
+            meta["sources"][job] = source
+            meta["paths"][job] = path
+            if vec_run in g["run_ids"]:
+                vec_job = job
+    for j in jobs:        # the IMDb arms wait for the word2vec job that trains their vectors
+        if j.depends_on == f"word2vec/{vec_run}":
+            j.depends_on = vec_job if vec_job else None
     return jobs, meta
-
-
-def _w2v_run_of_id(rid: str) -> dict[str, Any]:
-    """{impl, arch, loss, sample, seed} of a run id (``rnnbench.grid.word2vec_run_id``'s inverse)."""
-    impl, arch, loss, *rest = rid.split("-")
-    sample = next((float(x[len("sample"):]) for x in rest if x.startswith("sample")), W2V_DEFAULT_SAMPLE)
-    return {"impl": impl, "arch": arch, "loss": loss, "sample": sample, "seed": int(rest[-1][len("seed"):])}
 
 
 def makespan(jobs: list[Job], cores: int, seconds: Callable[[Job], float],

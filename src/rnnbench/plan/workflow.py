@@ -28,6 +28,18 @@ class Workflow:
     # family -> group id -> group spec: the training jobs, the Snakefile's GROUPS (recurrent.smk);
     # None for a Workflow built by hand, whose groups are then formed by the same function
     groups: dict[str, dict[str, dict[str, Any]]] | None = None
+    # job id -> word2vec group (its seeds together): the Snakefile's W2V_JOBS (word2vec.smk); None: formed
+    # from w2v_grid by the same function
+    w2v_jobs: dict[str, dict[str, Any]] | None = None
+
+    def word2vec_groups(self) -> dict[str, dict[str, Any]]:
+        """The word2vec training jobs, as the DAG has them (``rnnbench.grid.word2vec_groups``)."""
+        if self.w2v_jobs is not None:
+            return self.w2v_jobs
+        from ..grid import word2vec_groups
+
+        grid = {rid: self.w2v_grid.get(rid) or _w2v_run_of_id(rid) for rid in self.w2v_runs}
+        return word2vec_groups(grid, self.config.get("seeds_per_job"))
 
     def family_groups(self, family: str) -> dict[str, dict[str, Any]]:
         """The training jobs of a family: one per arm (its seeds together), as the DAG has them
@@ -81,7 +93,8 @@ def load_workflow(configfiles: Iterable[str | os.PathLike], overrides: Mapping[s
             return Workflow(config=dict(g["config"]), runs={f: dict(g["RUNS"].get(f, {})) for f in SEQUENCE_FAMILIES},
                             w2v_runs=list(g.get("W2V_RUNS", [])), threads=threads,
                             configfiles=[str(f) for f in configfiles], w2v_grid=dict(g.get("W2V_GRID", {})),
-                            groups={f: dict(g["GROUPS"].get(f, {})) for f in SEQUENCE_FAMILIES} if "GROUPS" in g else None)
+                            groups={f: dict(g["GROUPS"].get(f, {})) for f in SEQUENCE_FAMILIES} if "GROUPS" in g else None,
+                            w2v_jobs=dict(g["W2V_JOBS"]) if "W2V_JOBS" in g else None)
     except PlanError:
         raise
     except Exception as e:  # noqa: BLE001 - Snakemake wraps schema and grid errors; say them plainly
@@ -101,3 +114,13 @@ def _workflow_error(e: BaseException, lines: int = 3) -> str:
             parts.append(msg)
         e = e.__cause__ or e.__context__
     return "\n".join(parts) or "the workflow could not be loaded"
+
+
+def _w2v_run_of_id(rid: str) -> dict[str, Any]:
+    """{impl, arch, loss, sample, seed} of a run id (``rnnbench.grid.word2vec_run_id``'s inverse)."""
+    from ..grid import W2V_DEFAULT_SAMPLE
+
+    impl, arch, loss, *rest = rid.split("-")
+    sample = next((float(x[len("sample"):]) for x in rest if x.startswith("sample")), W2V_DEFAULT_SAMPLE)
+    return {"impl": impl, "arch": arch, "loss": loss, "sample": sample, "seed": int(rest[-1][len("seed"):]),
+            "run_id": rid, "family": "word2vec"}

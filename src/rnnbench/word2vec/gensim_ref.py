@@ -79,9 +79,11 @@ def gensim_kwargs(params: Word2VecParams) -> dict:
 
 
 def train_gensim(corpus_file: str | os.PathLike, params: Word2VecParams, *,
-                 log: Callable[[str], None] = print, mode: str = "corpus_file") -> TrainResult:
+                 log: Callable[[str], None] = print, mode: str = "corpus_file",
+                 sentences: list[list[str]] | None = None) -> TrainResult:
     """gensim on the prepared file, read by gensim itself (``corpus_file``) or handed over as the
-    list of its lines' tokens (``iterable``, read before the clock starts, as ours reads it)."""
+    list of its lines' tokens (``iterable``, read before the clock starts, as ours reads it;
+    ``sentences``: that list already read, by a group's earlier seed)."""
     from gensim.models import Word2Vec
     from gensim.models.callbacks import CallbackAny2Vec
 
@@ -95,7 +97,7 @@ def train_gensim(corpus_file: str | os.PathLike, params: Word2VecParams, *,
     n_tokens = check_line_lengths(corpus_file)
     check_corpus(n_tokens, params.window)
     logging.getLogger("gensim").setLevel(logging.WARNING)
-    source = {"corpus_file": corpus_file} if mode == "corpus_file" else {"corpus_iterable": read_sentences(corpus_file)}
+    source = {"corpus_file": corpus_file} if mode == "corpus_file" else {"corpus_iterable": sentences if sentences is not None else read_sentences(corpus_file)}
 
     t0 = time.perf_counter()
     model = Word2Vec(**kwargs)

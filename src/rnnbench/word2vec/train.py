@@ -1,5 +1,5 @@
-"""One word2vec run: train (ours, gensim's corpus_file mode or gensim fed a sentence iterable) on a
-prepared corpus, evaluate, write the run record.
+"""One word2vec run, or the seeds of one group: train (ours, gensim's corpus_file mode or gensim fed a
+sentence iterable) on a prepared corpus, evaluate, write the run record.
 
     python -m rnnbench.word2vec.train --impl ours --arch skipgram --loss ns --seed 1 \
         --corpus data/prepared/word2vec/offline-english-1000000.txt --corpus-name offline-english \
@@ -8,6 +8,10 @@ prepared corpus, evaluate, write the run record.
 Writes ``metrics.json`` (config, corpus, speed, quality, neighbours, group vectors, and
 ``path``: which code trained, native / torch / gensim; ``kernel``: the measured choice under ``auto``),
 ``history.csv`` (per epoch) and ``vectors.bin`` (word2vec binary format) under ``--outdir``.
+With ``--seeds 1,2,3`` instead of ``--seed``, the seeds train one after another in this process and
+each run's files go to ``<outdir>/<run id>`` (``rnnbench.grid.word2vec_run_id``), as the DAG's one job
+per group has it: the start-up, the corpus read and (ours) its vocabulary and encoding are done once,
+and each seed trains and is evaluated exactly as it would be alone (:func:`run_group`).
 Bad input (empty corpus, corpus shorter than the window, empty vocabulary) exits with a
 one-line error, never a stack trace.
 """
@@ -31,10 +35,37 @@ from .neighbours import Neighbours  # noqa: E402
 from .params import IMPLS, LOSSES, Word2VecInputError, Word2VecParams  # noqa: E402
 
 
+class Shared:
+    """What the seeds of a group share in one process: the corpus' sentences (read once) and, for our
+    trainer, their vocabulary and encoding per ``min_count`` (``trainer.encode_corpus``). None of it
+    depends on the seed."""
+
+    def __init__(self, corpus: str):
+        self.corpus = corpus
+        self._sentences = None
+        self._encoded = {}
+
+    def sentences(self) -> list[list[str]]:
+        if self._sentences is None:
+            from .corpus import read_sentences
+
+            self._sentences = read_sentences(self.corpus)
+        return self._sentences
+
+    def encoded(self, min_count: int):
+        if min_count not in self._encoded:
+            from .trainer import encode_corpus
+
+            self._encoded[min_count] = encode_corpus(self.sentences(), min_count)
+        return self._encoded[min_count]
+
+
 def run(impl: str, arch: str, loss: str, seed: int, corpus: str, corpus_name: str, eval_dir: str,
         outdir: str, params: dict | None = None, device: str = "auto", prefix: int | None = None,
         restrict_vocab: int = 30_000, similar_words=None, save_vectors: bool = True,
-        log=print, kernel: str | None = None) -> dict:
+        log=print, kernel: str | None = None, shared: Shared | None = None, group: dict | None = None) -> dict:
+    """One run, its files under ``outdir``. ``shared``: the corpus (and its vocabulary) a group's earlier
+    seeds already read (:func:`run_group`); ``group``: ``{id, seeds}`` for the record."""
     from .evaluate import SIMILAR_WORDS, Embeddings, evaluate_all
 
     params = dict(params or {})
@@ -52,12 +83,19 @@ def run(impl: str, arch: str, loss: str, seed: int, corpus: str, corpus_name: st
         from .trainer import train
 
         dev = resolve_device(device)
-        result = train(read_sentences(corpus), p, dev, log=log, kernel=kernel)
+        if shared is None:
+            result = train(read_sentences(corpus), p, dev, log=log, kernel=kernel)
+        else:
+            # validated before the shared vocabulary is built for it: bad parameters fail first
+            p.validate()
+            result = train(shared.sentences(), p, dev, log=log, kernel=kernel, encoded=shared.encoded(p.min_count))
         device_desc = describe_device(dev)
     elif impl in ("gensim", "gensim_iter"):
         from .gensim_ref import train_gensim
 
-        result = train_gensim(corpus, p, log=log, mode="corpus_file" if impl == "gensim" else "iterable")
+        mode = "corpus_file" if impl == "gensim" else "iterable"
+        result = train_gensim(corpus, p, log=log, mode=mode,
+                              sentences=shared.sentences() if shared is not None and mode == "iterable" else None)
         device_desc = f"cpu ({os.cpu_count()} cores, gensim workers={p.workers})"
     else:
         raise Word2VecInputError(f"impl must be one of {IMPLS}, got {impl!r}")
@@ -91,11 +129,31 @@ def run(impl: str, arch: str, loss: str, seed: int, corpus: str, corpus_name: st
         "neighbours": neighbours.record(threads=p.workers),
         **quality,
     }
+    if group is not None:
+        record["group"] = dict(group)
     out.mkdir(parents=True, exist_ok=True)
     write_history(out / "history.csv", result.history)
     if save_vectors:
         save_vectors_bin(out / "vectors.bin", result.words, result.vectors)
     return write_record(out / "metrics.json", record)
+
+
+def run_group(impl: str, arch: str, loss: str, seeds: list[int], corpus: str, corpus_name: str, eval_dir: str,
+              outdir: str, params: dict | None = None, **kw) -> list[dict]:
+    """The seeds of one group (runs that differ only in their seed) one after another in this process,
+    each run's files in ``<outdir>/<run id>``, each record as :func:`run` writes it alone plus
+    ``group: {id, seeds}``. The corpus is read once, and our trainer's vocabulary and encoding are built
+    once (each record's ``vocab_seconds`` still counts that setup); every seed trains and is evaluated
+    as it would be alone (``tests/test_word2vec.py`` compares the two at ``workers=1``)."""
+    seeds = list(seeds)
+    if not seeds or len(set(seeds)) != len(seeds):
+        raise Word2VecInputError(f"a group needs distinct seeds, got {seeds!r}")
+    sample = float((params or {}).get("sample", Word2VecParams.sample))
+    ids = [word2vec_run_id({"impl": impl, "arch": arch, "loss": loss, "seed": s, "sample": sample}) for s in seeds]
+    group = {"id": ids[0][: -len(f"-seed{seeds[0]}")], "seeds": seeds}
+    shared = Shared(corpus)
+    return [run(impl, arch, loss, s, corpus, corpus_name, eval_dir, str(Path(outdir) / rid), params,
+                shared=shared, group=group, **kw) for s, rid in zip(seeds, ids)]
 
 
 def save_vectors_bin(path: Path, words: list[str], vectors) -> Path:
@@ -123,7 +181,11 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--arch", required=True, choices=("cbow", "skipgram"))
     ap.add_argument("--loss", required=True, choices=LOSSES,
                     help="hs | ns | softmax (the full softmax over the vocabulary: ours only, torch path)")
-    ap.add_argument("--seed", type=int, default=1)
+    seed = ap.add_mutually_exclusive_group()
+    seed.add_argument("--seed", type=int, default=None, help="one run (default 1), its files in --outdir")
+    seed.add_argument("--seeds", default=None,
+                      help="comma-separated seeds of one group, trained one after another in this process; "
+                           "each run's files in <outdir>/<run id>")
     ap.add_argument("--corpus", required=True, help="prepared corpus (lines of <= 10,000 tokens)")
     ap.add_argument("--corpus-name", required=True, help="dataset name recorded in the run record (text8, offline-english)")
     ap.add_argument("--prefix", type=int, default=None, help="the corpus prefix (tokens) it was cut to, for the record")
@@ -142,9 +204,18 @@ def main(argv: list[str] | None = None) -> None:
         params = json.loads(a.params)
         for k in ("sg", "hs", "seed"):
             params.pop(k, None)
-        run(a.impl, a.arch, a.loss, a.seed, a.corpus, a.corpus_name, a.eval_dir, a.outdir, params,
-            a.device, a.prefix, a.restrict_vocab, a.similar.split(",") if a.similar else None,
-            not a.no_vectors, log=lambda m: print(m, flush=True), kernel=a.kernel)
+        kw = dict(device=a.device, prefix=a.prefix, restrict_vocab=a.restrict_vocab,
+                  similar_words=a.similar.split(",") if a.similar else None, save_vectors=not a.no_vectors,
+                  log=lambda m: print(m, flush=True), kernel=a.kernel)
+        if a.seeds is not None:
+            try:
+                seeds = [int(x) for x in a.seeds.split(",")]
+            except ValueError:
+                raise Word2VecInputError(f"--seeds must be comma-separated integers, got {a.seeds!r}") from None
+            run_group(a.impl, a.arch, a.loss, seeds, a.corpus, a.corpus_name, a.eval_dir, a.outdir, params, **kw)
+        else:
+            run(a.impl, a.arch, a.loss, 1 if a.seed is None else a.seed, a.corpus, a.corpus_name, a.eval_dir,
+                a.outdir, params, **kw)
     except (Word2VecInputError, json.JSONDecodeError, FileNotFoundError) as e:
         print(f"error: {e}", file=sys.stderr)
         raise SystemExit(2)

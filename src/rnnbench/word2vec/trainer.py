@@ -58,6 +58,26 @@ def encode(sentences: list[list[str]], vocab: Vocab) -> tuple[np.ndarray, np.nda
     return np.concatenate(ids), np.concatenate(sent), np.concatenate(raw)
 
 
+@dataclasses.dataclass
+class Encoded:
+    """The corpus as a run trains on it: its vocabulary (``min_count``) and :func:`encode`'s arrays. None
+    of it depends on the seed, so the seeds of a group build it once (``rnnbench.word2vec.train.run_group``);
+    ``seconds`` is what building it took."""
+    vocab: Vocab
+    ids: np.ndarray
+    sent: np.ndarray
+    raw: np.ndarray
+    min_count: int
+    seconds: float
+
+
+def encode_corpus(sentences: list[list[str]], min_count: int) -> Encoded:
+    t0 = time.perf_counter()
+    vocab = build_vocab(sentences, min_count)
+    ids, sent, raw = encode(sentences, vocab)
+    return Encoded(vocab, ids, sent, raw, min_count, time.perf_counter() - t0)
+
+
 KERNELS = ("auto", "native", "torch")
 AUTO_SAMPLE_TOKENS = 100_000
 
@@ -116,7 +136,10 @@ def measured_choice(sentences: list[list[str]], params: Word2VecParams, lib, bui
 
 
 def train(sentences: list[list[str]], params: Word2VecParams, device="cpu", *,
-          log: Callable[[str], None] = print, kernel: str | None = None) -> TrainResult:
+          log: Callable[[str], None] = print, kernel: str | None = None,
+          encoded: Encoded | None = None) -> TrainResult:
+    """Train on ``sentences``; ``encoded``: their vocabulary and ids already built (:func:`encode_corpus`,
+    shared by a group's seeds; rebuilt here if its ``min_count`` is not the run's)."""
     params.validate()
     raw_total = sum(len(s) for s in sentences)
     check_corpus(raw_total, params.window)
@@ -133,7 +156,7 @@ def train(sentences: list[list[str]], params: Word2VecParams, device="cpu", *,
             path, lib = "torch", None
         path_detail = f"{path_detail}; auto: {c.reason}"
     log(f"word2vec path: {path} ({path_detail})")
-    result = _train(sentences, params, dev, path, path_detail, lib, log)
+    result = _train(sentences, params, dev, path, path_detail, lib, log, encoded)
     result.kernel = choice
     return result
 
@@ -167,7 +190,7 @@ def batch_step(model: Word2VecModel, toks: torch.Tensor, snt: torch.Tensor, star
 
 
 def _train(sentences: list[list[str]], params: Word2VecParams, dev: torch.device, path: str,
-           path_detail: str, lib, log: Callable[[str], None]) -> TrainResult:
+           path_detail: str, lib, log: Callable[[str], None], encoded: Encoded | None = None) -> TrainResult:
     raw_total = sum(len(s) for s in sentences)
     if dev.type == "cpu":
         keep_heap()
@@ -176,8 +199,10 @@ def _train(sentences: list[list[str]], params: Word2VecParams, dev: torch.device
     gen.manual_seed(params.seed)
 
     t0 = time.perf_counter()
-    vocab = build_vocab(sentences, params.min_count)
-    ids_np, sent_np, raw_np = encode(sentences, vocab)
+    shared = encoded is not None and encoded.min_count == params.min_count
+    if not shared:
+        encoded = encode_corpus(sentences, params.min_count)
+    vocab, ids_np, sent_np, raw_np = encoded.vocab, encoded.ids, encoded.sent, encoded.raw
     if len(ids_np) <= params.window:
         raise Word2VecInputError(
             f"only {len(ids_np)} tokens remain after min_count={params.min_count}, not more than the "
@@ -187,9 +212,11 @@ def _train(sentences: list[list[str]], params: Word2VecParams, dev: torch.device
     sent = torch.as_tensor(sent_np, device=dev)
     rawpos = torch.as_tensor(raw_np, device=dev)
     keep_prob = torch.as_tensor(keep_probabilities(vocab.counts, params.sample), dtype=torch.float32, device=dev)
-    vocab_seconds = time.perf_counter() - t0
+    # the setup a run needs: a vocabulary built once for a group's seeds counts in each of them
+    vocab_seconds = time.perf_counter() - t0 + (encoded.seconds if shared else 0.0)
     log(f"vocabulary: {len(vocab)} words (min_count={params.min_count}) from {raw_total} tokens; "
-        f"{len(ids_np)} in-vocabulary tokens; setup {vocab_seconds:.2f}s")
+        f"{len(ids_np)} in-vocabulary tokens; setup {vocab_seconds:.2f}s"
+        + (f" (the vocabulary's {encoded.seconds:.2f}s shared with the group's other seeds)" if shared else ""))
 
     total = params.epochs * raw_total
     if path == "native":
