@@ -116,8 +116,9 @@ rule word2vec_member:
     wildcard_constraints:
         run=one_of(W2V_RUNS),
     # as the sequence families' `member`: a shell command, each file beside its destination, then renamed
-    # onto it; the vectors (tens of MB a run) hard-linked where the file system allows, the record last
-    # (the IMDb arms read a run's vectors once its record exists)
+    # onto it; hard-linked where the file system allows, else copied (the vectors are tens of MB a run;
+    # every writer of these files replaces them whole, so a link never changes under its twin), the
+    # record last (the IMDb arms read a run's vectors once its record exists)
     shell:
         "for f in vectors.bin history.csv metrics.json; do "
         "  src={params.staged:q}/$f; dst={params.dest:q}/$f; "
