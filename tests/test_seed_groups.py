@@ -258,5 +258,5 @@ def test_word2vec_runs_group_by_everything_but_the_seed():
             assert runs[rid] == {**{k: v for k, v in g.items() if k not in ("seeds", "run_ids", "group_id")},
                                  "seed": seed, "run_id": rid}
     assert list(word2vec_groups(runs, 2))[:2] == ["seeds1-2/ours-cbow-hs", "seeds3/ours-cbow-hs"]
-    with pytest.raises(GridError, match="does not end in '-seed1'"):
+    with pytest.raises(GridError, match="'ours-cbow-hs' is not its settings' 'ours-cbow-hs-seed1'"):
         word2vec_groups({"ours-cbow-hs": {**runs["ours-cbow-hs-seed1"], "run_id": "ours-cbow-hs"}})

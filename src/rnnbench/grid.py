@@ -94,11 +94,16 @@ W2V_GENSIM_IMPLS = ("gensim", "gensim_iter")
 def word2vec_run_id(run: Mapping[str, Any]) -> str:
     """``<impl>-<arch>-<loss>[-sample<s>]-seed<seed>``: the Snakemake wildcard and results folder. The
     threshold is written in plain decimals (``sample0.00001``, never ``1e-05``): '-' separates the parts."""
+    return f"{word2vec_group_id(run)}-seed{run['seed']}"
+
+
+def word2vec_group_id(run: Mapping[str, Any]) -> str:
+    """``<impl>-<arch>-<loss>[-sample<s>]``: the run id without its seed, the group (job) its seeds share."""
     sample = float(run.get("sample", W2V_DEFAULT_SAMPLE))
     plain = format(Decimal(repr(sample)), "f")
     plain = plain.rstrip("0").rstrip(".") if "." in plain else plain
     tag = "" if sample == W2V_DEFAULT_SAMPLE else f"-sample{plain}"
-    return f"{run['impl']}-{run['arch']}-{run['loss']}{tag}-seed{run['seed']}"
+    return f"{run['impl']}-{run['arch']}-{run['loss']}{tag}"
 
 
 def _word2vec_axes(cfg: Mapping[str, Any], where: str) -> dict[str, list[Any]]:
@@ -149,10 +154,10 @@ def word2vec_groups(runs: Mapping[str, Mapping[str, Any]],
     builds the vocabulary and encodes the corpus once for its seeds (``rnnbench.word2vec.train.run_group``)."""
     out: dict[str, dict[str, Any]] = {}
     for rid, run in runs.items():
-        suffix = f"-seed{run['seed']}"
-        if not rid.endswith(suffix):
-            raise GridError(f"word2vec run id {rid!r} does not end in {suffix!r}")
-        gid = rid[: -len(suffix)]
+        gid = word2vec_group_id(run)
+        expected = f"{gid}-seed{run['seed']}"
+        if rid != expected:
+            raise GridError(f"word2vec run id {rid!r} is not its settings' {expected!r} (<group id>-seed<N>)")
         shared = {k: v for k, v in run.items() if k not in ("seed", "run_id")}
         g = out.setdefault(gid, {**shared, "seeds": [], "run_ids": [], "group_id": gid})
         if {k: g[k] for k in shared} != shared:

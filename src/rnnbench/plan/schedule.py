@@ -180,7 +180,9 @@ def plan_jobs(wf: Workflow, cal: Calibration | None, data_root: Path | None = No
     size_cache: dict = {}
     vec = (config.get("imdb") or {}).get("vectors")
     vec_run = word2vec_run_id({**vec, "seed": vec.get("seed", 1)}) if isinstance(vec, dict) else None
-    vec_job = None
+    w2v_jobs = wf.word2vec_groups() if wf.w2v_runs else {}
+    # the IMDb arms wait for the word2vec job that trains their vectors' run
+    vec_job = next((f"word2vec/{jid}" for jid, g in w2v_jobs.items() if vec_run in g["run_ids"]), None)
     for family in SEQUENCE_FAMILIES:
         for gid, group in wf.family_groups(family).items():
             spec = {**group, "seed": group["seeds"][0], "run_id": group["run_ids"][0]}
@@ -209,7 +211,7 @@ def plan_jobs(wf: Workflow, cal: Calibration | None, data_root: Path | None = No
                 unstacked = group_gpu_seconds(spec, sizes, S, False)
                 s_sat = saturation(spec, sizes) if together and S > 1 else None
             jobs.append(Job(family, settings.grid, gid, threads, cpu_s, gpu, S * train_steps,
-                            depends_on=f"word2vec/{vec_run}" if family == "embedding" and vec_run else None,
+                            depends_on=vec_job if family == "embedding" else None,
                             members=S, stacked=s_sat is not None, s_sat=s_sat, gpu_unstacked_s=unstacked))
             meta["sources"][gid] = sizes.source
             meta["paths"][gid] = path
@@ -223,7 +225,7 @@ def plan_jobs(wf: Workflow, cal: Calibration | None, data_root: Path | None = No
         w2v_kernel = env_kernel() or "auto"   # ours: native / torch, as $RNNBENCH_W2V_KERNEL asks (else auto)
         source = ("config prefix_tokens" if w2v.get("prefix_tokens")
                   else f"constant ({w2v.get('corpus', 'text8')}: {tokens:,} tokens)")
-        for jid, g in wf.word2vec_groups().items():
+        for jid, g in w2v_jobs.items():
             impl, arch, loss, S = g["impl"], g["arch"], g["loss"], len(g["seeds"])
             cpu_s, path = float("nan"), "?"
             if cal is not None:
@@ -238,11 +240,6 @@ def plan_jobs(wf: Workflow, cal: Calibration | None, data_root: Path | None = No
             jobs.append(Job("word2vec", "word2vec", job, workers, cpu_s, None, S * tokens * epochs, members=S))
             meta["sources"][job] = source
             meta["paths"][job] = path
-            if vec_run in g["run_ids"]:
-                vec_job = job
-    for j in jobs:        # the IMDb arms wait for the word2vec job that trains their vectors
-        if j.depends_on == f"word2vec/{vec_run}":
-            j.depends_on = vec_job if vec_job else None
     return jobs, meta
 
 

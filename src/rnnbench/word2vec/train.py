@@ -30,7 +30,7 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 from ..records import write_history, write_record  # noqa: E402
-from ..grid import word2vec_run_id  # noqa: E402
+from ..grid import word2vec_group_id, word2vec_run_id  # noqa: E402
 from .neighbours import Neighbours  # noqa: E402
 from .params import IMPLS, LOSSES, Word2VecInputError, Word2VecParams  # noqa: E402
 
@@ -149,8 +149,9 @@ def run_group(impl: str, arch: str, loss: str, seeds: list[int], corpus: str, co
     if not seeds or len(set(seeds)) != len(seeds):
         raise Word2VecInputError(f"a group needs distinct seeds, got {seeds!r}")
     sample = float((params or {}).get("sample", Word2VecParams.sample))
-    ids = [word2vec_run_id({"impl": impl, "arch": arch, "loss": loss, "seed": s, "sample": sample}) for s in seeds]
-    group = {"id": ids[0][: -len(f"-seed{seeds[0]}")], "seeds": seeds}
+    arm = {"impl": impl, "arch": arch, "loss": loss, "sample": sample}
+    ids = [word2vec_run_id({**arm, "seed": s}) for s in seeds]
+    group = {"id": word2vec_group_id(arm), "seeds": seeds}
     shared = Shared(corpus)
     return [run(impl, arch, loss, s, corpus, corpus_name, eval_dir, str(Path(outdir) / rid), params,
                 shared=shared, group=group, **kw) for s, rid in zip(seeds, ids)]
