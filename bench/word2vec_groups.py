@@ -19,16 +19,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import yaml
 
-from word2vec_vs_gensim import CORPUS_FILES, prepared_corpus  # noqa: E402  (bench/ is on sys.path)
+from seed_groups import timed  # noqa: E402  (bench/ is on sys.path)
+from word2vec_vs_gensim import CORPUS_FILES, prepared_corpus  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 KEYS = ("vector_size", "window", "min_count", "negative", "ns_exponent", "alpha", "min_alpha", "alpha_decay",
@@ -62,12 +62,6 @@ def main() -> None:
                 *seed_args, "--corpus", str(corpus), "--corpus-name", a.corpus, "--eval-dir", str(evals),
                 "--outdir", str(outdir), "--params", params, "--device", "cpu"]
 
-    def timed(cmds) -> float:
-        t0 = time.perf_counter()
-        for c in cmds:
-            subprocess.run(c, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        return time.perf_counter() - t0
-
     with tempfile.TemporaryDirectory() as tmp:
         for group in a.groups:
             impl, arch, loss = group.split("-")
@@ -75,8 +69,8 @@ def main() -> None:
             together = [command(impl, arch, loss, ["--seeds", a.seeds], Path(tmp) / group)]
             ta, tb = [], []
             for _ in range(a.repeats):
-                ta.append(timed(apart))
-                tb.append(timed(together))
+                ta.append(timed(apart, dict(os.environ))[0])    # whole commands, output discarded
+                tb.append(timed(together, dict(os.environ))[0])
             ma, mb = statistics.median(ta), statistics.median(tb)
             print(f"{group}: one process per seed {ma:.1f} s ({', '.join(f'{x:.1f}' for x in ta)}), "
                   f"one per group {mb:.1f} s ({', '.join(f'{x:.1f}' for x in tb)}); "
